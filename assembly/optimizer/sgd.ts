@@ -1,0 +1,74 @@
+// Restore and SGD update, PyTorch's semantics (momentum with dampening 0, coupled
+// weight decay):  w = w_old;  p = g₂ + wd·w;  b = p (first step) or μ·b + p;
+// p = p + μ·b (nesterov) or b;  w = w − lr·p.
+// With w_old == w the restore is a no-op: the same kernel is plain SGD.
+
+const PLAIN: i32 = 0, MOMENTUM: i32 = 1, NESTEROV: i32 = 2;
+
+@inline function sgd_one(w: usize, wold: usize, g: usize, b: usize, i: usize, lr: f32, wd: f32, mu: f32,
+                         mode: i32, decay: bool, first: bool): void {
+  const x = load<f32>(wold + i);
+  let p = load<f32>(g + i);
+  if (decay) p = p + wd * x;
+  if (mode != PLAIN) {
+    const bn = first ? p : load<f32>(b + i) * mu + p;
+    store<f32>(b + i, bn);
+    p = mode == NESTEROV ? p + mu * bn : bn;
+  }
+  store<f32>(w + i, x - lr * p);
+}
+
+@inline function sgd_simd(w: usize, wold: usize, g: usize, b: usize, n: usize, lr: f32, wd: f32, mu: f32,
+                          mode: i32, decay: bool, first: bool): void {
+  const lrv = f32x4.splat(lr), wdv = f32x4.splat(wd), muv = f32x4.splat(mu);
+  const body = (n & ~3) << 2;
+  for (let i: usize = 0; i < body; i += 16) {
+    const x = v128.load(wold + i);
+    let p = v128.load(g + i);
+    if (decay) p = f32x4.add(p, f32x4.mul(wdv, x));
+    if (mode != PLAIN) {
+      const bn = first ? p : f32x4.add(f32x4.mul(v128.load(b + i), muv), p);
+      v128.store(b + i, bn);
+      p = mode == NESTEROV ? f32x4.add(p, f32x4.mul(muv, bn)) : bn;
+    }
+    v128.store(w + i, f32x4.sub(x, f32x4.mul(lrv, p)));
+  }
+  for (let i = body; i < n << 2; i += 4) sgd_one(w, wold, g, b, i, lr, wd, mu, mode, decay, first);
+}
+
+@inline function sgd_scalar(w: usize, wold: usize, g: usize, b: usize, n: usize, lr: f32, wd: f32, mu: f32,
+                            mode: i32, decay: bool, first: bool): void {
+  for (let i: usize = 0; i < n << 2; i += 4) sgd_one(w, wold, g, b, i, lr, wd, mu, mode, decay, first);
+}
+
+// The flags pick one of ten specialised loops, so no branch runs per element.
+// mode: 0 plain, 1 momentum, 2 nesterov; first: the momentum buffer's first step.
+export function f32_sgd_update_simd(w: usize, wold: usize, g: usize, b: usize, n: usize, lr: f32, wd: f32, mu: f32,
+                                    mode: i32, first: bool): void {
+  const decay = wd != 0;
+  if (mode == PLAIN) {
+    if (decay) sgd_simd(w, wold, g, b, n, lr, wd, mu, PLAIN, true, false);
+    else sgd_simd(w, wold, g, b, n, lr, wd, mu, PLAIN, false, false);
+  } else if (mode == MOMENTUM) {
+    if (decay) { if (first) sgd_simd(w, wold, g, b, n, lr, wd, mu, MOMENTUM, true, true); else sgd_simd(w, wold, g, b, n, lr, wd, mu, MOMENTUM, true, false); }
+    else { if (first) sgd_simd(w, wold, g, b, n, lr, wd, mu, MOMENTUM, false, true); else sgd_simd(w, wold, g, b, n, lr, wd, mu, MOMENTUM, false, false); }
+  } else {
+    if (decay) { if (first) sgd_simd(w, wold, g, b, n, lr, wd, mu, NESTEROV, true, true); else sgd_simd(w, wold, g, b, n, lr, wd, mu, NESTEROV, true, false); }
+    else { if (first) sgd_simd(w, wold, g, b, n, lr, wd, mu, NESTEROV, false, true); else sgd_simd(w, wold, g, b, n, lr, wd, mu, NESTEROV, false, false); }
+  }
+}
+
+export function f32_sgd_update_scalar(w: usize, wold: usize, g: usize, b: usize, n: usize, lr: f32, wd: f32, mu: f32,
+                                      mode: i32, first: bool): void {
+  const decay = wd != 0;
+  if (mode == PLAIN) {
+    if (decay) sgd_scalar(w, wold, g, b, n, lr, wd, mu, PLAIN, true, false);
+    else sgd_scalar(w, wold, g, b, n, lr, wd, mu, PLAIN, false, false);
+  } else if (mode == MOMENTUM) {
+    if (decay) { if (first) sgd_scalar(w, wold, g, b, n, lr, wd, mu, MOMENTUM, true, true); else sgd_scalar(w, wold, g, b, n, lr, wd, mu, MOMENTUM, true, false); }
+    else { if (first) sgd_scalar(w, wold, g, b, n, lr, wd, mu, MOMENTUM, false, true); else sgd_scalar(w, wold, g, b, n, lr, wd, mu, MOMENTUM, false, false); }
+  } else {
+    if (decay) { if (first) sgd_scalar(w, wold, g, b, n, lr, wd, mu, NESTEROV, true, true); else sgd_scalar(w, wold, g, b, n, lr, wd, mu, NESTEROV, true, false); }
+    else { if (first) sgd_scalar(w, wold, g, b, n, lr, wd, mu, NESTEROV, false, true); else sgd_scalar(w, wold, g, b, n, lr, wd, mu, NESTEROV, false, false); }
+  }
+}

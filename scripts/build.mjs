@@ -1,0 +1,45 @@
+// Build: every assembly/<module>/index.ts becomes build/<module>.wasm (flags from
+// asconfig.json), then esbuild bundles the TypeScript entries with the wasm embedded.
+import { readdirSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import * as esbuild from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const asc = join(root, 'node_modules/assemblyscript/bin/asc.js');
+mkdirSync(join(root, 'build'), { recursive: true });
+
+for (const name of readdirSync(join(root, 'assembly'))) {
+  const entry = join(root, 'assembly', name, 'index.ts');
+  if (!existsSync(entry)) continue;
+  execFileSync(process.execPath, [asc, entry, '--config', join(root, 'asconfig.json'),
+    '--outFile', join(root, 'build', `${name}.wasm`),
+    '--textFile', join(root, 'build', `${name}.wat`)], { stdio: 'inherit' });
+}
+
+// Node built-ins that bundled dependencies require, answered by one shim module.
+const builtins = ['fs', 'path', 'util', 'crypto', 'perf_hooks', 'os', 'node-fetch', 'worker_threads'];
+const shimBuiltins = {
+  name: 'shim-node-builtins',
+  setup(b) {
+    const filter = new RegExp(`^(node:)?(${builtins.join('|')})$`);
+    b.onResolve({ filter }, () => ({ path: join(root, 'src/platform/node_builtins.ts') }));
+  },
+};
+
+// Entry points: src/<name>.ts → dist/<name>.js. Each is one self-contained ES module.
+const entries = { 'fsam-edge': 'src/index.ts', core: 'src/core/index.ts' };
+for (const [out, src] of Object.entries(entries)) {
+  if (!existsSync(join(root, src))) continue;
+  await esbuild.build({
+    entryPoints: [join(root, src)],
+    outfile: join(root, 'dist', `${out}.js`),
+    bundle: true, format: 'esm', platform: 'neutral', target: 'es2022',
+    mainFields: ['module', 'main'], loader: { '.wasm': 'binary' },
+    define: { __dirname: '"/"' }, plugins: [shimBuiltins],
+    logLevel: 'warning',
+  });
+  const kb = (statSync(join(root, 'dist', `${out}.js`)).size / 1024).toFixed(0);
+  console.log(`dist/${out}.js  ${kb} KiB`);
+}

@@ -1,0 +1,3 @@
+export { tf } from './tf';
+export { ready } from './ready';
+export { wasmMemory, tensorOffset } from './backend/wasm_backend';

@@ -1,8 +1,9 @@
 // Restore and AdamW update, PyTorch's semantics (decoupled weight decay):
 //   w = w_old·(1 − lr·wd);  m₁ = β₁·m₁ + (1−β₁)·g₂;  v = β₂·v + (1−β₂)·g₂²;
 //   w = w − (lr/(1−β₁ᵗ))·m₁ / (√v/√(1−β₂ᵗ) + eps)
-// The caller folds the step-dependent scalars: decay = 1 − lr·wd, stepSize = lr/(1−β₁ᵗ),
-// bc2sqrt = √(1−β₂ᵗ). With w_old == w it is plain AdamW.
+// The caller folds the scalars in float64: decay = 1 − lr·wd, omb = 1 − β (as PyTorch
+// does: 1 − β₂ computed in f32 from β₂ = 0.999f would be 1.3e-5 off), stepSize =
+// lr/(1−β₁ᵗ), bc2sqrt = √(1−β₂ᵗ). With w_old == w it is plain AdamW.
 
 @inline function adamw_one(w: usize, wold: usize, g: usize, m1: usize, v: usize, i: usize, decay: f32,
                            b1: f32, omb1: f32, b2: f32, omb2: f32, eps: f32, stepSize: f32, bc2sqrt: f32): void {
@@ -16,8 +17,7 @@
 }
 
 export function f32_adamw_update_simd(w: usize, wold: usize, g: usize, m1: usize, v: usize, n: usize, decay: f32,
-                                      b1: f32, b2: f32, eps: f32, stepSize: f32, bc2sqrt: f32): void {
-  const omb1: f32 = 1 - b1, omb2: f32 = 1 - b2;
+                                      b1: f32, omb1: f32, b2: f32, omb2: f32, eps: f32, stepSize: f32, bc2sqrt: f32): void {
   const dv = f32x4.splat(decay), b1v = f32x4.splat(b1), o1v = f32x4.splat(omb1), b2v = f32x4.splat(b2);
   const o2v = f32x4.splat(omb2), ev = f32x4.splat(eps), sv = f32x4.splat(stepSize), cv = f32x4.splat(bc2sqrt);
   const body = (n & ~3) << 2;
@@ -35,7 +35,6 @@ export function f32_adamw_update_simd(w: usize, wold: usize, g: usize, m1: usize
 }
 
 export function f32_adamw_update_scalar(w: usize, wold: usize, g: usize, m1: usize, v: usize, n: usize, decay: f32,
-                                        b1: f32, b2: f32, eps: f32, stepSize: f32, bc2sqrt: f32): void {
-  const omb1: f32 = 1 - b1, omb2: f32 = 1 - b2;
+                                        b1: f32, omb1: f32, b2: f32, omb2: f32, eps: f32, stepSize: f32, bc2sqrt: f32): void {
   for (let i: usize = 0; i < n << 2; i += 4) adamw_one(w, wold, g, m1, v, i, decay, b1, omb1, b2, omb2, eps, stepSize, bc2sqrt);
 }

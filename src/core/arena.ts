@@ -1,0 +1,142 @@
+// The parameter arena: one bounded block of wasm memory, laid out from a table of
+// variables like llm.c's malloc_and_point_parameters. Every kind of per-parameter
+// state gets a parallel slab with the same table of offsets (16-byte aligned), so a
+// kernel runs over variable i of any slab with one pointer and one length.
+// The arena's size is known before anything is allocated; over budget it refuses,
+// allocating nothing. It never grows: a planned arena is sized once.
+import { ArenaBudgetError } from './errors';
+
+/** Kinds of slab: the weights and gradients (standalone mode only) and the state. */
+export type SlabKind = 'weights' | 'grad' | 'grad2' | 'ema' | 'wold' | 'momentum' | 'adam_m' | 'adam_v';
+/** Slabs that are optimizer state, as opposed to the weights and gradients themselves. */
+export const STATE_KINDS: readonly SlabKind[] = ['ema', 'wold', 'momentum', 'adam_m', 'adam_v'];
+
+export interface VariableSpec { name: string; size: number }
+
+const ALIGN_FLOATS = 4;
+const PAGE = 65536;
+
+export interface ArenaReport {
+  totalBytes: number;
+  parameters: number;
+  bytesPerKind: Partial<Record<SlabKind, number>>;
+  stateBytes: number;
+  stateBytesPerParameter: number;
+}
+
+export class ArenaLayout {
+  readonly variables: readonly VariableSpec[];
+  readonly kinds: readonly SlabKind[];
+  /** Float offset of each variable inside any slab. */
+  readonly offsets: readonly number[];
+  /** Floats per slab, alignment padding included. */
+  readonly slabFloats: number;
+  readonly parameters: number;
+
+  constructor(variables: readonly VariableSpec[], kinds: readonly SlabKind[]) {
+    const names = new Set<string>();
+    for (const v of variables) {
+      if (!v || typeof v.name !== 'string') throw new TypeError(`variable spec needs a string name, got ${JSON.stringify(v)}`);
+      if (!Number.isInteger(v.size) || v.size < 0) throw new RangeError(`variable '${v.name}' size must be an integer >= 0, got ${v.size}`);
+      if (names.has(v.name)) throw new RangeError(`variable name '${v.name}' appears twice`);
+      names.add(v.name);
+    }
+    if (new Set(kinds).size !== kinds.length) throw new RangeError(`slab kinds repeat: ${kinds.join(', ')}`);
+    this.variables = variables.map((v) => ({ name: v.name, size: v.size }));
+    this.kinds = [...kinds];
+    const offsets: number[] = [];
+    let floats = 0;
+    for (const v of variables) {
+      offsets.push(floats);
+      floats += Math.ceil(v.size / ALIGN_FLOATS) * ALIGN_FLOATS;
+    }
+    this.offsets = offsets;
+    this.slabFloats = floats;
+    this.parameters = variables.reduce((s, v) => s + v.size, 0);
+  }
+
+  get slabBytes(): number { return this.slabFloats * 4; }
+  get totalBytes(): number { return this.slabBytes * this.kinds.length; }
+
+  report(): ArenaReport {
+    const bytesPerKind: Partial<Record<SlabKind, number>> = {};
+    for (const k of this.kinds) bytesPerKind[k] = this.slabBytes;
+    const stateBytes = this.kinds.filter((k) => STATE_KINDS.includes(k)).length * this.slabBytes;
+    return {
+      totalBytes: this.totalBytes, parameters: this.parameters, bytesPerKind, stateBytes,
+      stateBytesPerParameter: this.parameters === 0 ? 0 : stateBytes / this.parameters,
+    };
+  }
+}
+
+/** Where an arena's bytes come from: its own memory, or a host's heap (tfjs-wasm's). */
+export interface ArenaHost {
+  readonly memory: WebAssembly.Memory;
+  /** Returns a 16-byte aligned pointer to `bytes` bytes, or throws. */
+  allocate(bytes: number): number;
+  release(pointer: number): void;
+}
+
+/** A memory of its own, exactly as large as the arena, that can never grow. */
+export function ownMemoryHost(): ArenaHost {
+  let memory: WebAssembly.Memory | undefined;
+  return {
+    get memory() {
+      if (!memory) throw new Error('arena memory is created by allocate()');
+      return memory;
+    },
+    allocate(bytes: number) {
+      if (memory) throw new Error('an own-memory host holds one arena');
+      const pages = Math.max(1, Math.ceil(bytes / PAGE));
+      memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+      return 0;
+    },
+    release() { memory = undefined; },
+  };
+}
+
+export class Arena {
+  readonly layout: ArenaLayout;
+  readonly host: ArenaHost;
+  private base: number;
+  private slabIndex: Map<SlabKind, number>;
+
+  private constructor(layout: ArenaLayout, host: ArenaHost, base: number) {
+    this.layout = layout;
+    this.host = host;
+    this.base = base;
+    this.slabIndex = new Map(layout.kinds.map((k, i) => [k, i]));
+  }
+
+  /** Allocates the arena, or throws ArenaBudgetError having allocated nothing. */
+  static allocate(layout: ArenaLayout, options: { maxBytes?: number; host?: ArenaHost } = {}): Arena {
+    const { maxBytes = Infinity, host = ownMemoryHost() } = options;
+    if (!(typeof maxBytes === 'number' && maxBytes >= 0)) throw new RangeError(`maxBytes must be a number >= 0, got ${maxBytes}`);
+    if (layout.totalBytes > maxBytes) throw new ArenaBudgetError(layout.totalBytes, maxBytes);
+    const base = host.allocate(layout.totalBytes);
+    if (base % 16 !== 0) throw new Error(`arena host returned a pointer ${base} that is not 16-byte aligned`);
+    return new Arena(layout, host, base);
+  }
+
+  get memory(): WebAssembly.Memory { return this.host.memory; }
+  has(kind: SlabKind): boolean { return this.slabIndex.has(kind); }
+
+  /** Byte pointer of variable i in the slab of `kind`. */
+  pointer(kind: SlabKind, i: number): number {
+    const s = this.slabIndex.get(kind);
+    if (s === undefined) throw new Error(`this arena has no '${kind}' slab`);
+    return this.base + s * this.layout.slabBytes + (this.layout.offsets[i] ?? 0) * 4;
+  }
+
+  /** A view of variable i in the slab of `kind`; valid until the host's memory grows. */
+  view(kind: SlabKind, i: number): Float32Array {
+    return new Float32Array(this.memory.buffer, this.pointer(kind, i), this.layout.variables[i].size);
+  }
+
+  /** The whole slab of `kind`, padding included. */
+  slab(kind: SlabKind): Float32Array {
+    return new Float32Array(this.memory.buffer, this.pointer(kind, 0), this.layout.slabFloats);
+  }
+
+  release(): void { this.host.release(this.base); this.base = -1; }
+}

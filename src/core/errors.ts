@@ -1,0 +1,37 @@
+// The typed errors of the core. Each names the value that was wrong.
+
+/** The arena's layout does not fit its byte budget. Nothing was allocated. */
+export class ArenaBudgetError extends RangeError {
+  readonly neededBytes: number;
+  readonly availableBytes: number;
+  constructor(neededBytes: number, availableBytes: number) {
+    super(`parameter arena needs ${neededBytes} bytes but the budget allows ${availableBytes} bytes`);
+    this.name = 'ArenaBudgetError';
+    this.neededBytes = neededBytes;
+    this.availableBytes = availableBytes;
+  }
+}
+
+/** A gradient held NaN or ±Inf. Weights and optimizer state were left as they were. */
+export class NonFiniteGradientError extends Error {
+  readonly variable: string;
+  readonly index: number;
+  readonly value: number;
+  readonly pass: 1 | 2;
+  constructor(pass: 1 | 2, variable: string, index: number, value: number) {
+    super(`${pass === 1 ? 'first' : 'second'}-pass gradient of '${variable}' is ${value} at index ${index}; ` +
+      'weights and optimizer state are unchanged');
+    this.name = 'NonFiniteGradientError';
+    this.pass = pass; this.variable = variable; this.index = index; this.value = value;
+  }
+}
+
+/** The perturbation direction d = g − σ·m overflowed although g was finite. */
+export class NonFinitePerturbationError extends Error {
+  readonly normSquared: number;
+  constructor(normSquared: number) {
+    super(`perturbation norm² is ${normSquared} (d = g − σ·m overflowed); weights and optimizer state are unchanged`);
+    this.name = 'NonFinitePerturbationError';
+    this.normSquared = normSquared;
+  }
+}

@@ -1,0 +1,160 @@
+// One F-SAM step (Li et al., CVPR 2024; official code nblt/F-SAM, class FriendlySAM),
+// sequenced over the arena's slabs and the caller's weight and gradient pointers:
+//
+//   perturb(w, g):     g = ∇L_B(w) is given
+//                      d = g                      on the first step (a SAM step)
+//                      d = g − σ·m                afterwards, with the OLD m
+//                      ε = ρ·d / (‖d‖₂ + 1e-12)   ASAM: ε = ρ·w²⊙d / (‖|w|⊙d‖₂ + 1e-12)
+//                      w_old = w;  w = w + ε
+//   update(w, g, g₂):  g₂ = ∇L_B(w + ε) is given
+//                      w = w_old                  a copy, not w − ε
+//                      m = g (first step), else m = λ·m + (1−λ)·g
+//                      the base optimizer steps from w with g₂
+//
+// SAM is the same without m. The paper writes d = g − σ·m_t with the updated m; with
+// σ = 1 that is the same direction, with σ ≠ 1 it is not: this follows the code.
+// m is updated in update(), not in perturb(), so a non-finite g₂ can still leave every
+// byte of state as it was: the weights go back to w_old and nothing else has changed.
+import type { Arena, SlabKind } from './arena';
+import type { Hyperparams } from './hyperparams';
+import type { OptimizerKernels } from './kernels';
+import { NonFiniteGradientError, NonFinitePerturbationError } from './errors';
+
+/** Byte pointers of each variable's weights or gradients, in layout order. */
+export type Pointers = ArrayLike<number>;
+
+/** The state slabs a configuration needs, in arena order. */
+export function stateKinds(h: Hyperparams): SlabKind[] {
+  const kinds: SlabKind[] = [];
+  if (h.sharpness === 'fsam') kinds.push('ema');
+  if (h.sharpness !== 'none') kinds.push('wold');
+  if (h.base === 'sgd' && h.momentum > 0) kinds.push('momentum');
+  if (h.base === 'adamw') kinds.push('adam_m', 'adam_v');
+  return kinds;
+}
+
+const SGD_PLAIN = 0, SGD_MOMENTUM = 1, SGD_NESTEROV = 2;
+
+export class FsamStep {
+  readonly h: Hyperparams;
+  readonly arena: Arena;
+  private readonly k: OptimizerKernels;
+  private readonly sizes: number[];
+  private readonly names: string[];
+  /** Completed steps; the base optimizer's step count t. */
+  step = 0;
+  /** Whether m holds an estimate yet (false until the first F-SAM step completes). */
+  emaReady = false;
+  /** Steps skipped for non-finite gradients (onNonFinite: 'skip'). */
+  skipped = 0;
+  /** True between perturb() and update(): the weights are at w + ε. */
+  perturbed = false;
+
+  constructor(h: Hyperparams, arena: Arena, kernels: OptimizerKernels) {
+    this.h = h;
+    this.arena = arena;
+    this.k = kernels;
+    this.sizes = arena.layout.variables.map((v) => v.size);
+    this.names = arena.layout.variables.map((v) => v.name);
+  }
+
+  /** Climb to w + ε. Returns false if the step was skipped for a non-finite g. */
+  perturb(w: Pointers, g: Pointers): boolean {
+    if (this.h.sharpness === 'none') throw new Error("perturb() is for SAM and F-SAM; with sharpness 'none' call apply()");
+    if (this.perturbed) throw new Error('perturb() called twice without update() or restore()');
+    const { rho, sigma, adaptive } = this.h;
+    const friendly = this.h.sharpness === 'fsam' && this.emaReady;
+    const a = this.arena, k = this.k;
+    let sumsq = 0;
+    for (let i = 0; i < this.sizes.length; i++) {
+      sumsq += friendly
+        ? k.fsamSumsq(g[i], a.pointer('ema', i), w[i], this.sizes[i], sigma, adaptive)
+        : k.samSumsq(g[i], w[i], this.sizes[i], adaptive);
+    }
+    if (!Number.isFinite(sumsq)) return this.refuse(1, g, () => { throw new NonFinitePerturbationError(sumsq); });
+    const scale = rho / (Math.sqrt(sumsq) + 1e-12);
+    for (let i = 0; i < this.sizes.length; i++) {
+      if (friendly) k.fsamPerturb(w[i], a.pointer('wold', i), g[i], a.pointer('ema', i), this.sizes[i], sigma, scale, adaptive);
+      else k.samPerturb(w[i], a.pointer('wold', i), g[i], this.sizes[i], scale, adaptive);
+    }
+    this.perturbed = true;
+    return true;
+  }
+
+  /** Back to w_old, the step abandoned (the second pass failed). */
+  restore(w: Pointers): void {
+    if (!this.perturbed) return;
+    for (let i = 0; i < this.sizes.length; i++) this.k.copy(w[i], this.arena.pointer('wold', i), this.sizes[i]);
+    this.perturbed = false;
+  }
+
+  /** Restore w_old, update m, and take the base step with g₂. False if skipped. */
+  update(w: Pointers, g: Pointers, g2: Pointers): boolean {
+    if (!this.perturbed) throw new Error('update() needs perturb() first');
+    const bad = this.firstNonFinite(g2);
+    if (bad) {
+      this.restore(w);
+      return this.refuse(2, g2);
+    }
+    if (this.h.sharpness === 'fsam') {
+      const { lambda } = this.h;
+      for (let i = 0; i < this.sizes.length; i++) {
+        const m = this.arena.pointer('ema', i);
+        if (this.emaReady) this.k.ema(m, g[i], this.sizes[i], lambda, 1 - lambda);
+        else this.k.copy(m, g[i], this.sizes[i]);
+      }
+      this.emaReady = true;
+    }
+    this.baseStep(w, (i) => this.arena.pointer('wold', i), g2);
+    this.perturbed = false;
+    return true;
+  }
+
+  /** The base optimizer alone (sharpness 'none'). False if skipped. */
+  apply(w: Pointers, g: Pointers): boolean {
+    if (this.firstNonFinite(g)) return this.refuse(1, g);
+    this.baseStep(w, (i) => w[i], g);
+    return true;
+  }
+
+  private baseStep(w: Pointers, from: (i: number) => number, g: Pointers): void {
+    const h = this.h, k = this.k, a = this.arena;
+    const t = this.step + 1;
+    if (h.base === 'sgd') {
+      const mode = h.momentum === 0 ? SGD_PLAIN : h.nesterov ? SGD_NESTEROV : SGD_MOMENTUM;
+      for (let i = 0; i < this.sizes.length; i++) {
+        const b = mode === SGD_PLAIN ? 0 : a.pointer('momentum', i);
+        k.sgdUpdate(w[i], from(i), g[i], b, this.sizes[i], h.learningRate, h.weightDecay, h.momentum, mode, t === 1);
+      }
+    } else {
+      const decay = 1 - h.learningRate * h.weightDecay;
+      const stepSize = h.learningRate / (1 - h.beta1 ** t);
+      const bc2sqrt = Math.sqrt(1 - h.beta2 ** t);
+      for (let i = 0; i < this.sizes.length; i++) {
+        k.adamwUpdate(w[i], from(i), g[i], a.pointer('adam_m', i), a.pointer('adam_v', i), this.sizes[i],
+          decay, h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.epsilon, stepSize, bc2sqrt);
+      }
+    }
+    this.step = t;
+  }
+
+  private firstNonFinite(g: Pointers): { i: number; j: number } | undefined {
+    for (let i = 0; i < this.sizes.length; i++) {
+      const j = this.k.firstNonFinite(g[i], this.sizes[i]);
+      if (j >= 0) return { i, j };
+    }
+    return undefined;
+  }
+
+  /** A non-finite gradient: throw, or count a skipped step. State is unchanged either way. */
+  private refuse(pass: 1 | 2, g: Pointers, otherwise?: () => never): false {
+    if (this.h.onNonFinite === 'skip') {
+      this.skipped++;
+      return false;
+    }
+    const bad = this.firstNonFinite(g);
+    if (!bad) otherwise!();
+    const value = new Float32Array(this.arena.memory.buffer, g[bad!.i] + bad!.j * 4, 1)[0];
+    throw new NonFiniteGradientError(pass, this.names[bad!.i], bad!.j, value);
+  }
+}

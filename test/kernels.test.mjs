@@ -1,0 +1,177 @@
+// Every optimizer kernel against its references, for every length 0…67 and random
+// lengths up to 100k, in place and out of place, on seeded data with special values:
+//  - the SIMD kernel and its scalar twin give the same bits;
+//  - both give the bits of the float32-emulated reference (the operation order);
+//  - both are within k·2⁻²⁴ of the float64 reference, relative to the terms' size.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { loadOptimizerKernels } from '../dist/core.js';
+import { assertClose, assertSameBits } from './support/assert_close.mjs';
+import { rng, floats } from './support/random.mjs';
+import * as ref from './support/kernel_reference.mjs';
+
+const memory = new WebAssembly.Memory({ initial: 160 }); // 10 MiB: 6 arrays of 100k+ floats, with room
+const simd = await loadOptimizerKernels(memory, 'simd');
+const scalar = await loadOptimizerKernels(memory, 'scalar');
+const U = 2 ** -24;
+
+const r0 = rng(7);
+const LENGTHS = [...Array(68).keys(), ...Array.from({ length: 6 }, () => 68 + r0.int(100_000 - 68)), 100_000];
+
+/** Places arrays in the memory at 16-byte aligned (or, with `skew`, 4-byte offset) pointers. */
+function place(arrays, skew = 0) {
+  let p = 64 + skew;
+  const ptrs = arrays.map((a) => {
+    const ptr = p;
+    new Float32Array(memory.buffer, ptr, a.length).set(a);
+    p += (Math.ceil(a.length / 4) * 4 + 8) * 4;
+    return ptr;
+  });
+  return ptrs;
+}
+const read = (ptr, n) => new Float32Array(memory.buffer, ptr, n).slice();
+
+/** Runs `call(kernels, ptrs)` on fresh copies of the inputs for both variants; returns outputs per variant. */
+function both(inputs, outputs, call, skew) {
+  const result = {};
+  for (const [name, k] of [['simd', simd], ['scalar', scalar]]) {
+    const ptrs = place(inputs, skew);
+    const ret = call(k, ptrs);
+    result[name] = { ret, out: outputs.map((j) => read(ptrs[j], inputs[j].length)) };
+  }
+  return result;
+}
+
+function check(label, got, want32, want64, mag, ops) {
+  assertSameBits(got, Float32Array.from(want32), `${label} vs float32 reference`);
+  const tol = Float64Array.from(mag, (x) => ops * U * x + 1e-37);
+  for (let i = 0; i < got.length; i++) {
+    if (!(Math.abs(got[i] - want64[i]) <= tol[i])) {
+      assert.unreachable(`${label} vs float64 reference: index ${i}: got ${got[i]}, want ${want64[i]}, allowed ${tol[i]}`);
+    }
+  }
+}
+
+const s = suite('optimizer kernels');
+
+s('sumsq (SAM, F-SAM, adaptive): SIMD = scalar = float32 reference bits, ≈ float64', () => {
+  const r = rng(1);
+  for (const n of LENGTHS) for (const fsam of [false, true]) for (const adaptive of [false, true]) {
+    const g = floats(r, n), m = floats(r, n), w = floats(r, n), sigma = fsam ? 0.5 + r() : 0;
+    const label = `sumsq n=${n} fsam=${fsam} adaptive=${adaptive}`;
+    const res = both([g, m, w], [], (k, [pg, pm, pw]) => fsam
+      ? k.fsamSumsq(pg, pm, pw, n, sigma, adaptive) : k.samSumsq(pg, pw, n, adaptive), r.int(4) * 4);
+    assert.ok(Object.is(res.simd.ret, res.scalar.ret), `${label}: simd ${res.simd.ret} scalar ${res.scalar.ret}`);
+    assert.ok(Object.is(res.simd.ret, ref.sumsq('f32', g, fsam && m, w, sigma, adaptive)), `${label}: vs float32 reference`);
+    const want = ref.sumsq('f64', g, fsam && m, w, sigma, adaptive), mag = ref.sumsq('mag', g, fsam && m, w, sigma, adaptive);
+    assert.ok(Math.abs(res.simd.ret - want) <= 8 * U * mag + 1e-300, `${label}: ${res.simd.ret} vs float64 ${want}`);
+  }
+});
+
+s('perturb (SAM, F-SAM, adaptive), w_old separate and in place (w_old = w)', () => {
+  const r = rng(2);
+  for (const n of LENGTHS) for (const fsam of [false, true]) for (const adaptive of [false, true]) for (const inPlace of [false, true]) {
+    const w = floats(r, n, { specialRate: adaptive ? 0 : 0.1 }), g = floats(r, n), m = floats(r, n), wold = new Float32Array(n);
+    const sigma = fsam ? 1 : 0, scale = 0.05 + r();
+    const label = `perturb n=${n} fsam=${fsam} adaptive=${adaptive} inPlace=${inPlace}`;
+    const res = both([w, wold, g, m], [0, 1], (k, [pw, po, pg, pm]) => fsam
+      ? k.fsamPerturb(pw, inPlace ? pw : po, pg, pm, n, sigma, scale, adaptive)
+      : k.samPerturb(pw, inPlace ? pw : po, pg, n, scale, adaptive));
+    for (const j of [0, 1]) assertSameBits(res.simd.out[j], res.scalar.out[j], `${label} out ${j}: simd vs scalar`);
+    const args = [w, g, fsam && m, sigma, scale, adaptive];
+    const [w32] = ref.perturb('f32', ...args), [w64] = ref.perturb('f64', ...args), [wmag] = ref.perturb('mag', ...args);
+    check(`${label} w`, res.simd.out[0], w32, w64, wmag, 6);
+    if (!inPlace) assertSameBits(res.simd.out[1], w, `${label} w_old`);
+  }
+});
+
+s('ema m = λ·m + (1−λ)·g', () => {
+  const r = rng(3);
+  for (const n of LENGTHS) {
+    const m = floats(r, n), g = floats(r, n), lambda = r();
+    const res = both([m, g], [0], (k, [pm, pg]) => k.ema(pm, pg, n, lambda, 1 - lambda));
+    assertSameBits(res.simd.out[0], res.scalar.out[0], `ema n=${n}: simd vs scalar`);
+    check(`ema n=${n}`, res.simd.out[0], ref.ema('f32', m, g, lambda), ref.ema('f64', m, g, lambda), ref.ema('mag', m, g, lambda), 4);
+  }
+});
+
+s('sgd update: plain, momentum, nesterov; first step or not; with and without restore', () => {
+  const r = rng(4);
+  for (const n of LENGTHS) for (const mode of [0, 1, 2]) for (const first of [false, true]) for (const restore of [false, true]) {
+    if (mode === 0 && first) continue;
+    const w = floats(r, n), wold = floats(r, n), g = floats(r, n), b = floats(r, n);
+    const lr = 0.01 + r() * 0.1, wd = r() < 0.3 ? 0 : 1e-3, mu = 0.9;
+    const label = `sgd n=${n} mode=${mode} first=${first} restore=${restore}`;
+    const res = both([w, wold, g, b], [0, 3], (k, [pw, po, pg, pb]) =>
+      k.sgdUpdate(pw, restore ? po : pw, pg, mode ? pb : 0, n, lr, wd, mu, mode, first));
+    for (const j of [0, 1]) assertSameBits(res.simd.out[j], res.scalar.out[j], `${label} out ${j}: simd vs scalar`);
+    const from = restore ? wold : w;
+    const args = [from, g, b, lr, wd, mu, mode, first];
+    const [w32, b32] = ref.sgd('f32', ...args), [w64, b64] = ref.sgd('f64', ...args), [wm, bm] = ref.sgd('mag', ...args);
+    check(`${label} w`, res.simd.out[0], w32, w64, wm, 8);
+    if (mode) check(`${label} b`, res.simd.out[1], b32, b64, bm, 4);
+    else assertSameBits(res.simd.out[1], b, `${label}: plain SGD leaves the buffer alone`);
+  }
+});
+
+s('adamw update, with and without restore', () => {
+  const r = rng(5);
+  for (const n of LENGTHS) for (const restore of [false, true]) {
+    const w = floats(r, n), wold = floats(r, n), g = floats(r, n), m1 = floats(r, n, { scale: 0.1 });
+    const v = Float32Array.from(floats(r, n, { scale: 0.01 }), (x) => x * x);
+    const t = 1 + r.int(100), lr = 1e-3, wd = 0.01, b1 = 0.9, b2 = 0.999, eps = 1e-8;
+    const consts = [1 - lr * wd, b1, 1 - b1, b2, 1 - b2, eps, lr / (1 - b1 ** t), Math.sqrt(1 - b2 ** t)];
+    const label = `adamw n=${n} t=${t} restore=${restore}`;
+    const res = both([w, wold, g, m1, v], [0, 3, 4], (k, [pw, po, pg, pm, pv]) =>
+      k.adamwUpdate(pw, restore ? po : pw, pg, pm, pv, n, ...consts));
+    for (const j of [0, 1, 2]) assertSameBits(res.simd.out[j], res.scalar.out[j], `${label} out ${j}: simd vs scalar`);
+    const from = restore ? wold : w;
+    const [w32, m32, v32] = ref.adamw('f32', from, g, m1, v, ...consts);
+    const [w64, m64, v64] = ref.adamw('f64', from, g, m1, v, ...consts);
+    const [wm, mm, vm] = ref.adamw('mag', from, g, m1, v, ...consts);
+    // The step's quotient m₁/denom carries m₁'s relative error, which the magnitude bounds.
+    check(`${label} m1`, res.simd.out[1], m32, m64, mm, 4);
+    check(`${label} v`, res.simd.out[2], v32, v64, vm, 4);
+    check(`${label} w`, res.simd.out[0], w32, w64, wm, 16);
+  }
+});
+
+s('first non-finite: finds the first NaN or ±Inf, or -1', () => {
+  const r = rng(6);
+  for (const n of LENGTHS) {
+    const x = floats(r, n);
+    for (const [name, k] of [['simd', simd], ['scalar', scalar]]) {
+      const [px] = place([x]);
+      assert.is(k.firstNonFinite(px, n), -1, `${name} n=${n}: all finite`);
+    }
+    if (n === 0) continue;
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      const i = r.int(n), j = r.int(n), y = x.slice();
+      y[Math.max(i, j)] = bad; y[Math.min(i, j)] = bad;
+      for (const [name, k] of [['simd', simd], ['scalar', scalar]]) {
+        const [py] = place([y]);
+        assert.is(k.firstNonFinite(py, n), Math.min(i, j), `${name} n=${n} ${bad} at ${Math.min(i, j)}`);
+      }
+    }
+  }
+});
+
+s('kernels never write past the end of their arrays', () => {
+  const r = rng(8);
+  for (const n of [0, 1, 3, 4, 5, 7, 8, 9, 63, 64, 65]) {
+    const guard = new Float32Array(memory.buffer, 0, 40_000);
+    guard.fill(12345);
+    const w = 64, wold = w + 4 * 100, g = wold + 4 * 100, m = g + 4 * 100, b = m + 4 * 100, v = b + 4 * 100;
+    for (const p of [w, wold, g, m, b, v]) new Float32Array(memory.buffer, p, n).set(floats(r, n, { specialRate: 0 }));
+    simd.fsamPerturb(w, wold, g, m, n, 1, 0.1, true);
+    simd.ema(m, g, n, 0.6, 0.4);
+    simd.sgdUpdate(w, wold, g, b, n, 0.1, 1e-3, 0.9, 2, false);
+    simd.adamwUpdate(w, wold, g, m, v, n, 0.99, 0.9, 0.999, 1e-8, 1e-3, 0.5);
+    for (const p of [w, wold, g, m, b, v]) {
+      const after = new Float32Array(memory.buffer, p + n * 4, 4);
+      for (let i = 0; i < 4; i++) assert.is(after[i], 12345, `n=${n}: float ${n + i} after pointer ${p} was written`);
+    }
+  }
+});
+
+s.run();

@@ -1,0 +1,86 @@
+// Scalar references for the optimizer kernels, one formula per kernel in the official
+// code's operation order, evaluated three ways:
+//   'f64'  in float64: the independent reference (compared with a tolerance);
+//   'f32'  every operation rounded to float32 (Math.fround): the kernels must match
+//          these bits exactly, which pins the order of operations;
+//   'mag'  float64 on |inputs| with every − turned into +: the size of the terms, which
+//          bounds the float32 rounding error (|fl(x) − x| ≤ k·2⁻²⁴·mag).
+const modes = {
+  f64: { r: (x) => x, sub: (a, b) => a - b, abs: (x) => x },
+  f32: { r: Math.fround, sub: (a, b) => Math.fround(a - b), abs: (x) => x },
+  mag: { r: (x) => x, sub: (a, b) => a + b, abs: Math.abs },
+};
+
+/** Σd², d = g (SAM) or g − σ·m (F-SAM), times w with adaptive. f32 mode sums in the kernels' lane order. */
+export function sumsq(mode, g, m, w, sigma, adaptive) {
+  const { r, sub, abs } = modes[mode];
+  const d = (i) => {
+    let x = m ? sub(abs(g[i]), r(r(abs(sigma)) * abs(m[i]))) : abs(g[i]);
+    if (adaptive) x = r(abs(w[i]) * x);
+    return x * x;
+  };
+  const n = g.length, body = n & ~3;
+  if (mode !== 'f32') { let s = 0; for (let i = 0; i < n; i++) s += d(i); return s; }
+  const lane = [0, 0, 0, 0];
+  for (let i = 0; i < body; i++) lane[i & 3] += d(i);
+  let s = (lane[0] + lane[1]) + (lane[2] + lane[3]);
+  for (let i = body; i < n; i++) s += d(i);
+  return s;
+}
+
+/** [w, wold] after w_old = w; w = w + ε. */
+export function perturb(mode, w, g, m, sigma, scale, adaptive) {
+  const { r, sub, abs } = modes[mode];
+  const out = new Float64Array(w.length);
+  for (let i = 0; i < w.length; i++) {
+    let d = m ? sub(abs(g[i]), r(r(abs(sigma)) * abs(m[i]))) : abs(g[i]);
+    if (adaptive) d = r(r(abs(w[i]) * abs(w[i])) * d);
+    out[i] = r(abs(w[i]) + r(d * r(abs(scale))));
+  }
+  return [out, Float64Array.from(w, abs)];
+}
+
+export function ema(mode, m, g, lambda) {
+  const { r, abs } = modes[mode];
+  const l = r(lambda), o = mode === 'f32' ? Math.fround(1 - lambda) : 1 - lambda;
+  return Float64Array.from(m, (mi, i) => r(r(abs(mi) * l) + r(abs(g[i]) * o)));
+}
+
+/** [w, b] after w = w_old and the SGD step. mode 0 plain, 1 momentum, 2 nesterov. */
+export function sgd(mode, wold, g, b, lr, wd, mu, sgdMode, first) {
+  const { r, sub, abs } = modes[mode];
+  const [lrf, wdf, muf] = [r(lr), r(wd), r(mu)];
+  const w2 = new Float64Array(wold.length), b2 = new Float64Array(wold.length);
+  for (let i = 0; i < wold.length; i++) {
+    const x = abs(wold[i]);
+    let p = abs(g[i]);
+    if (wd !== 0) p = r(p + r(wdf * x));
+    if (sgdMode !== 0) {
+      const bn = first ? p : r(r(abs(b[i]) * muf) + p);
+      b2[i] = bn;
+      p = sgdMode === 2 ? r(p + r(muf * bn)) : bn;
+    }
+    w2[i] = sub(x, r(lrf * p));
+  }
+  return [w2, b2];
+}
+
+/** [w, m1, v] after w = w_old and the AdamW step. */
+export function adamw(mode, wold, g, m1, v, decay, b1, omb1, b2, omb2, eps, stepSize, bc2sqrt) {
+  const { r, sub, abs } = modes[mode];
+  const f = modes.f64;
+  const [d, B1, B2, E, S, C] = [decay, b1, b2, eps, stepSize, bc2sqrt].map(r);
+  const O1 = r(omb1), O2 = r(omb2);
+  const w2 = new Float64Array(wold.length), m2 = new Float64Array(wold.length), v2 = new Float64Array(wold.length);
+  for (let i = 0; i < wold.length; i++) {
+    const x = r(abs(wold[i]) * d), gi = abs(g[i]);
+    const mn = r(r(abs(m1[i]) * B1) + r(gi * O1));
+    const vn = r(r(v[i] * B2) + r(r(gi * gi) * O2));
+    // The denominator is a sum of positive terms: its own value bounds its error too.
+    const vt = f.r(v[i] * b2 + g[i] * g[i] * omb2);
+    const denom = mode === 'mag' ? Math.sqrt(vt) / bc2sqrt + eps : r(r(r(Math.sqrt(vn)) / C) + E);
+    m2[i] = mn; v2[i] = vn;
+    w2[i] = sub(x, r(S * r(mn / denom)));
+  }
+  return [w2, m2, v2];
+}

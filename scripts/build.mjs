@@ -29,15 +29,31 @@ const shimBuiltins = {
 };
 
 // Entry points: src/<name>.ts → dist/<name>.js. Each is one self-contained ES module.
-const entries = { 'fsam-edge': 'src/index.ts', core: 'src/core/index.ts' };
-for (const [out, src] of Object.entries(entries)) {
+// The library bundles are platform-neutral (Node built-ins shimmed); the CLI runs in
+// Node only and uses the real fs, so it is built for Node without the shim, with
+// `require` and `__dirname` for the CommonJS parts of the bundled dependencies.
+const entries = {
+  'fsam-edge': { src: 'src/index.ts', platform: 'neutral' },
+  core: { src: 'src/core/index.ts', platform: 'neutral' },
+  cli: { src: 'src/cli/main.ts', platform: 'node' },
+};
+const nodeGlobals = [
+  "import { createRequire as __fsamCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __fsamFileURLToPath } from 'node:url';",
+  "import { dirname as __fsamDirname } from 'node:path';",
+  'const require = __fsamCreateRequire(import.meta.url);',
+  'const __filename = __fsamFileURLToPath(import.meta.url);',
+  'const __dirname = __fsamDirname(__filename);',
+].join('\n');
+for (const [out, { src, platform }] of Object.entries(entries)) {
   if (!existsSync(join(root, src))) continue;
+  const node = platform === 'node';
   await esbuild.build({
     entryPoints: [join(root, src)],
     outfile: join(root, 'dist', `${out}.js`),
-    bundle: true, format: 'esm', platform: 'neutral', target: 'es2022',
+    bundle: true, format: 'esm', platform, target: 'es2022',
     mainFields: ['module', 'main'], loader: { '.wasm': 'binary' },
-    define: { __dirname: '"/"' }, plugins: [shimBuiltins],
+    ...(node ? { banner: { js: nodeGlobals } } : { define: { __dirname: '"/"' }, plugins: [shimBuiltins] }),
     logLevel: 'warning',
   });
   const kb = (statSync(join(root, 'dist', `${out}.js`)).size / 1024).toFixed(0);

@@ -1,6 +1,5 @@
-// Σd² of the perturbation direction, in f64, in a fixed blocked order: lane k of the
-// 4-wide main loop sums elements i ≡ k (mod 4); the lanes combine as (0+1)+(2+3); the
-// tail adds on in index order. The scalar twins follow the same order, so SIMD and
+// Σd² of the perturbation direction, accumulated in f64 in a fixed blocked order
+// (below). The scalar twins follow the same order, so SIMD and
 // scalar, x86 and ARM, Node, Deno and Chromium all give the same bits.
 //
 //   SAM   d = g                 F-SAM  d = g − σ·m   (m: the EMA of past gradients)
@@ -16,47 +15,105 @@
   return fsam ? gs - sigma * load<f32>(m + i) : gs;
 }
 
+// 16 floats per block, as four vectors d0…d3: squares in f32, t = (d0²+d1²)+(d2²+d3²)
+// in f32 (lane k sums elements k, k+4, k+8, k+12 of the block), then t's four lanes
+// accumulate in f64: lanes 0,1 in one f64x2, lanes 2,3 in another. The four lane sums
+// combine as (l0+l1)+(l2+l3); the tail adds d² in f64 in index order. Squaring in f64
+// costs twice the instructions and made this kernel compute-bound at 2.3× the triad.
+// A square over f32's range (|d| > 1.8e19) overflows that path; only then does the
+// sum run again with every square in f64 (wide_*: lanes k, k+1 in one f64x2 accumulator
+// per half vector, combined (0+1)+(2+3)), so the result is Inf only if Σd² is.
+@inline function direction_block(g: usize, m: usize, w: usize, i: usize, s: v128, fsam: bool, adaptive: bool): v128 {
+  let d = direction_simd(g, m, i, s, fsam);
+  if (adaptive) d = f32x4.mul(v128.load(w + i), d);
+  return f32x4.mul(d, d);
+}
+
 @inline function sumsq_simd(g: usize, m: usize, w: usize, n: usize, sigma: f32, fsam: bool, adaptive: bool): f64 {
+  const sum = narrow_simd(g, m, w, n, sigma, fsam, adaptive);
+  return isFinite(sum) ? sum : wide_simd(g, m, w, n, sigma, fsam, adaptive);
+}
+
+@inline function sumsq_scalar(g: usize, m: usize, w: usize, n: usize, sigma: f32, fsam: bool, adaptive: bool): f64 {
+  const sum = narrow_scalar(g, m, w, n, sigma, fsam, adaptive);
+  return isFinite(sum) ? sum : wide_scalar(g, m, w, n, sigma, fsam, adaptive);
+}
+
+@inline function narrow_simd(g: usize, m: usize, w: usize, n: usize, sigma: f32, fsam: bool, adaptive: bool): f64 {
+  const s = f32x4.splat(sigma);
+  let lo = f64x2.splat(0), hi = f64x2.splat(0);
+  const body = (n & ~15) << 2;
+  for (let i: usize = 0; i < body; i += 64) {
+    const t = f32x4.add(
+      f32x4.add(direction_block(g, m, w, i, s, fsam, adaptive), direction_block(g, m, w, i + 16, s, fsam, adaptive)),
+      f32x4.add(direction_block(g, m, w, i + 32, s, fsam, adaptive), direction_block(g, m, w, i + 48, s, fsam, adaptive)));
+    lo = f64x2.add(lo, f64x2.promote_low_f32x4(t));
+    hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.shuffle<u32>(t, t, 2, 3, 2, 3)));
+  }
+  let sum = (f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1))
+          + (f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1));
+  for (let i = body; i < n << 2; i += 4) sum += square_scalar(g, m, w, i, sigma, fsam, adaptive);
+  return sum;
+}
+
+@inline function square_scalar(g: usize, m: usize, w: usize, i: usize, sigma: f32, fsam: bool, adaptive: bool): f64 {
+  let d = direction_scalar(g, m, i, sigma, fsam);
+  if (adaptive) d = load<f32>(w + i) * d;
+  return <f64>d * <f64>d;
+}
+
+@inline function square_f32(g: usize, m: usize, w: usize, i: usize, sigma: f32, fsam: bool, adaptive: bool): f32 {
+  let d = direction_scalar(g, m, i, sigma, fsam);
+  if (adaptive) d = load<f32>(w + i) * d;
+  return d * d;
+}
+
+/** Lane k of the SIMD block sum t: (d[k]²+d[k+4]²)+(d[k+8]²+d[k+12]²) in f32. */
+@inline function lane_scalar(g: usize, m: usize, w: usize, i: usize, sigma: f32, fsam: bool, adaptive: bool): f64 {
+  return <f64>((square_f32(g, m, w, i, sigma, fsam, adaptive) + square_f32(g, m, w, i + 16, sigma, fsam, adaptive))
+             + (square_f32(g, m, w, i + 32, sigma, fsam, adaptive) + square_f32(g, m, w, i + 48, sigma, fsam, adaptive)));
+}
+
+@inline function narrow_scalar(g: usize, m: usize, w: usize, n: usize, sigma: f32, fsam: bool, adaptive: bool): f64 {
+  let l0: f64 = 0, l1: f64 = 0, l2: f64 = 0, l3: f64 = 0;
+  const body = (n & ~15) << 2;
+  for (let i: usize = 0; i < body; i += 64) {
+    l0 += lane_scalar(g, m, w, i, sigma, fsam, adaptive);
+    l1 += lane_scalar(g, m, w, i + 4, sigma, fsam, adaptive);
+    l2 += lane_scalar(g, m, w, i + 8, sigma, fsam, adaptive);
+    l3 += lane_scalar(g, m, w, i + 12, sigma, fsam, adaptive);
+  }
+  let sum = (l0 + l1) + (l2 + l3);
+  for (let i = body; i < n << 2; i += 4) sum += square_scalar(g, m, w, i, sigma, fsam, adaptive);
+  return sum;
+}
+
+function wide_simd(g: usize, m: usize, w: usize, n: usize, sigma: f32, fsam: bool, adaptive: bool): f64 {
   const s = f32x4.splat(sigma);
   let lo = f64x2.splat(0), hi = f64x2.splat(0);
   const body = (n & ~3) << 2;
   for (let i: usize = 0; i < body; i += 16) {
     let d = direction_simd(g, m, i, s, fsam);
     if (adaptive) d = f32x4.mul(v128.load(w + i), d);
-    const dl = f64x2.promote_low_f32x4(d);
-    const dh = f64x2.promote_low_f32x4(v128.shuffle<u32>(d, d, 2, 3, 2, 3));
+    const dl = f64x2.promote_low_f32x4(d), dh = f64x2.promote_low_f32x4(v128.shuffle<u32>(d, d, 2, 3, 2, 3));
     lo = f64x2.add(lo, f64x2.mul(dl, dl));
     hi = f64x2.add(hi, f64x2.mul(dh, dh));
   }
   let sum = (f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1))
           + (f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1));
-  for (let i = body; i < n << 2; i += 4) {
-    let d = direction_scalar(g, m, i, sigma, fsam);
-    if (adaptive) d = load<f32>(w + i) * d;
-    sum += <f64>d * <f64>d;
-  }
+  for (let i = body; i < n << 2; i += 4) sum += square_scalar(g, m, w, i, sigma, fsam, adaptive);
   return sum;
 }
 
-@inline function sumsq_scalar(g: usize, m: usize, w: usize, n: usize, sigma: f32, fsam: bool, adaptive: bool): f64 {
-  let a0: f64 = 0, a1: f64 = 0, a2: f64 = 0, a3: f64 = 0;
+function wide_scalar(g: usize, m: usize, w: usize, n: usize, sigma: f32, fsam: bool, adaptive: bool): f64 {
+  let l0: f64 = 0, l1: f64 = 0, l2: f64 = 0, l3: f64 = 0;
   const body = (n & ~3) << 2;
   for (let i: usize = 0; i < body; i += 16) {
-    let d0 = direction_scalar(g, m, i, sigma, fsam), d1 = direction_scalar(g, m, i + 4, sigma, fsam);
-    let d2 = direction_scalar(g, m, i + 8, sigma, fsam), d3 = direction_scalar(g, m, i + 12, sigma, fsam);
-    if (adaptive) {
-      d0 = load<f32>(w + i) * d0; d1 = load<f32>(w + i + 4) * d1;
-      d2 = load<f32>(w + i + 8) * d2; d3 = load<f32>(w + i + 12) * d3;
-    }
-    a0 += <f64>d0 * <f64>d0; a1 += <f64>d1 * <f64>d1;
-    a2 += <f64>d2 * <f64>d2; a3 += <f64>d3 * <f64>d3;
+    l0 += square_scalar(g, m, w, i, sigma, fsam, adaptive); l1 += square_scalar(g, m, w, i + 4, sigma, fsam, adaptive);
+    l2 += square_scalar(g, m, w, i + 8, sigma, fsam, adaptive); l3 += square_scalar(g, m, w, i + 12, sigma, fsam, adaptive);
   }
-  let sum = (a0 + a1) + (a2 + a3);
-  for (let i = body; i < n << 2; i += 4) {
-    let d = direction_scalar(g, m, i, sigma, fsam);
-    if (adaptive) d = load<f32>(w + i) * d;
-    sum += <f64>d * <f64>d;
-  }
+  let sum = (l0 + l1) + (l2 + l3);
+  for (let i = body; i < n << 2; i += 4) sum += square_scalar(g, m, w, i, sigma, fsam, adaptive);
   return sum;
 }
 

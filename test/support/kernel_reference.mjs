@@ -11,20 +11,33 @@ const modes = {
   mag: { r: (x) => x, sub: (a, b) => a + b, abs: Math.abs },
 };
 
-/** Σd², d = g (SAM) or g − σ·m (F-SAM), times w with adaptive. f32 mode sums in the kernels' lane order. */
+/** Σd², d = g (SAM) or g − σ·m (F-SAM), times w with adaptive. f32 mode sums in the kernels' blocked order. */
 export function sumsq(mode, g, m, w, sigma, adaptive) {
   const { r, sub, abs } = modes[mode];
   const d = (i) => {
     let x = m ? sub(abs(g[i]), r(r(abs(sigma)) * abs(m[i]))) : abs(g[i]);
     if (adaptive) x = r(abs(w[i]) * x);
-    return x * x;
+    return x;
   };
-  const n = g.length, body = n & ~3;
-  if (mode !== 'f32') { let s = 0; for (let i = 0; i < n; i++) s += d(i); return s; }
+  const n = g.length, body = n & ~15;
+  if (mode !== 'f32') { let s = 0; for (let i = 0; i < n; i++) s += d(i) ** 2; return s; }
+  // Blocks of 16: lane k = (d[k]² + d[k+4]²) + (d[k+8]² + d[k+12]²) in float32, each
+  // lane summed over the blocks in float64, then (l0 + l1) + (l2 + l3); the tail in order.
+  const sq = (i) => Math.fround(d(i) * d(i));
   const lane = [0, 0, 0, 0];
-  for (let i = 0; i < body; i++) lane[i & 3] += d(i);
+  for (let i = 0; i < body; i += 16) {
+    for (let k = 0; k < 4; k++) {
+      lane[k] += Math.fround(Math.fround(sq(i + k) + sq(i + k + 4)) + Math.fround(sq(i + k + 8) + sq(i + k + 12)));
+    }
+  }
   let s = (lane[0] + lane[1]) + (lane[2] + lane[3]);
-  for (let i = body; i < n; i++) s += d(i);
+  for (let i = body; i < n; i++) s += d(i) * d(i);
+  if (Number.isFinite(s)) return s;
+  // A float32 square overflowed: every square in float64, lanes i mod 4, (l0+l1)+(l2+l3).
+  const wide = [0, 0, 0, 0], b4 = n & ~3;
+  for (let i = 0; i < b4; i++) wide[i & 3] += d(i) * d(i);
+  s = (wide[0] + wide[1]) + (wide[2] + wide[3]);
+  for (let i = b4; i < n; i++) s += d(i) * d(i);
   return s;
 }
 

@@ -1,0 +1,64 @@
+// Opens one page of the browser target in headless Chromium (Debian's, driven by
+// playwright-core), served by ./server.mjs under its strict CSP, and prints the page's
+// #out text once it is final. Exits 1 on a page error, a console error, a CSP
+// violation or a timeout.
+//   node targets/browser/run.mjs [index.html|conformance.html] [--no-simd]
+// --no-simd starts V8 without SSE4.1, which turns WebAssembly SIMD off on x64.
+import { chromium } from 'playwright-core';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serve } from './server.mjs';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const TIMEOUT_MS = 120_000;
+
+export async function runPage(page = 'index.html', { noSimd = false } = {}) {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install chromium), as .ci/run does`);
+  }
+  const server = await serve();
+  const profile = mkdtempSync(join(tmpdir(), 'fsam-edge-chromium-'));
+  const problems = [];
+  let context;
+  try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM, headless: true,
+      args: [...ARGS, ...(noSimd ? ['--js-flags=--no-enable-sse4-1'] : [])],
+    });
+    const tab = context.pages()[0] ?? await context.newPage();
+    // Injected through the DevTools protocol, which the page's CSP does not govern: it
+    // records every refusal, even one that a library catches and works around.
+    await tab.addInitScript(() => {
+      globalThis.__cspViolations = [];
+      document.addEventListener('securitypolicyviolation',
+        (e) => globalThis.__cspViolations.push(`${e.effectiveDirective} refused ${e.blockedURI}`));
+    });
+    tab.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+    tab.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`); });
+    await tab.goto(server.url + page);
+    // A page's #out is final once it is set and no longer a placeholder ending in '…'.
+    await tab.waitForFunction(() => {
+      const text = document.getElementById('out')?.textContent ?? '';
+      return text !== '' && !text.endsWith('…');
+    }, undefined, { timeout: TIMEOUT_MS, polling: 100 }).catch((err) => problems.push(`timeout: ${err.message.split('\n')[0]}`));
+    const text = await tab.locator('#out').textContent();
+    const violations = await tab.evaluate(() => globalThis.__cspViolations);
+    return { text, problems, violations };
+  } finally {
+    await context?.close();
+    await server.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const page = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 'index.html';
+  const { text, problems, violations } = await runPage(page, { noSimd: process.argv.includes('--no-simd') });
+  console.log(text);
+  for (const p of problems) console.error(p);
+  for (const v of violations) console.error(`CSP: ${v}`);
+  process.exitCode = problems.length || violations.length ? 1 : 0;
+}

@@ -1,0 +1,65 @@
+// A tiny static server for the browser target, on localhost only, with the strict
+// Content-Security-Policy every page gets: scripts from this origin, WebAssembly
+// compilation allowed, no eval and no new Function anywhere.
+//   /                → targets/browser/   (the pages)
+//   /fsam-edge.js    → dist/fsam-edge.js  (the bundle, as a user would copy it beside a page)
+//   /conformance/    → targets/conformance/
+// Run alone: node targets/browser/server.mjs [port]  (prints the URL)
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { join, normalize, extname } from 'node:path';
+
+export const CSP = "script-src 'self' 'wasm-unsafe-eval'";
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const mounts = [
+  ['/fsam-edge.js', join(root, 'dist/fsam-edge.js')],
+  ['/conformance/', join(root, 'targets/conformance/')],
+  ['/', join(root, 'targets/browser/')],
+];
+const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8' };
+
+function resolvePath(urlPath) {
+  for (const [prefix, dir] of mounts) {
+    if (urlPath === prefix && !prefix.endsWith('/')) return dir;
+    if (prefix.endsWith('/') && urlPath.startsWith(prefix)) {
+      const rest = normalize(urlPath.slice(prefix.length) || 'index.html');
+      if (rest.startsWith('..')) return undefined;
+      return join(dir, rest);
+    }
+  }
+  return undefined;
+}
+
+/** Starts the server on 127.0.0.1 (port 0: any free port); resolves to { url, close }. */
+export function serve(port = 0) {
+  const server = createServer(async (req, res) => {
+    if (req.url === '/favicon.ico') {
+      res.writeHead(204).end();
+      return;
+    }
+    const path = resolvePath(decodeURIComponent(new URL(req.url, 'http://localhost').pathname));
+    const type = path && types[extname(path)];
+    let body;
+    try {
+      if (type) body = await readFile(path);
+    } catch { /* answered 404 below */ }
+    if (!body) {
+      res.writeHead(404, { 'Content-Type': 'text/plain', 'Content-Security-Policy': CSP }).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': type, 'Content-Security-Policy': CSP, 'Cache-Control': 'no-store' }).end(body);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      const url = `http://127.0.0.1:${server.address().port}/`;
+      resolve({ url, close: () => new Promise((done) => server.close(done)) });
+    });
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { url } = await serve(Number(process.argv[2] ?? 8080));
+  console.log(url);
+}

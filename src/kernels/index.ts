@@ -1,4 +1,47 @@
-// Training kernels that tfjs-backend-wasm lacks, registered for 'wasm' by ready().
+// Training kernels that tfjs-backend-wasm lacks, registered for 'wasm' by ready(), and
+// the conv gradients completed for dilations > 1. Idempotent.
+//
+// tfjs's registries: registerKernel for a name already registered on a backend warns
+// ("already registered") and overrides; registerGradient overrides (warning only with
+// the DEBUG flag). We unregister first, so nothing warns and the replaced configs stay
+// reachable for the gradients' dilation-1 path.
+import { tf } from '../tf';
+import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter';
+import { conv2DBackpropInputConfig } from './Conv2DBackpropInput';
+import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter';
+import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput';
+import { unsortedSegmentSumConfig } from './UnsortedSegmentSum';
+import { makeConv2DGradConfig, ownKernels } from './Conv2D_grad';
+import { makeDepthwiseConv2dNativeGradConfig } from './DepthwiseConv2dNative_grad';
+
+export { setTrainingKernelVariant, trainingKernelVariant, type TrainingVariant } from './training_module';
+
+const kernels: tf.KernelConfig[] = [
+  conv2DBackpropFilterConfig,
+  conv2DBackpropInputConfig,
+  depthwiseConv2dNativeBackpropFilterConfig,
+  depthwiseConv2dNativeBackpropInputConfig,
+  unsortedSegmentSumConfig,
+];
+
+let gradientsDone = false;
+
 export function registerTrainingKernels(): void {
-  // Filled by the training-kernels work (issue 4).
+  for (const config of kernels) {
+    const current = tf.getKernel(config.kernelName, 'wasm');
+    if (current === config) continue;
+    if (current) tf.unregisterKernel(config.kernelName, 'wasm');
+    tf.registerKernel(config);
+    ownKernels.add(config.kernelFunc);
+  }
+  if (!gradientsDone) {
+    const conv = tf.getGradient('Conv2D');
+    const depthwise = tf.getGradient('DepthwiseConv2dNative');
+    if (!conv || !depthwise) throw new Error('tfjs-core registered no Conv2D/DepthwiseConv2dNative gradient (is its ESM build loaded?)');
+    tf.unregisterGradient('Conv2D');
+    tf.registerGradient(makeConv2DGradConfig(conv));
+    tf.unregisterGradient('DepthwiseConv2dNative');
+    tf.registerGradient(makeDepthwiseConv2dNativeGradConfig(depthwise));
+    gradientsDone = true;
+  }
 }

@@ -1,0 +1,7 @@
+// The training kernels tfjs-backend-wasm lacks: pure functions over byte pointers into
+// tfjs-wasm's own heap, no allocation. Each family has a _simd kernel and its _scalar
+// twin, which sums in the same order (so the two agree bit for bit).
+export * from './conv2d_backprop_filter';
+export * from './conv2d_backprop_input';
+export * from './depthwise_backprop';
+export * from './segment_sum';

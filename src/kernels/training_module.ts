@@ -1,0 +1,64 @@
+// The training kernels (assembly/training) instantiated on tfjs-wasm's own memory. The
+// module has no data segment, so instantiating it writes nothing; it only touches the
+// bytes the kernels are pointed at. One instance per memory: tfjs makes a new wasm
+// module (and memory) whenever its backend is re-created, e.g. after engine.reset().
+import trainingWasm from '../../build/training.wasm';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { wasmMemory } from '../backend/wasm_backend';
+
+type Fn = (...args: number[]) => void;
+
+export interface TrainingKernels {
+  f32_conv2d_backprop_filter_simd: Fn; f32_conv2d_backprop_filter_scalar: Fn;
+  f32_conv2d_backprop_input_simd: Fn; f32_conv2d_backprop_input_scalar: Fn;
+  f32_transpose_last2: Fn;
+  f32_depthwise_backprop_filter_simd: Fn; f32_depthwise_backprop_filter_scalar: Fn;
+  f32_depthwise_backprop_input_simd: Fn; f32_depthwise_backprop_input_scalar: Fn;
+  f32_expand_channels: Fn; f32_sum_groups: Fn;
+  f32_unsorted_segment_sum_simd: Fn; f32_unsorted_segment_sum_scalar: Fn;
+  i32_unsorted_segment_sum_simd: Fn; i32_unsorted_segment_sum_scalar: Fn;
+}
+
+export type TrainingVariant = 'simd' | 'scalar';
+
+let compiled: WebAssembly.Module | undefined;
+const instances = new WeakMap<WebAssembly.Memory, TrainingKernels>();
+let variant: TrainingVariant = 'simd';
+
+/** The kernels bound to this backend's memory (compiled once: 10 KiB compiles synchronously everywhere). */
+export function trainingKernels(backend: BackendWasm): TrainingKernels {
+  const memory = wasmMemory(backend);
+  let k = instances.get(memory);
+  if (!k) {
+    compiled ??= new WebAssembly.Module(trainingWasm as Uint8Array<ArrayBuffer>);
+    k = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as TrainingKernels;
+    instances.set(memory, k);
+  }
+  return k;
+}
+
+/** Which twin the registered kernels call: 'simd' (default) or the 'scalar' reference. */
+export function setTrainingKernelVariant(v: TrainingVariant): void {
+  if (v !== 'simd' && v !== 'scalar') throw new RangeError(`training kernel variant must be 'simd' or 'scalar', got ${String(v)}`);
+  variant = v;
+}
+
+export function trainingKernelVariant(): TrainingVariant {
+  return variant;
+}
+
+/** Scratch bytes on tfjs-wasm's heap, freed by the caller (malloc may grow memory: read offsets after). */
+export function malloc(backend: BackendWasm, bytes: number): number {
+  // deno-lint-ignore no-explicit-any
+  return ((backend.wasm as any)._malloc(Math.max(bytes, 16)) as number) >>> 0;
+}
+
+export function free(backend: BackendWasm, ptr: number): void {
+  // deno-lint-ignore no-explicit-any
+  (backend.wasm as any)._free(ptr);
+}
+
+/** Byte offset of a tensor's data in the wasm heap. */
+export function offsetOf(backend: BackendWasm, t: { dataId: object }): number {
+  return backend.dataIdMap.get(t.dataId).memoryOffset;
+}

@@ -28,6 +28,17 @@ const shimBuiltins = {
   },
 };
 
+// tfjs-backend-wasm's threaded build never runs (ready() embeds and selects only the
+// SIMD binary), so its Emscripten loader and worker source, which evals scripts, stay
+// out of the bundles: a stub stands in for both.
+const noThreadedWasm = {
+  name: 'no-threaded-wasm',
+  setup(b) {
+    b.onResolve({ filter: /tfjs-backend-wasm-threaded-simd(\.worker)?\.js$/ },
+      () => ({ path: join(root, 'src/platform/no_threaded_wasm.ts') }));
+  },
+};
+
 // Entry points: src/<name>.ts → dist/<name>.js. Each is one self-contained ES module.
 // The library bundles are platform-neutral (Node built-ins shimmed); the CLI runs in
 // Node only and uses the real fs, so it is built for Node without the shim, with
@@ -53,7 +64,8 @@ for (const [out, { src, platform }] of Object.entries(entries)) {
     outfile: join(root, 'dist', `${out}.js`),
     bundle: true, format: 'esm', platform, target: 'es2022',
     mainFields: ['module', 'main'], loader: { '.wasm': 'binary' },
-    ...(node ? { banner: { js: nodeGlobals } } : { define: { __dirname: '"/"' }, plugins: [shimBuiltins] }),
+    ...(node ? { banner: { js: nodeGlobals }, plugins: [noThreadedWasm] }
+      : { define: { __dirname: '"/"' }, plugins: [shimBuiltins, noThreadedWasm] }),
     logLevel: 'warning',
   });
   const kb = (statSync(join(root, 'dist', `${out}.js`)).size / 1024).toFixed(0);

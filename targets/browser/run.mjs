@@ -36,14 +36,18 @@ export async function runPage(page = 'index.html', { noSimd = false } = {}) {
       document.addEventListener('securitypolicyviolation',
         (e) => globalThis.__cspViolations.push(`${e.effectiveDirective} refused ${e.blockedURI}`));
     });
-    tab.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+    let pageFailed, done = false;
+    const failed = new Promise((resolve) => { pageFailed = resolve; });
+    tab.on('pageerror', (err) => { problems.push(`page error: ${err.name}: ${err.message}`); pageFailed(); });
     tab.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`); });
     await tab.goto(server.url + page);
-    // A page's #out is final once it is set and no longer a placeholder ending in '…'.
-    await tab.waitForFunction(() => {
+    // A page's #out is final once it is set and no longer a placeholder ending in '…';
+    // an uncaught error ends the wait too.
+    await Promise.race([failed, tab.waitForFunction(() => {
       const text = document.getElementById('out')?.textContent ?? '';
       return text !== '' && !text.endsWith('…');
-    }, undefined, { timeout: TIMEOUT_MS, polling: 100 }).catch((err) => problems.push(`timeout: ${err.message.split('\n')[0]}`));
+    }, undefined, { timeout: TIMEOUT_MS, polling: 100 }).catch((err) => { if (!done) problems.push(`timeout: ${err.message.split('\n')[0]}`); })]);
+    done = true;
     const text = await tab.locator('#out').textContent();
     const violations = await tab.evaluate(() => globalThis.__cspViolations);
     return { text, problems, violations };

@@ -1,0 +1,149 @@
+// One bundle everywhere: dist/fsam-edge.js runs the same smoke and conformance scenarios
+// in Node (the host's), Deno (the npm package), headless Chromium (Debian's, under a
+// strict CSP) and Node 18 for arm64 (Debian's, under qemu), and the four conformance
+// hashes are identical. A missing runtime fails here with what to install: .ci/run
+// installs all of them.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { runPage } from '../targets/browser/run.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const DENO = join(root, 'node_modules/.bin/deno');
+const ARM64_NODE = join(root, 'targets/arm64/node.sh');
+const SMOKE_OUTPUT = 'wasm: w = 2.000, b = 1.000';
+const NO_SIMD = 'WasmSimdUnsupportedError: fsam-edge needs WebAssembly SIMD';
+
+/** Runs a command in the repo root; resolves to its output, rejects with all of it. */
+function exec(command, args, { timeoutMs = 120_000 } = {}) {
+  if (command === DENO && !existsSync(DENO)) {
+    return Promise.reject(new Error(`no Deno at ${DENO}: npm ci installs the 'deno' devDependency`));
+  }
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const child = spawn(command, args, {
+      cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1' },
+    });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (err) => { clearTimeout(timer); reject(new Error(`${command}: ${err.message}`)); });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const ms = Date.now() - started;
+      if (code === 0) resolve({ stdout, stderr, ms });
+      else reject(new Error(`${[command, ...args].join(' ')} ${signal ? `killed by ${signal} after ${ms} ms` : `exited ${code}`}\n` +
+        `stdout: ${stdout.trim()}\nstderr: ${stderr.trim()}`));
+    });
+  });
+}
+
+/** The runtimes, each able to run a script of the targets and give back its output. */
+const runtimes = {
+  node: {
+    smoke: () => exec(process.execPath, ['targets/node/smoke.mjs']),
+    conformance: () => exec(process.execPath, ['targets/node/conformance.mjs']),
+    noSimd: () => exec(process.execPath, ['--no-enable-sse4-1', 'targets/node/smoke.mjs']),
+  },
+  deno: {
+    smoke: () => exec(DENO, ['run', 'targets/deno/smoke.ts']),
+    conformance: () => exec(DENO, ['run', 'targets/deno/conformance.ts']),
+    noSimd: () => exec(DENO, ['run', '--v8-flags=--no-enable-sse4-1', 'targets/deno/smoke.ts']),
+  },
+  chromium: {
+    smoke: () => page('index.html'),
+    conformance: () => page('conformance.html'),
+    noSimd: () => page('index.html', { noSimd: true }),
+  },
+  'node18-arm64': {
+    smoke: () => exec(ARM64_NODE, ['targets/node/smoke.mjs'], { timeoutMs: 300_000 }),
+    conformance: () => exec(ARM64_NODE, ['targets/node/conformance.mjs'], { timeoutMs: 300_000 }),
+  },
+};
+
+/** A page of the browser target; its #out text as stdout, page errors as stderr. */
+async function page(name, options) {
+  const started = Date.now();
+  const { text, problems, violations } = await runPage(name, options);
+  return { stdout: text, stderr: problems.join('\n'), violations, ms: Date.now() - started };
+}
+
+/** Where a thrown error shows up: in a process's stderr, or a page's #out text. */
+const failureText = (r) => `${r.stdout}\n${r.stderr}`;
+
+const conformance = {};
+
+const s = suite('runtimes: one bundle, four runtimes');
+
+for (const [name, rt] of Object.entries(runtimes)) {
+  s(`${name}: smoke scenario`, async () => {
+    const r = await rt.smoke();
+    assert.is(r.stdout.trim(), SMOKE_OUTPUT, `${name} smoke output; stderr: ${r.stderr}`);
+    if (r.violations) assert.equal(r.violations, [], 'CSP violations');
+    if (r.stderr && !r.violations) assert.is(r.stderr.trim(), '', `${name} smoke wrote to stderr`);
+  });
+
+  s(`${name}: conformance scenario`, async () => {
+    const r = await rt.conformance();
+    let result;
+    try {
+      result = JSON.parse(r.stdout.trim().split('\n').pop());
+    } catch {
+      assert.unreachable(`${name} printed no result: ${r.stdout} ${r.stderr}`);
+    }
+    if (r.violations) assert.equal(r.violations, [], 'CSP violations');
+    assert.is(result.backend, 'wasm');
+    assert.is(result.steps, 50);
+    assert.ok(result.lastLoss < result.firstLoss, `loss went from ${result.firstLoss} to ${result.lastLoss}`);
+    conformance[name] = { ...result, wallMs: r.ms };
+  });
+
+  if (rt.noSimd) {
+    s(`${name}: without WebAssembly SIMD, ready() throws WasmSimdUnsupportedError`, async () => {
+      const r = await rt.noSimd().then((ok) => ok, (err) => ({ stdout: '', stderr: err.message }));
+      assert.ok(failureText(r).includes(NO_SIMD), `${name} without SIMD said: ${failureText(r)}`);
+    });
+  }
+}
+
+s('all four runtimes train to bit-identical weights', () => {
+  const missing = Object.keys(runtimes).filter((n) => !conformance[n]);
+  assert.equal(missing, [], `no conformance result from ${missing.join(', ')} (see the failures above)`);
+  console.log('\n  runtime        hash              loss hash         scenario  wall');
+  for (const [name, r] of Object.entries(conformance)) {
+    console.log(`  ${name.padEnd(14)} ${r.hash}  ${r.lossHash}  ${String(r.ms).padStart(6)} ms ${String(r.wallMs).padStart(6)} ms  ${r.runtime}`);
+  }
+  const hashes = Object.entries(conformance).map(([n, r]) => `${n} ${r.hash} ${r.lossHash}`);
+  const [first] = Object.values(conformance);
+  for (const r of Object.values(conformance)) {
+    assert.is(r.hash, first.hash, `weights differ:\n${hashes.join('\n')}`);
+    assert.is(r.lossHash, first.lossHash, `loss trajectories differ:\n${hashes.join('\n')}`);
+  }
+});
+
+s('chromium: the server\'s CSP refuses eval, new Function and inline scripts, allows wasm', async () => {
+  const { text } = await runPage('csp_probe.html');
+  assert.equal(JSON.parse(text), { eval: 'refused', newFunction: 'refused', inlineScript: 'refused', wasm: 'compiles' });
+});
+
+s('the bundle contains no eval and no Function constructor', () => {
+  const bundle = readFileSync(join(root, 'dist/fsam-edge.js'), 'utf8');
+  const found = bundle.match(/(?<![\w$.])eval\s*\(|\(0,\s*eval\)|new\s+Function\s*\(|(?<![\w$.])Function\s*\(/g);
+  assert.equal(found ?? [], [], 'dist/fsam-edge.js would need unsafe-eval');
+});
+
+s('docs/runtimes.md shows each target\'s snippet exactly as tested', () => {
+  const doc = readFileSync(join(root, 'docs/runtimes.md'), 'utf8');
+  const blocks = [...doc.matchAll(/^```[a-z]*\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
+  for (const file of ['targets/node/smoke.mjs', 'targets/deno/smoke.ts', 'targets/browser/index.html', 'targets/browser/app.js']) {
+    const text = readFileSync(join(root, file), 'utf8');
+    assert.ok(blocks.includes(text), `docs/runtimes.md has no code block equal to ${file}`);
+  }
+});
+
+s.run();

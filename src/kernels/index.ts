@@ -13,6 +13,7 @@ import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativ
 import { unsortedSegmentSumConfig } from './UnsortedSegmentSum';
 import { makeConv2DGradConfig, ownKernels } from './Conv2D_grad';
 import { makeDepthwiseConv2dNativeGradConfig } from './DepthwiseConv2dNative_grad';
+import { makeConv2DConfig } from './Conv2D';
 
 export { setTrainingKernelVariant, trainingKernelVariant, type TrainingVariant } from './training_module';
 
@@ -25,6 +26,7 @@ const kernels: tf.KernelConfig[] = [
 ];
 
 let gradientsDone = false;
+let conv2DConfig: tf.KernelConfig | undefined;
 
 export function registerTrainingKernels(): void {
   for (const config of kernels) {
@@ -34,12 +36,20 @@ export function registerTrainingKernels(): void {
     tf.registerKernel(config);
     ownKernels.add(config.kernelFunc);
   }
+  // Conv2D: tfjs-wasm's own, wrapped for NCHW.
+  const conv = tf.getKernel('Conv2D', 'wasm');
+  if (!conv) throw new Error("tfjs-backend-wasm registered no Conv2D kernel");
+  if (conv !== conv2DConfig) {
+    conv2DConfig = makeConv2DConfig(conv);
+    tf.unregisterKernel('Conv2D', 'wasm');
+    tf.registerKernel(conv2DConfig);
+  }
   if (!gradientsDone) {
-    const conv = tf.getGradient('Conv2D');
+    const convGrad = tf.getGradient('Conv2D');
     const depthwise = tf.getGradient('DepthwiseConv2dNative');
-    if (!conv || !depthwise) throw new Error('tfjs-core registered no Conv2D/DepthwiseConv2dNative gradient (is its ESM build loaded?)');
+    if (!convGrad || !depthwise) throw new Error('tfjs-core registered no Conv2D/DepthwiseConv2dNative gradient (is its ESM build loaded?)');
     tf.unregisterGradient('Conv2D');
-    tf.registerGradient(makeConv2DGradConfig(conv));
+    tf.registerGradient(makeConv2DGradConfig(convGrad));
     tf.unregisterGradient('DepthwiseConv2dNative');
     tf.registerGradient(makeDepthwiseConv2dNativeGradConfig(depthwise));
     gradientsDone = true;

@@ -1,0 +1,83 @@
+// tfjs-core's own published op tests for the kernels fsam-edge adds, run with jasmine on
+// the 'wasm' backend after ready(): conv2d, depthwise_conv2d, conv2d_separable,
+// unsorted_segment_sum and gather (whose gradient is UnsortedSegmentSum). The test
+// files are bundled with fsam-edge's sources so they share its tfjs-core instance.
+// Exit code 1 on any failure. `--baseline` runs them without fsam-edge's kernels.
+import Jasmine from 'jasmine';
+import { bundleTest } from './bundle.mjs';
+
+const files = ['conv2d', 'depthwise_conv2d', 'conv2d_separable', 'unsorted_segment_sum', 'gather'];
+const baseline = process.argv.includes('--baseline');
+
+// Specs that assert a limitation fsam-edge removes: they must fail, in the way named,
+// and are reported apart. (Dilated gradients are tested against float64 references
+// in test/training_kernels.test.mjs.)
+const superseded = [{
+  suite: 'depthwiseConv2d gradients', spec: 'throws error on dilations > 1',
+  expect: /Expected function to throw an Error/,
+  why: 'fsam-edge registers gradients for dilated depthwise convs (issue 4)',
+}];
+
+const entry = `
+import './test/tfjs-core-ops/wasm_test_env.mjs';
+${files.map((f) => `import '@tensorflow/tfjs-core/dist/ops/${f}_test';`).join('\n')}
+import { ready } from './src/index.ts';
+import { tf } from './src/tf.ts';
+${baseline ? `
+// Baseline: plain tfjs-backend-wasm, with tfjs-core's gradients and none of fsam-edge's kernels.
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { simdBinaryDataUrl } from './src/backend/wasm_binaries.ts';
+tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+setWasmPaths({ 'tfjs-backend-wasm-simd.wasm': simdBinaryDataUrl(), 'tfjs-backend-wasm.wasm': simdBinaryDataUrl(),
+  'tfjs-backend-wasm-threaded-simd.wasm': simdBinaryDataUrl() }, true);
+await tf.setBackend('wasm');` : 'await ready();'}
+`;
+const spec = await bundleTest(baseline ? 'tfjs-core-ops-baseline' : 'tfjs-core-ops', entry);
+
+const jasmine = new Jasmine();
+jasmine.exitOnCompletion = false;
+// tfjs-core's test files reuse some spec names, which jasmine ≥ 6 rejects by default.
+jasmine.env.configure({ random: false, forbidDuplicateNames: false, verboseDeprecations: false });
+jasmine.addSpecFile(spec);
+jasmine.jasmine.DEFAULT_TIMEOUT_INTERVAL = 20000;
+jasmine.env.clearReporters();
+const counts = { passed: 0, failed: 0, pending: 0, excluded: 0 };
+const perFile = {};
+const failures = [];
+const notes = [];
+jasmine.env.addReporter({
+  jasmineDone(r) {
+    for (const e of r.failedExpectations ?? []) failures.push(`(load/global) ${e.message}\n${e.stack ?? ''}`);
+    if (r.incompleteReason) failures.push(`(incomplete) ${r.incompleteReason}`);
+  },
+  suiteDone(r) {
+    for (const e of r.failedExpectations ?? []) failures.push(`(suite ${r.fullName}) ${e.message}`);
+  },
+  specDone(r) {
+    const sup = baseline ? undefined : superseded.find((s) => r.fullName.startsWith(s.suite) && r.description === s.spec);
+    if (sup) {
+      const ok = r.status === 'failed' && r.failedExpectations.every((e) => sup.expect.test(e.message));
+      if (ok) { counts.superseded = (counts.superseded ?? 0) + 1; notes.push(`superseded: ${r.fullName} — ${sup.why}`); return; }
+      failures.push(`${r.fullName}\n    expected to fail with ${sup.expect} (${sup.why}); status ${r.status}`);
+      counts.failed++;
+      return;
+    }
+    counts[r.status] = (counts[r.status] ?? 0) + 1;
+    const suite = (perFile[r.fullName.split(' wasm ')[0]] ??= { passed: 0, failed: 0 });
+    if (r.status === 'passed') suite.passed++;
+    if (r.status === 'failed') {
+      suite.failed++;
+      failures.push(`${r.fullName}\n    ${r.failedExpectations.map((e) => e.message).join('\n    ')}`);
+    }
+  },
+});
+const result = await jasmine.execute();
+for (const f of failures) console.log(`FAIL ${f}`);
+for (const n of notes) console.log(n);
+const total = counts.passed + counts.failed + (counts.superseded ?? 0);
+console.log(`tfjs-core op tests on wasm${baseline ? ' (baseline: plain tfjs-backend-wasm)' : ' after ready()'}: ` +
+  `${counts.passed} of ${total} passed, ${counts.failed} failed` +
+  `${counts.superseded ? `, ${counts.superseded} superseded` : ''}${counts.pending ? `, ${counts.pending} pending` : ''}${counts.excluded ? `, ${counts.excluded} excluded` : ''} (${result.overallStatus})`);
+for (const [suite, c] of Object.entries(perFile)) console.log(`  ${suite.padEnd(28)} ${c.passed}/${c.passed + c.failed}`);
+const expectedStatus = counts.superseded ? 'failed' : 'passed';
+if (!baseline && (counts.failed > 0 || result.overallStatus !== expectedStatus)) process.exitCode = 1;

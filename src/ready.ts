@@ -6,6 +6,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { simdBinaryDataUrl } from './backend/wasm_binaries';
 import { hasWasmSimd, WasmSimdUnsupportedError } from './backend/simd';
 import { registerTrainingKernels } from './kernels/index';
+import { compileOptimizerKernels } from './core/kernels';
 
 let pending: Promise<void> | undefined;
 
@@ -28,4 +29,5 @@ async function activate(): Promise<void> {
   }, true);
   if (!(await tf.setBackend('wasm'))) throw new Error('tfjs could not activate its wasm backend');
   registerTrainingKernels();
+  await compileOptimizerKernels();
 }

@@ -20,11 +20,18 @@ export interface OptimizerKernels {
 export type KernelVariant = 'simd' | 'scalar';
 
 let compiled: Promise<WebAssembly.Module> | undefined;
+let compiledModule: WebAssembly.Module | undefined;
 
 /** Compiles the kernel module once (async: browsers refuse large synchronous compiles). */
 export function compileOptimizerKernels(): Promise<WebAssembly.Module> {
-  compiled ??= WebAssembly.compile(optimizerWasm as Uint8Array<ArrayBuffer>);
+  compiled ??= WebAssembly.compile(optimizerWasm as Uint8Array<ArrayBuffer>).then((m) => (compiledModule = m));
   return compiled;
+}
+
+/** The compiled module, for synchronous callers after compileOptimizerKernels() resolved. */
+export function compiledOptimizerKernels(): WebAssembly.Module {
+  if (!compiledModule) throw new Error('fsam-edge is not ready: await ready() before the first optimizer step');
+  return compiledModule;
 }
 
 export async function loadOptimizerKernels(memory: WebAssembly.Memory, variant: KernelVariant = 'simd'): Promise<OptimizerKernels> {

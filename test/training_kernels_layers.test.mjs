@@ -1,0 +1,34 @@
+// tfjs-layers models train with model.fit on 'wasm' with fsam-edge's training kernels:
+// a Conv2D stack (with a dilated Conv2D and a dilated depthwise conv with multiplier 2),
+// a MobileNet-style block, an Embedding model. Gradients must equal the cpu backend's
+// within 1e-4 (relative to each variable's largest gradient), the loss must fall, and
+// fit must not leak tensors. The scenario runs in a child process (its own tfjs-core
+// bundle, so it does not share a process-wide tfjs engine with the other test files).
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { bundleTest } from './tfjs-core-ops/bundle.mjs';
+
+const source = readFileSync(fileURLToPath(new URL('./training_kernels_layers.scenario.mjs', import.meta.url)), 'utf8');
+const bundle = await bundleTest('training-kernels-layers', source);
+// stderr is kept back: tfjs-backend-cpu greets Node users there.
+const stdout = execFileSync(process.execPath, [bundle], { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'pipe'] });
+const result = JSON.parse(stdout.trim().split('\n').pop());
+
+const layers = suite('tfjs-layers model.fit on wasm');
+for (const [name, r] of Object.entries(result)) {
+  layers(`${name}: gradients equal cpu's within 1e-4`, () => {
+    assert.ok(r.maxRelGradDiff <= 1e-4, `${name}: max relative gradient difference ${r.maxRelGradDiff} ` +
+      `(max abs ${r.maxAbsGradDiff}, in ${r.worstVariable})`);
+  });
+  layers(`${name}: the loss falls`, () => {
+    const first = r.losses[0], last = r.losses[r.losses.length - 1];
+    assert.ok(last < 0.7 * first, `${name}: losses ${r.losses.map((l) => l.toFixed(4)).join(' ')}`);
+  });
+  layers(`${name}: fit leaks no tensors`, () => {
+    assert.is(r.tensors[r.tensors.length - 1], r.tensors[1], `${name}: live tensors per epoch ${r.tensors.join(' ')}`);
+  });
+}
+layers.run();

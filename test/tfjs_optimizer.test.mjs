@@ -164,6 +164,23 @@ s('bad input: clear errors, and weights and state unchanged', () => {
   tf.dispose([v, i]);
 });
 
+s('a non-finite second-pass gradient restores w_old, and ops see the restored weights', () => {
+  const W = tf.variable(tf.tensor2d([[1, 2], [3, 4]]), true, `W${unique++}`);
+  const x = tf.tensor2d([[1, 0], [0, 1]]);
+  const opt = new FSAM({ learningRate: 0.1 });
+  const f = () => tf.sum(tf.square(tf.matMul(x, W)));
+  opt.minimize(f, false, [W]);
+  const before = W.dataSync().slice();
+  tf.matMul(x, W).dispose(); // an operator cached on W's bytes
+  let call = 0;
+  const poisoned = () => (++call === 2 ? tf.mul(f(), tf.scalar(NaN)) : f());
+  assert.throws(() => opt.minimize(poisoned, false, [W]), (e) => e instanceof NonFiniteGradientError && e.pass === 2);
+  assert.equal(Array.from(W.dataSync()), Array.from(before));
+  assert.equal(Array.from(tf.matMul(x, W).dataSync()), Array.from(before));
+  assert.is(opt.iterations, 1);
+  tf.dispose([W, x]);
+});
+
 s('a new set of variables lays the arena out anew, carrying state over by name', () => {
   const a = tf.variable(tf.tensor1d([1, 2, 3]), true, `a${unique++}`);
   const b = tf.variable(tf.tensor1d([4, 5]), true, `b${unique++}`);

@@ -58,18 +58,19 @@ abstract class SharpnessOptimizer extends tf.Optimizer {
       const w = vars.map(ownedOffset);
       const g = this.gradientOffsets(vars, first.grads);
       if (!step.perturb(w, g)) return this.finish(first.value, returnCost);
-      vars.forEach(contentsChanged);
       try {
+        vars.forEach(contentsChanged); // the second pass must see w + ε
         second = secondPass(loss, vars);
-      } catch (err) {
-        step.restore(w);
+        step.update(w, g, this.gradientOffsets(vars, second.grads));
+        this.iterations_ = step.step;
+      } finally {
+        step.restore(w); // a no-op after update(); after a failure, back to w_old
         vars.forEach(contentsChanged);
-        throw err;
       }
-      step.update(w, g, this.gradientOffsets(vars, second.grads));
-      vars.forEach(contentsChanged);
-      this.iterations_ = step.step;
       return this.finish(first.value, returnCost);
+    } catch (err) {
+      first.value.dispose();
+      throw err;
     } finally {
       tf.dispose(first.grads);
       if (second) tf.dispose([second.value, ...Object.values(second.grads)]);

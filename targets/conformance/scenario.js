@@ -15,7 +15,8 @@ import { size, labels, pixelsMilli } from './digits.js';
 export const SEED = 20240312;
 export const STEPS = 50;
 export const BATCH = 20;
-export const LEARNING_RATE = 0.1;
+export const LEARNING_RATE = 0.05;
+export const RHO = 0.05;
 const CLASSES = 10;
 // Two 3×3 stride-2 valid convolutions: 28×28×1 → 13×13×8 → 6×6×16. Training them runs
 // Conv2D (XNNPACK) and fsam-edge's Conv2DBackpropFilter and Conv2DBackpropInput.
@@ -23,10 +24,11 @@ const CONVS = [{ filters: 8, inChannels: 1 }, { filters: 16, inChannels: 8 }];
 const outSize = (n) => Math.floor((n - 3) / 2) + 1;
 const FLAT = outSize(outSize(size)) ** 2 * CONVS[1].filters;
 
-// ─── The optimizer: the one line to change when F-SAM lands (issues 2, 3) ────────────
-// e.g. `new lib.FSAM({ learningRate: LEARNING_RATE, rho: 0.05 })`. Any tf.Optimizer works:
-// the scenario only calls minimize(lossFn, true, variables).
-const makeOptimizer = (lib) => lib.tf.train.sgd(LEARNING_RATE);
+// ─── The optimizer: the one place to change it ───────────────────────────────────────
+// F-SAM with SGD (its defaults: σ 1, λ 0.6, momentum 0.9, weight decay 5e-4). Any
+// tf.Optimizer fits here: the scenario only calls minimize(lossFn, true, variables), so
+// `(lib) => lib.tf.train.sgd(LEARNING_RATE)` runs the same scenario without F-SAM.
+const makeOptimizer = (lib) => new lib.FSAM({ learningRate: LEARNING_RATE, rho: RHO });
 
 /** mulberry32: a 32-bit seeded PRNG in integer arithmetic, the same in every engine. */
 function mulberry32(seed) {
@@ -88,7 +90,7 @@ function batchAt(tf, digits, step) {
 
 /**
  * Trains the CNN (two conv 3×3/2 + ReLU, dense 10, mean softmax cross-entropy) for STEPS
- * steps and returns the hash of the final weights with a few facts to compare.
+ * F-SAM steps and returns the hash of the final weights with a few facts to compare.
  */
 export async function run(lib) {
   const { tf } = lib;

@@ -14,7 +14,7 @@ import { runPage } from '../targets/browser/run.mjs';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const DENO = join(root, 'node_modules/.bin/deno');
 const ARM64_NODE = join(root, 'targets/arm64/node.sh');
-const SMOKE_OUTPUT = 'wasm: w = 2.000, b = 1.000';
+const SMOKE_OUTPUT = 'wasm: w = 2.00, b = 1.00';
 const NO_SIMD = 'WasmSimdUnsupportedError: fsam-edge needs WebAssembly SIMD';
 
 /** Runs a command in the repo root; resolves to its output, rejects with all of it. */

@@ -1,0 +1,82 @@
+// Labelled images as flat float arrays, and the operations the default task and the
+// study share: subsets, stratified splits, label noise. Platform-neutral.
+import { type Rng, createRng, shuffleInPlace, randomInt } from './random';
+
+/** n images of `shape` (e.g. [28, 28, 1]) stored row-major in one array, with labels. */
+export interface LabelledSet {
+  readonly features: Float32Array;
+  readonly labels: Int32Array;
+  /** Shape of one example, without the batch dimension. */
+  readonly shape: readonly number[];
+  readonly numClasses: number;
+}
+
+export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+export const countOf = (set: LabelledSet): number => set.labels.length;
+
+/** The examples at `indices`, in that order. */
+export function subset(set: LabelledSet, indices: ArrayLike<number>): LabelledSet {
+  const d = sizeOf(set.shape);
+  const features = new Float32Array(indices.length * d);
+  const labels = new Int32Array(indices.length);
+  for (let i = 0; i < indices.length; i++) {
+    const j = indices[i];
+    features.set(set.features.subarray(j * d, (j + 1) * d), i * d);
+    labels[i] = set.labels[j];
+  }
+  return { features, labels, shape: set.shape, numClasses: set.numClasses };
+}
+
+/** The same examples with other labels. */
+export function withLabels(set: LabelledSet, labels: Int32Array): LabelledSet {
+  if (labels.length !== set.labels.length) throw new RangeError(`${labels.length} labels for ${set.labels.length} examples`);
+  return { ...set, labels };
+}
+
+/**
+ * Disjoint stratified splits: split k takes counts[k] examples, spread over the classes
+ * as evenly as the classes allow, and its classes interleaved in a seeded order.
+ * Returns one index array per split.
+ */
+export function stratifiedSplit(labels: Int32Array, numClasses: number, counts: readonly number[], seed: number): Int32Array[] {
+  const rng = createRng(seed);
+  const byClass: number[][] = Array.from({ length: numClasses }, () => []);
+  labels.forEach((y, i) => byClass[y].push(i));
+  for (const members of byClass) shuffleInPlace(members, rng);
+  const used = new Array<number>(numClasses).fill(0);
+  return counts.map((count) => {
+    const picked: number[] = [];
+    // Round robin over classes with examples left: as even as the classes allow.
+    while (picked.length < count) {
+      let progress = false;
+      for (let c = 0; c < numClasses && picked.length < count; c++) {
+        if (used[c] < byClass[c].length) { picked.push(byClass[c][used[c]++]); progress = true; }
+      }
+      if (!progress) throw new RangeError(`stratified split asks for ${counts.join(' + ')} examples; only ${labels.length} exist`);
+    }
+    shuffleInPlace(picked, rng);
+    return Int32Array.from(picked);
+  });
+}
+
+/**
+ * Symmetric label noise: exactly round(rate·n) examples, chosen at random, get a label
+ * drawn uniformly from the other numClasses − 1 classes (so a noisy label is always
+ * wrong). Returns the new labels and which examples were flipped.
+ */
+export function symmetricLabelNoise(labels: Int32Array, numClasses: number, rate: number, seed: number): { labels: Int32Array; flipped: Uint8Array } {
+  if (!(rate >= 0 && rate <= 1)) throw new RangeError(`noise rate must be in [0, 1], got ${rate}`);
+  if (numClasses < 2 && rate > 0) throw new RangeError('label noise needs at least 2 classes');
+  const rng: Rng = createRng(seed);
+  const n = labels.length;
+  const order = Array.from({ length: n }, (_, i) => i);
+  shuffleInPlace(order, rng);
+  const out = Int32Array.from(labels);
+  const flipped = new Uint8Array(n);
+  for (const i of order.slice(0, Math.round(rate * n))) {
+    const other = randomInt(rng, numClasses - 1);
+    out[i] = other >= labels[i] ? other + 1 : other;
+    flipped[i] = 1;
+  }
+  return { labels: out, flipped };
+}

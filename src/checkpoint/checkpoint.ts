@@ -1,0 +1,123 @@
+// A training checkpoint: the model in tfjs format (topology + weight specs + weight
+// bytes), the optimizer's state (its getWeights(), names made portable), the run's
+// config and progress. Saved atomically to one versioned, checksummed file.
+import { readFileSync, statSync } from 'node:fs';
+import { tf, layers } from '../index';
+import { encodeCheckpoint, decodeCheckpoint, CheckpointError } from './format';
+import { writeFileAtomic } from './atomic';
+
+type LayersModel = Awaited<ReturnType<typeof layers.loadLayersModel>>;
+type NamedTensor = { name: string; tensor: tf.Tensor };
+
+export const KIND = 'fsam-edge/training-checkpoint';
+
+export interface CheckpointContent<Config, Progress> {
+  config: Config;
+  progress: Progress;
+  model: LayersModel;
+  /** The optimizer's getWeights(), in its order. */
+  optimizerWeights: NamedTensor[];
+}
+
+export interface LoadedCheckpoint<Config, Progress> {
+  config: Config;
+  progress: Progress;
+  model: LayersModel;
+  optimizerWeights: NamedTensor[];
+}
+
+export async function modelArtifacts(model: LayersModel): Promise<tf.io.ModelArtifacts> {
+  let saved: tf.io.ModelArtifacts | undefined;
+  await model.save(tf.io.withSaveHandler(async (artifacts) => {
+    saved = artifacts;
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+  }));
+  if (!saved) throw new Error('model.save produced no artifacts');
+  return saved;
+}
+
+export function weightBytes(data: tf.io.WeightData | undefined): Uint8Array {
+  if (data === undefined) return new Uint8Array(0);
+  return new Uint8Array(tf.io.CompositeArrayBuffer.join(data));
+}
+
+/**
+ * Optimizer state is named after the model's variables ("conv1/kernel/momentum"), and a
+ * model loaded twice in one process gets suffixed variable names; the checkpoint stores
+ * "@<index of the trainable weight>" in place of the variable name.
+ */
+function portableName(name: string, variableNames: string[]): string {
+  let best = -1;
+  variableNames.forEach((v, i) => {
+    if ((name === v || name.startsWith(`${v}/`)) && (best < 0 || v.length > variableNames[best].length)) best = i;
+  });
+  return best < 0 ? name : `@${best}${name.slice(variableNames[best].length)}`;
+}
+
+function localName(name: string, variableNames: string[]): string {
+  const m = /^@(\d+)(.*)$/s.exec(name);
+  if (!m) return name;
+  const v = variableNames[Number(m[1])];
+  if (v === undefined) throw new CheckpointError(`optimizer state refers to trainable weight #${m[1]}, which the model does not have`);
+  return v + m[2];
+}
+
+export async function saveCheckpoint<C, P>(path: string, content: CheckpointContent<C, P>): Promise<number> {
+  const artifacts = await modelArtifacts(content.model);
+  const names = content.model.trainableWeights.map((w) => (w.read() as tf.Variable).name);
+  const portable = content.optimizerWeights.map(({ name, tensor }) => ({ name: portableName(name, names), tensor }));
+  const encoded = await tf.io.encodeWeights(portable);
+  const bytes = encodeCheckpoint({
+    kind: KIND,
+    config: content.config,
+    progress: content.progress,
+    model: { format: artifacts.format, generatedBy: artifacts.generatedBy, modelTopology: artifacts.modelTopology, weightSpecs: artifacts.weightSpecs },
+    optimizer: { specs: encoded.specs },
+  }, {
+    modelWeights: weightBytes(artifacts.weightData),
+    optimizerWeights: weightBytes(encoded.data),
+  });
+  writeFileAtomic(path, bytes);
+  return bytes.byteLength;
+}
+
+/** Reads and verifies a checkpoint; any defect is a CheckpointError with one clear line. */
+export async function loadCheckpoint<C, P>(path: string): Promise<LoadedCheckpoint<C, P>> {
+  let bytes: Uint8Array;
+  try {
+    if (statSync(path).isDirectory()) throw new CheckpointError(`${path} is a directory, not a checkpoint file`);
+    bytes = readFileSync(path);
+  } catch (err) {
+    if (err instanceof CheckpointError) throw err;
+    throw new CheckpointError(`cannot read checkpoint ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const decoded = decodeCheckpoint(bytes, path);
+  const h = decoded.header as {
+    kind?: string; config: C; progress: P;
+    model?: { modelTopology: object; weightSpecs: tf.io.WeightsManifestEntry[]; format?: string; generatedBy?: string };
+    optimizer?: { specs: tf.io.WeightsManifestEntry[] };
+  };
+  if (h.kind !== KIND) throw new CheckpointError(`${path}: not a training checkpoint (kind ${JSON.stringify(h.kind)})`);
+  if (!h.model || !h.optimizer || !Array.isArray(h.optimizer.specs)) throw new CheckpointError(`${path}: checkpoint lacks its model or optimizer section`);
+  const copy = (u: Uint8Array) => u.slice().buffer;
+  let model: LayersModel;
+  try {
+    model = await layers.loadLayersModel(tf.io.fromMemory({
+      modelTopology: h.model.modelTopology, weightSpecs: h.model.weightSpecs, weightData: copy(decoded.blob('modelWeights')),
+      format: h.model.format, generatedBy: h.model.generatedBy,
+    }));
+  } catch (err) {
+    throw new CheckpointError(`${path}: its model does not load (${(err as Error).message})`);
+  }
+  const names = model.trainableWeights.map((w) => (w.read() as tf.Variable).name);
+  let optimizerWeights: NamedTensor[];
+  try {
+    const map = tf.io.decodeWeights(copy(decoded.blob('optimizerWeights')), h.optimizer.specs);
+    optimizerWeights = h.optimizer.specs.map((s) => ({ name: localName(s.name, names), tensor: map[s.name] }));
+  } catch (err) {
+    model.dispose();
+    if (err instanceof CheckpointError) throw new CheckpointError(`${path}: ${err.message}`);
+    throw new CheckpointError(`${path}: its optimizer state does not decode (${(err as Error).message})`);
+  }
+  return { config: h.config, progress: h.progress, model, optimizerWeights };
+}

@@ -1,0 +1,106 @@
+// Command-line flags, parsed strictly: an unknown flag, a missing value or a value of
+// the wrong kind is a UsageError with one line naming the flag.
+
+export class UsageError extends Error {
+  constructor(message: string) { super(message); this.name = 'UsageError'; }
+}
+
+export type FlagKind = 'string' | 'number' | 'integer' | 'boolean' | 'bytes' | 'list';
+
+export interface FlagSpec {
+  kind: FlagKind;
+  help: string;
+  /** Shown in help; not applied by the parser. */
+  default?: string;
+  min?: number;
+  max?: number;
+  choices?: readonly string[];
+}
+
+export type FlagValues = Record<string, string | number | boolean | string[] | undefined>;
+
+/**
+ * Byte counts: "1048576", "512KB", "2MB", "1.5 MiB", "1GB". KB/MB/GB are powers of
+ * 1024, like the KiB/MiB/GiB spellings, since the budget is a memory size.
+ */
+export function parseBytes(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?\s*$/i.exec(text);
+  if (!m) return undefined;
+  const unit = (m[2] ?? 'b').toLowerCase()[0];
+  const scale = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
+  const bytes = Math.floor(Number(m[1]) * scale);
+  return Number.isSafeInteger(bytes) ? bytes : undefined;
+}
+
+export function parseFlags(argv: readonly string[], specs: Record<string, FlagSpec>, command: string): FlagValues {
+  const out: FlagValues = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('--')) throw new UsageError(`${command}: unexpected argument '${arg}' (flags start with --; see fsam-edge ${command} --help)`);
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    const spec = specs[name];
+    if (!spec) throw new UsageError(`${command}: unknown flag --${name} (see fsam-edge ${command} --help)`);
+    if (name in out) throw new UsageError(`${command}: --${name} is given twice`);
+    let raw: string | undefined = eq < 0 ? undefined : arg.slice(eq + 1);
+    if (spec.kind === 'boolean') {
+      if (raw === undefined) { out[name] = true; continue; }
+      if (raw !== 'true' && raw !== 'false') throw new UsageError(`--${name} is true or false, got '${raw}'`);
+      out[name] = raw === 'true';
+      continue;
+    }
+    if (raw === undefined) {
+      raw = argv[++i];
+      if (raw === undefined || (raw.startsWith('--') && spec.kind !== 'number')) throw new UsageError(`--${name} needs a value`);
+    }
+    out[name] = parseValue(name, raw, spec);
+  }
+  return out;
+}
+
+function parseValue(name: string, raw: string, spec: FlagSpec): string | number | string[] {
+  const range = (v: number) => {
+    if (spec.min !== undefined && v < spec.min) throw new UsageError(`--${name} must be >= ${spec.min}, got ${raw}`);
+    if (spec.max !== undefined && v > spec.max) throw new UsageError(`--${name} must be <= ${spec.max}, got ${raw}`);
+    return v;
+  };
+  switch (spec.kind) {
+    case 'string':
+      if (raw === '') throw new UsageError(`--${name} needs a non-empty value`);
+      if (spec.choices && !spec.choices.includes(raw)) throw new UsageError(`--${name} is one of ${spec.choices.join(', ')}; got '${raw}'`);
+      return raw;
+    case 'number': {
+      const v = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(v)) throw new UsageError(`--${name} needs a finite number, got '${raw}'`);
+      return range(v);
+    }
+    case 'integer': {
+      const v = Number(raw);
+      if (!/^[+-]?\d+$/.test(raw.trim()) || !Number.isSafeInteger(v)) throw new UsageError(`--${name} needs an integer, got '${raw}'`);
+      return range(v);
+    }
+    case 'bytes': {
+      const v = parseBytes(raw);
+      if (v === undefined) throw new UsageError(`--${name} needs a size in bytes, e.g. 65536, 512KB or 2MB; got '${raw}'`);
+      return range(v);
+    }
+    case 'list': {
+      const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      if (items.length === 0) throw new UsageError(`--${name} needs a comma-separated list`);
+      for (const it of items) if (spec.choices && !spec.choices.includes(it)) throw new UsageError(`--${name}: '${it}' is not one of ${spec.choices.join(', ')}`);
+      if (new Set(items).size !== items.length) throw new UsageError(`--${name} lists an item twice`);
+      return items;
+    }
+    default:
+      throw new UsageError(`--${name}: unsupported flag kind`);
+  }
+}
+
+export function helpText(command: string, summary: string, specs: Record<string, FlagSpec>): string {
+  const rows = Object.entries(specs).map(([name, s]) => {
+    const value = s.kind === 'boolean' ? '' : s.kind === 'bytes' ? ' SIZE' : s.kind === 'list' ? ' A,B' : s.kind === 'string' ? ' VALUE' : ' N';
+    return [`  --${name}${value}`, s.help + (s.default !== undefined ? ` (default ${s.default})` : '')];
+  });
+  const width = Math.max(...rows.map((r) => r[0].length)) + 2;
+  return `usage: fsam-edge ${command} [flags]\n\n${summary}\n\n${rows.map(([a, b]) => a.padEnd(width) + b).join('\n')}\n`;
+}

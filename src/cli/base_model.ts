@@ -1,0 +1,70 @@
+// The default task's base model: a small CNN for 28×28×1 digits (seeded, softmax output),
+// trained once on the population digits and cached.
+import { layers } from '../index';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { homedir } from 'node:os';
+import { loadModelFiles, saveModelFiles } from '../checkpoint/model_files';
+import { createOptimizer } from './optimizers';
+import { train, evaluate, type LayersModel } from './train';
+import type { LabelledSet } from '../data/digits';
+import { DEFAULT_TASK_SIZES, SPLIT_SEED } from '../data/default_task';
+
+export function buildDigitCnn(seed: number): ReturnType<typeof layers.sequential> {
+  const L = layers.layers;
+  const init = (k: number) => layers.initializers.glorotUniform({ seed: seed * 16 + k });
+  return layers.sequential({
+    name: 'digit_cnn',
+    layers: [
+      L.conv2d({ name: 'conv1', inputShape: [28, 28, 1], filters: 8, kernelSize: 5, strides: 2, activation: 'relu', kernelInitializer: init(1) }),
+      L.conv2d({ name: 'conv2', filters: 16, kernelSize: 3, strides: 2, activation: 'relu', kernelInitializer: init(2) }),
+      L.flatten({ name: 'flatten' }),
+      L.dense({ name: 'dense', units: 32, activation: 'relu', kernelInitializer: init(3) }),
+      L.dense({ name: 'logits', units: 10, activation: 'softmax', kernelInitializer: init(4) }),
+    ],
+  });
+}
+
+/** Everything the cached base model depends on; a change makes a new cache entry. */
+export const BASE_RECIPE = {
+  model: 'digit_cnn/conv8x5s2-conv16x3s2-dense32-dense10', seed: 7, epochs: 4, batchSize: 64,
+  optimizer: 'adam', learningRate: 0.003, population: DEFAULT_TASK_SIZES.populationSize, splitSeed: SPLIT_SEED, version: 1,
+};
+
+export function defaultCacheDir(): string {
+  return process.env.FSAM_EDGE_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'fsam-edge');
+}
+
+function recipeKey(): string {
+  let h = 0x811c9dc5;
+  const s = JSON.stringify(BASE_RECIPE);
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return `base-digit-cnn-${(h >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+export async function cachedBaseModel(cacheDir: string, population: LabelledSet, log: (line: string) => void): Promise<{ model: LayersModel; path: string }> {
+  const dir = join(cacheDir, recipeKey());
+  const path = join(dir, 'model.json');
+  if (existsSync(path)) {
+    try {
+      return { model: await loadModelFiles(path), path };
+    } catch (err) {
+      log(`cached base model unreadable (${(err as Error).message}); training it again`);
+    }
+  }
+  log(`training the base CNN on ${population.labels.length} population digits (once; cached in ${dir})`);
+  const t0 = performance.now();
+  const model = buildDigitCnn(BASE_RECIPE.seed);
+  const opt = createOptimizer({
+    name: 'adamw', base: 'adamw', learningRate: BASE_RECIPE.learningRate, rho: 0, sigma: 1, lambda: 0.6, adaptive: false,
+    momentum: 0.9, nesterov: false, weightDecay: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-7,
+  }, undefined);
+  await train({
+    model, optimizer: opt, train: population, batchSize: BASE_RECIPE.batchSize, seed: BASE_RECIPE.seed, fromEpoch: 0, toEpoch: BASE_RECIPE.epochs,
+    onEpoch: (r) => log(`  base epoch ${r.epoch}/${BASE_RECIPE.epochs}  loss ${r.loss.toFixed(4)}  accuracy ${(100 * r.trainAccuracy).toFixed(1)}%  ${r.seconds.toFixed(1)}s`),
+  });
+  opt.dispose();
+  await saveModelFiles(dir, model);
+  log(`base CNN trained in ${((performance.now() - t0) / 1000).toFixed(1)}s: ${(100 * evaluate(model, population).accuracy).toFixed(1)}% on the population`);
+  return { model, path };
+}

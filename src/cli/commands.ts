@@ -1,0 +1,151 @@
+// The subcommands: personalize (one optimizer), compare (several, same start and data),
+// resume (continue a checkpoint). Inputs are all read and checked before anything is
+// written; outputs go to --out: report.html, summary.json, checkpoint(s), model/.
+import { dirname, join, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { ready } from '../index';
+import { loadCheckpoint } from '../checkpoint/checkpoint';
+import { saveModelFiles } from '../checkpoint/model_files';
+import { writeFileAtomic } from '../checkpoint/atomic';
+import { renderReport, type ReportData, type ReportRun } from '../report/html';
+import { parseFlags, helpText, UsageError, type FlagValues } from './args';
+import {
+  PERSONALIZE_FLAGS, COMPARE_FLAGS, RESUME_FLAGS, DEFAULT_OUT, DEFAULT_EPOCHS, DEFAULT_BATCH, DEFAULT_NOISE, DEFAULT_HOLDOUT,
+  settingsFrom, describeSettings,
+} from './flags';
+import { defaultCacheDir } from './base_model';
+import { openModel, openDefaultTask, openFileTask, reopenTask, cloneModel, type Task } from './session';
+import { runOptimizer, checkBudget, checkpointIn, CHECKPOINT_NAME, type RunConfig, type RunProgress } from './run';
+import type { OptimizerName } from './optimizers';
+import { type Output, formatTable, percent, formatBytes } from './ui';
+import type { LayersModel } from './train';
+
+export interface Context { out: Output; argvText: string; log: (s: string) => void }
+
+function checkOutDir(dir: string): void {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`--out ${dir} exists and is not a directory`);
+}
+
+async function openInputs(v: FlagValues, ctx: Context): Promise<{ model: LayersModel; source: string; task: Task }> {
+  const { model, source } = await openModel(v.model as string | undefined, (v.cache as string | undefined) ?? defaultCacheDir(), ctx.log);
+  const seed = (v.seed as number | undefined) ?? 0;
+  const task = v.data === undefined
+    ? openDefaultTask((v.noise as number | undefined) ?? DEFAULT_NOISE, seed, model, source)
+    : openFileTask(v.data as string, v.eval as string | undefined, (v.holdout as number | undefined) ?? DEFAULT_HOLDOUT, seed, model, source);
+  return { model, source, task };
+}
+
+function summaryTable(runs: ReportRun[]): string {
+  return formatTable(
+    ['optimizer', 'held-out before', 'after', 'best', 'final loss', 'state', 'B/param', 'time'],
+    runs.map((r) => [
+      r.optimizer, percent(r.before.accuracy), percent(r.after.accuracy), percent(Math.max(...r.history.map((e) => e.heldOutAccuracy))),
+      r.history.length ? r.history[r.history.length - 1].loss.toFixed(4) : 'n/a', formatBytes(r.memory.stateBytes),
+      r.memory.parameters ? (r.memory.stateBytes / r.memory.parameters).toFixed(0) : '0', `${r.seconds.toFixed(1)}s`,
+    ]),
+  );
+}
+
+async function writeOutputs(outDir: string, runs: ReportRun[], report: Omit<ReportData, 'runs' | 'createdAt'>, model: LayersModel | null, ctx: Context): Promise<void> {
+  const html = renderReport({ ...report, runs, createdAt: new Date().toISOString() });
+  writeFileAtomic(join(outDir, 'report.html'), new TextEncoder().encode(html));
+  writeFileAtomic(join(outDir, 'summary.json'), new TextEncoder().encode(JSON.stringify({ command: report.command, task: report.task, runs }, null, 2) + '\n'));
+  if (model) await saveModelFiles(join(outDir, 'model'), model);
+  ctx.out.line('');
+  ctx.out.line(summaryTable(runs));
+  ctx.out.line('');
+  ctx.out.line(`wrote ${join(outDir, 'report.html')}, ${join(outDir, 'summary.json')}${model ? `, ${join(outDir, 'model', 'model.json')}` : ''}`);
+}
+
+function announce(ctx: Context, name: string, config: RunConfig, plan: { totalBytes: number; parameters: number; stateBytesPerParameter: number }) {
+  const hp = Object.entries(describeSettings(config.optimizer)).map(([k, x]) => `${k} ${x}`).join(', ');
+  ctx.out.line(`${name}: ${hp}; ${config.epochs} epochs, batch ${config.batchSize}, seed ${config.seed}`);
+  ctx.out.line(`${name}: optimizer state ${formatBytes(plan.totalBytes)} (${plan.stateBytesPerParameter.toFixed(0)} B/parameter × ${plan.parameters} parameters)` +
+    (config.maxMemory !== null ? `, budget ${formatBytes(config.maxMemory)}` : ''));
+}
+
+export async function personalize(argv: string[], ctx: Context): Promise<void> {
+  const v = parseFlags(argv, PERSONALIZE_FLAGS, 'personalize');
+  if (v.help) { process.stdout.write(helpText('personalize', 'Fine-tune a model on one user\'s data with one optimizer.', PERSONALIZE_FLAGS)); return; }
+  const settings = settingsFrom(v, ((v.optimizer as string | undefined) ?? 'fsam') as OptimizerName);
+  const outDir = resolve((v.out as string | undefined) ?? DEFAULT_OUT);
+  checkOutDir(outDir);
+  await ready();
+  const { model, source, task } = await openInputs(v, ctx);
+  const config: RunConfig = {
+    optimizer: settings, epochs: (v.epochs as number | undefined) ?? DEFAULT_EPOCHS, batchSize: (v['batch-size'] as number | undefined) ?? DEFAULT_BATCH,
+    seed: (v.seed as number | undefined) ?? 0, maxMemory: (v['max-memory'] as number | undefined) ?? null, data: task.spec, modelSource: source,
+  };
+  const plan = checkBudget(settings, model, config.maxMemory);
+  for (const line of task.description) ctx.out.line(line);
+  ctx.out.line(`model: ${source}`);
+  announce(ctx, settings.name, config, plan);
+  const { run, stopped, progress } = await runOptimizer({ config, model, task, checkpointPath: checkpointIn(outDir), stopAfter: v['stop-after'] as number | undefined, out: ctx.out });
+  ctx.out.line(`held-out accuracy: ${percent(run.before.accuracy)} before, ${percent(run.after.accuracy)} after ${progress.epochsDone} epochs`);
+  if (stopped) {
+    ctx.out.line(`stopped after epoch ${progress.epochsDone} of ${config.epochs}; continue with: fsam-edge resume --checkpoint ${checkpointIn(outDir)}`);
+    return;
+  }
+  await writeOutputs(outDir, [run], { title: `fsam-edge personalize (${settings.name})`, command: ctx.argvText, task: [...task.description, `model: ${source}`], budgetBytes: config.maxMemory ?? undefined }, model, ctx);
+  ctx.out.line(`checkpoint: ${checkpointIn(outDir)}`);
+}
+
+export async function compare(argv: string[], ctx: Context): Promise<void> {
+  const v = parseFlags(argv, COMPARE_FLAGS, 'compare');
+  if (v.help) { process.stdout.write(helpText('compare', 'Run the same task with several optimizers from the same start.', COMPARE_FLAGS)); return; }
+  const names = ((v.optimizers as string[] | undefined) ?? ['sgd', 'sam', 'fsam']) as OptimizerName[];
+  const settings = names.map((n) => settingsFrom(v, n));
+  const outDir = resolve((v.out as string | undefined) ?? DEFAULT_OUT);
+  checkOutDir(outDir);
+  await ready();
+  const { model: base, source, task } = await openInputs(v, ctx);
+  const configs: RunConfig[] = settings.map((s) => ({
+    optimizer: s, epochs: (v.epochs as number | undefined) ?? DEFAULT_EPOCHS, batchSize: (v['batch-size'] as number | undefined) ?? DEFAULT_BATCH,
+    seed: (v.seed as number | undefined) ?? 0, maxMemory: (v['max-memory'] as number | undefined) ?? null, data: task.spec, modelSource: source,
+  }));
+  const plans = configs.map((c) => checkBudget(c.optimizer, base, c.maxMemory)); // all refused before any runs
+  for (const line of task.description) ctx.out.line(line);
+  ctx.out.line(`model: ${source}`);
+  const runs: ReportRun[] = [];
+  for (let i = 0; i < configs.length; i++) {
+    announce(ctx, configs[i].optimizer.name, configs[i], plans[i]);
+    const model = await cloneModel(base);
+    const { run } = await runOptimizer({ config: configs[i], model, task, checkpointPath: join(outDir, 'checkpoints', `${configs[i].optimizer.name}.fsam`), out: ctx.out });
+    ctx.out.line(`${run.optimizer}: held-out accuracy ${percent(run.before.accuracy)} before, ${percent(run.after.accuracy)} after`);
+    runs.push(run);
+    model.dispose();
+  }
+  await writeOutputs(outDir, runs, { title: `fsam-edge compare (${names.join(', ')})`, command: ctx.argvText, task: [...task.description, `model: ${source}`], budgetBytes: configs[0].maxMemory ?? undefined }, null, ctx);
+  ctx.out.line(`checkpoints: ${join(outDir, 'checkpoints')}/{${names.join(',')}}.fsam`);
+}
+
+export async function resume(argv: string[], ctx: Context): Promise<void> {
+  const v = parseFlags(argv, RESUME_FLAGS, 'resume');
+  if (v.help) { process.stdout.write(helpText('resume', 'Continue a run from its checkpoint; the result equals an uninterrupted run.', RESUME_FLAGS)); return; }
+  const path = resolve((v.checkpoint as string | undefined) ?? join(DEFAULT_OUT, CHECKPOINT_NAME));
+  const outDir = resolve((v.out as string | undefined) ?? dirname(path));
+  checkOutDir(outDir);
+  await ready();
+  const ck = await loadCheckpoint<RunConfig, RunProgress>(path);
+  const config: RunConfig = { ...ck.config, epochs: (v.epochs as number | undefined) ?? ck.config.epochs };
+  if (!config.optimizer || !config.data || !ck.progress || !Number.isInteger(ck.progress.epochsDone)) throw new UsageError(`${path}: checkpoint lacks the run's config or progress`);
+  const task = reopenTask(config.data, ck.model, `checkpoint ${path}`);
+  const done = ck.progress.epochsDone;
+  if (done >= config.epochs) throw new UsageError(`${path}: the run already finished ${done} of ${config.epochs} epochs; give --epochs above ${done} to train further`);
+  for (const line of task.description) ctx.out.line(line);
+  ctx.out.line(`resuming ${path} after epoch ${done} of ${config.epochs}`);
+  const plan = checkBudget(config.optimizer, ck.model, config.maxMemory);
+  announce(ctx, config.optimizer.name, config, plan);
+  const checkpointPath = join(outDir, CHECKPOINT_NAME);
+  const { run, stopped, progress } = await runOptimizer({
+    config, model: ck.model, task, checkpointPath, out: ctx.out, stopAfter: v['stop-after'] as number | undefined,
+    resumeFrom: { progress: ck.progress, optimizerWeights: ck.optimizerWeights },
+  });
+  ctx.out.line(`held-out accuracy: ${percent(run.before.accuracy)} before, ${percent(run.after.accuracy)} after ${progress.epochsDone} epochs`);
+  if (stopped) {
+    ctx.out.line(`stopped after epoch ${progress.epochsDone} of ${config.epochs}; continue with: fsam-edge resume --checkpoint ${checkpointPath}`);
+    return;
+  }
+  await writeOutputs(outDir, [run], { title: `fsam-edge personalize (${config.optimizer.name}, resumed)`, command: ctx.argvText, task: [...task.description, `model: ${config.modelSource}`], budgetBytes: config.maxMemory ?? undefined }, ck.model, ctx);
+  ctx.out.line(`checkpoint: ${checkpointPath}`);
+}

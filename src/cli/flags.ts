@@ -1,0 +1,95 @@
+// The flags of each subcommand and how they become a run's settings.
+import { type FlagSpec, type FlagValues, UsageError } from './args';
+import { OPTIMIZER_NAMES, type OptimizerName, type OptimizerSettings } from './optimizers';
+
+export const DEFAULT_OUT = 'fsam-edge-out';
+
+/** CLI defaults: the design's F-SAM defaults, with ρ and the learning rate tuned down for a small CNN. */
+export const DEFAULT_SETTINGS: Omit<OptimizerSettings, 'name'> = {
+  base: 'sgd', learningRate: 0.01, rho: 0.1, sigma: 1, lambda: 0.6, adaptive: false,
+  momentum: 0.9, nesterov: false, weightDecay: 5e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8,
+};
+export const DEFAULT_EPOCHS = 15;
+export const DEFAULT_BATCH = 32;
+export const DEFAULT_NOISE = 0.3;
+export const DEFAULT_HOLDOUT = 0.2;
+
+const HYPER: Record<string, FlagSpec> = {
+  lr: { kind: 'number', help: 'learning rate', default: String(DEFAULT_SETTINGS.learningRate), min: Number.MIN_VALUE },
+  rho: { kind: 'number', help: 'perturbation radius ρ (F-SAM, SAM)', default: String(DEFAULT_SETTINGS.rho), min: 0 },
+  sigma: { kind: 'number', help: 'F-SAM: share σ of the full-gradient estimate removed', default: '1' },
+  lambda: { kind: 'number', help: 'F-SAM: EMA decay λ of the full-gradient estimate', default: '0.6', min: 0 },
+  adaptive: { kind: 'boolean', help: 'ASAM-style scale-invariant perturbation (F-SAM, SAM)' },
+  base: { kind: 'string', help: 'base optimizer of F-SAM and SAM', default: 'sgd', choices: ['sgd', 'adamw'] },
+  momentum: { kind: 'number', help: 'SGD momentum μ', default: '0.9', min: 0 },
+  nesterov: { kind: 'boolean', help: 'SGD: Nesterov momentum' },
+  'weight-decay': { kind: 'number', help: 'weight decay', default: '5e-4', min: 0 },
+  beta1: { kind: 'number', help: 'AdamW β₁', default: '0.9' },
+  beta2: { kind: 'number', help: 'AdamW β₂', default: '0.999' },
+  epsilon: { kind: 'number', help: 'AdamW ε', default: '1e-8' },
+};
+
+const DATA: Record<string, FlagSpec> = {
+  model: { kind: 'string', help: 'tfjs layers model.json to fine-tune', default: 'the built-in digit CNN' },
+  data: { kind: 'string', help: 'training data, JSON or CSV (features then label)', default: 'the built-in user digits' },
+  eval: { kind: 'string', help: 'held-out data (same format as --data)', default: `${DEFAULT_HOLDOUT * 100}% of --data` },
+  holdout: { kind: 'number', help: 'share of --data held out when --eval is not given', default: String(DEFAULT_HOLDOUT), min: 0.01, max: 0.9 },
+  noise: { kind: 'number', help: 'built-in task: share of noisy training labels', default: String(DEFAULT_NOISE), min: 0, max: 0.9 },
+  cache: { kind: 'string', help: 'cache directory of the built-in base model', default: '$FSAM_EDGE_CACHE or ~/.cache/fsam-edge' },
+};
+
+const RUN: Record<string, FlagSpec> = {
+  epochs: { kind: 'integer', help: 'epochs', default: String(DEFAULT_EPOCHS), min: 1, max: 100000 },
+  'batch-size': { kind: 'integer', help: 'batch size', default: String(DEFAULT_BATCH), min: 1, max: 1 << 20 },
+  seed: { kind: 'integer', help: 'seed of label noise and batch order', default: '0', min: 0, max: 2 ** 32 - 1 },
+  out: { kind: 'string', help: 'output directory (report, checkpoint, model)', default: DEFAULT_OUT },
+  'max-memory': { kind: 'bytes', help: 'budget of the optimizer-state arena, bytes or e.g. 512KB, 2MB', min: 0 },
+  'stop-after': { kind: 'integer', help: 'stop after this epoch, as if interrupted (resume continues)', min: 1 },
+  help: { kind: 'boolean', help: 'show this help' },
+};
+
+export const PERSONALIZE_FLAGS: Record<string, FlagSpec> = {
+  optimizer: { kind: 'string', help: 'optimizer', default: 'fsam', choices: OPTIMIZER_NAMES },
+  ...HYPER, ...DATA, ...RUN,
+};
+
+export const COMPARE_FLAGS: Record<string, FlagSpec> = {
+  optimizers: { kind: 'list', help: 'optimizers to compare', default: 'sgd,sam,fsam', choices: OPTIMIZER_NAMES },
+  ...HYPER, ...DATA, ...RUN,
+};
+delete COMPARE_FLAGS['stop-after'];
+
+export const RESUME_FLAGS: Record<string, FlagSpec> = {
+  checkpoint: { kind: 'string', help: 'checkpoint file to continue', default: `${DEFAULT_OUT}/checkpoint.fsam` },
+  epochs: { kind: 'integer', help: 'total epochs (may extend the run)', default: "the checkpoint's", min: 1, max: 100000 },
+  out: { kind: 'string', help: 'output directory', default: "the checkpoint's directory" },
+  'stop-after': RUN['stop-after'],
+  help: RUN.help,
+};
+
+export function settingsFrom(v: FlagValues, name: OptimizerName): OptimizerSettings {
+  const d = DEFAULT_SETTINGS;
+  const num = (k: string, fallback: number) => (v[k] === undefined ? fallback : (v[k] as number));
+  const bool = (k: string, fallback: boolean) => (v[k] === undefined ? fallback : (v[k] as boolean));
+  const s: OptimizerSettings = {
+    name, base: (v.base as 'sgd' | 'adamw' | undefined) ?? d.base,
+    learningRate: num('lr', d.learningRate), rho: num('rho', d.rho), sigma: num('sigma', d.sigma), lambda: num('lambda', d.lambda),
+    adaptive: bool('adaptive', d.adaptive), momentum: num('momentum', d.momentum), nesterov: bool('nesterov', d.nesterov),
+    weightDecay: num('weight-decay', d.weightDecay), beta1: num('beta1', d.beta1), beta2: num('beta2', d.beta2), epsilon: num('epsilon', d.epsilon),
+  };
+  if (v.data === undefined && (v.eval !== undefined || v.holdout !== undefined)) throw new UsageError('--eval and --holdout apply to --data only');
+  if (v.data !== undefined && v.noise !== undefined) throw new UsageError('--noise applies to the built-in task only, not to --data');
+  return s;
+}
+
+/** The settings that matter for this optimizer, for display. */
+export function describeSettings(s: OptimizerSettings): Record<string, unknown> {
+  const out: Record<string, unknown> = { lr: s.learningRate };
+  const base = s.name === 'sgd' || s.name === 'adamw' ? s.name : s.base;
+  if (s.name === 'fsam' || s.name === 'sam') Object.assign(out, { base, rho: s.rho, adaptive: s.adaptive });
+  if (s.name === 'fsam') Object.assign(out, { sigma: s.sigma, lambda: s.lambda });
+  if (base === 'sgd') Object.assign(out, { momentum: s.momentum, nesterov: s.nesterov });
+  else Object.assign(out, { beta1: s.beta1, beta2: s.beta2, epsilon: s.epsilon });
+  out.weightDecay = s.weightDecay;
+  return out;
+}

@@ -1,0 +1,56 @@
+// fsam-edge's command line. Every failure the user can fix (bad flags, unreadable or
+// malformed files, a budget too small, a bad checkpoint) is one line on stderr and
+// exit status 2; anything else is a bug, reported with its stack and status 1.
+import { personalize, compare, resume, type Context } from './commands';
+import { terminalOutput } from './ui';
+import { UsageError } from './args';
+import { DataError } from '../data/dataset_file';
+import { CheckpointError } from '../checkpoint/format';
+import { ModelFileError } from '../checkpoint/model_files';
+import { BudgetError } from './run';
+import { ArenaBudgetError } from '../core/errors';
+
+const USAGE = `usage: fsam-edge <command> [flags]
+
+commands:
+  personalize   fine-tune a model on a user's data (default: the built-in digits task)
+  compare       the same task with SGD, SAM and F-SAM side by side
+  resume        continue a run from its checkpoint
+
+fsam-edge <command> --help lists the command's flags.
+`;
+
+const COMMANDS: Record<string, (argv: string[], ctx: Context) => Promise<void>> = { personalize, compare, resume };
+
+/** Errors that are the input's fault, not fsam-edge's. */
+function isUserError(err: unknown): err is Error {
+  return err instanceof UsageError || err instanceof DataError || err instanceof CheckpointError || err instanceof ModelFileError ||
+    err instanceof BudgetError || err instanceof ArenaBudgetError || err instanceof RangeError || err instanceof TypeError && /must be|unknown option/.test(err.message);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  const run = COMMANDS[command];
+  if (!run) {
+    process.stderr.write(`fsam-edge: unknown command '${command}' (commands: ${Object.keys(COMMANDS).join(', ')})\n`);
+    return 2;
+  }
+  const out = terminalOutput();
+  const ctx: Context = { out, argvText: ['fsam-edge', ...argv].join(' '), log: (s) => out.line(s) };
+  try {
+    await run(rest, ctx);
+    return 0;
+  } catch (err) {
+    out.endProgress();
+    if (isUserError(err)) {
+      process.stderr.write(`fsam-edge ${command}: ${err.message.split('\n')[0]}\n`);
+      return 2;
+    }
+    process.stderr.write(`fsam-edge ${command}: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+    return 1;
+  }
+}

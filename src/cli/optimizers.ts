@@ -1,0 +1,105 @@
+// The four optimizers the CLI trains with, behind one small interface. F-SAM and SAM are
+// fsam-edge's; the SGD and AdamW baselines are tfjs's own optimizers given PyTorch's
+// semantics (coupled weight decay for SGD, decoupled for AdamW), as in the design notes.
+import { tf } from '../index';
+
+export type NamedTensor = { name: string; tensor: tf.Tensor };
+import { ArenaLayout, type ArenaReport } from '../core/arena';
+import { stateKinds } from '../core/fsam_step';
+import { resolveHyperparams, type OptimizerOptions } from '../core/hyperparams';
+
+export type OptimizerName = 'fsam' | 'sam' | 'sgd' | 'adamw';
+export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['fsam', 'sam', 'sgd', 'adamw'];
+
+export interface OptimizerSettings {
+  name: OptimizerName;
+  /** Base of F-SAM and SAM. */
+  base: 'sgd' | 'adamw';
+  learningRate: number;
+  rho: number;
+  sigma: number;
+  lambda: number;
+  adaptive: boolean;
+  momentum: number;
+  nesterov: boolean;
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+}
+
+export interface TrainingOptimizer {
+  /** One training step on the loss; returns the loss before the step. */
+  step(loss: () => tf.Scalar, vars: tf.Variable[]): number;
+  getWeights(): Promise<NamedTensor[]>;
+  setWeights(weights: NamedTensor[]): Promise<void>;
+  /** The optimizer's own arena report, or null where it keeps no arena (tfjs baselines). */
+  memory(): ArenaReport | null;
+  dispose(): void;
+}
+
+/** The core's options for these settings (what the arena and its budget depend on). */
+export function coreOptions(s: OptimizerSettings): OptimizerOptions {
+  const base = s.name === 'sgd' || s.name === 'adamw' ? s.name : s.base;
+  return {
+    sharpness: s.name === 'fsam' ? 'fsam' : s.name === 'sam' ? 'sam' : 'none',
+    base, learningRate: s.learningRate, rho: s.rho, sigma: s.sigma, lambda: s.lambda, adaptive: s.adaptive,
+    momentum: s.momentum, nesterov: s.nesterov, weightDecay: s.weightDecay, beta1: s.beta1, beta2: s.beta2, epsilon: s.epsilon,
+  };
+}
+
+/**
+ * The optimizer state's layout for these variables, known before anything is allocated:
+ * the same ArenaLayout the optimizers size their arena with (F-SAM: m, w_old and the
+ * base's state; SGD and AdamW baselines: their momentum or moments).
+ */
+export function plannedMemory(s: OptimizerSettings, variables: { name: string; size: number }[]): ArenaReport {
+  return new ArenaLayout(variables, stateKinds(resolveHyperparams(coreOptions(s)))).report();
+}
+
+export function createOptimizer(s: OptimizerSettings, maxBytes: number | undefined): TrainingOptimizer {
+  resolveHyperparams(coreOptions(s)); // bad values fail here, with the value in the message
+  switch (s.name) {
+    case 'fsam':
+    case 'sam':
+      return sharpnessOptimizer(s, maxBytes);
+    case 'sgd':
+      return baseline(tf.train.momentum(s.learningRate, s.momentum, s.nesterov), s, 'coupled');
+    case 'adamw':
+      return baseline(tf.train.adam(s.learningRate, s.beta1, s.beta2, s.epsilon), s, 'decoupled');
+  }
+}
+
+// ---------------------------------------------------------------------------------
+// STAND-IN until fsam-edge exports FSAM and SAM (issue 3): tfjs's momentum optimizer
+// takes their place here, and only here. Replace the body with
+//   const o = new (s.name === 'fsam' ? FSAM : SAM)({ ...options, maxBytes });
+//   return { step: (f, vars) => lossOf(o.minimize(f, true, vars)), getWeights: () => o.getWeights(), ... }
+// ---------------------------------------------------------------------------------
+function sharpnessOptimizer(s: OptimizerSettings, _maxBytes: number | undefined): TrainingOptimizer {
+  return baseline(tf.train.momentum(s.learningRate, s.momentum, s.nesterov), s, 'coupled');
+}
+
+/** tfjs's optimizer plus weight decay: added to the gradient (SGD), or applied to w first (AdamW). */
+function baseline(o: tf.Optimizer, s: OptimizerSettings, decay: 'coupled' | 'decoupled'): TrainingOptimizer {
+  const wd = s.weightDecay;
+  return {
+    step(f, vars) {
+      return tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(f, vars);
+        if (wd > 0) {
+          for (const v of vars) {
+            if (decay === 'coupled') grads[v.name] = tf.add(grads[v.name], tf.mul(v, wd));
+            else v.assign(tf.mul(v, 1 - s.learningRate * wd));
+          }
+        }
+        o.applyGradients(grads);
+        return value.dataSync()[0];
+      });
+    },
+    getWeights: () => o.getWeights(),
+    setWeights: (w) => o.setWeights(w),
+    memory: () => null,
+    dispose: () => o.dispose(),
+  };
+}

@@ -1,0 +1,116 @@
+// One optimizer's run: plan its memory against the budget, train from epoch k to N with
+// a checkpoint after every epoch, and collect what the summary and the report show.
+import { join } from 'node:path';
+import { tf } from '../index';
+import { ArenaBudgetError } from '../core/errors';
+import { saveCheckpoint } from '../checkpoint/checkpoint';
+import type { ReportRun } from '../report/html';
+import { createOptimizer, plannedMemory, type OptimizerSettings, type NamedTensor } from './optimizers';
+import { train, evaluate, type EpochRecord, type Evaluation, type LayersModel } from './train';
+import { describeSettings } from './flags';
+import type { DataSpec, Task } from './session';
+import type { Output } from './ui';
+import { formatBytes, percent } from './ui';
+
+export const CHECKPOINT_NAME = 'checkpoint.fsam';
+
+/** What a checkpoint's config holds: everything needed to continue the run. */
+export interface RunConfig {
+  optimizer: OptimizerSettings;
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  maxMemory: number | null;
+  data: DataSpec;
+  modelSource: string;
+}
+
+export interface RunProgress {
+  epochsDone: number;
+  before: Evaluation;
+  history: EpochRecord[];
+}
+
+export class BudgetError extends Error {
+  constructor(message: string) { super(message); this.name = 'BudgetError'; }
+}
+
+function budgetMessage(needed: number, available: number, parameters: number): string {
+  return `--max-memory ${available} bytes is too small: the optimizer state needs ${needed} bytes ` +
+    `(${formatBytes(needed)} for ${parameters} parameters); nothing was written`;
+}
+
+/** Refuses, before anything is allocated or written, a budget the optimizer state cannot fit. */
+export function checkBudget(settings: OptimizerSettings, model: LayersModel, maxMemory: number | null) {
+  const plan = plannedMemory(settings, model.trainableWeights.map((w) => ({ name: w.name, size: w.read().size })));
+  if (maxMemory !== null && plan.totalBytes > maxMemory) throw new BudgetError(budgetMessage(plan.totalBytes, maxMemory, plan.parameters));
+  return plan;
+}
+
+export interface RunOptions {
+  config: RunConfig;
+  model: LayersModel;
+  task: Task;
+  checkpointPath: string;
+  /** Resume: the checkpoint's progress and optimizer state. */
+  resumeFrom?: { progress: RunProgress; optimizerWeights: NamedTensor[] };
+  stopAfter?: number;
+  out: Output;
+  label?: string;
+}
+
+export async function runOptimizer(o: RunOptions): Promise<{ run: ReportRun; progress: RunProgress; stopped: boolean }> {
+  const { config, model, task, out } = o;
+  const s = config.optimizer;
+  const plan = checkBudget(s, model, config.maxMemory);
+  const before = o.resumeFrom?.progress.before ?? evaluate(model, task.heldOut);
+  const history = [...(o.resumeFrom?.progress.history ?? [])];
+  const from = o.resumeFrom?.progress.epochsDone ?? 0;
+  const to = Math.min(config.epochs, o.stopAfter ?? config.epochs);
+  const label = o.label ?? s.name;
+  const optimizer = createOptimizer(s, config.maxMemory ?? undefined);
+  const t0 = performance.now();
+  try {
+    if (o.resumeFrom) await optimizer.setWeights(o.resumeFrom.optimizerWeights);
+    try {
+      await train({
+        model, optimizer, train: task.train, heldOut: task.heldOut, batchSize: config.batchSize, seed: config.seed,
+        fromEpoch: from, toEpoch: to,
+        onBatch: (epoch, b, n, loss) => out.progress(`${label} epoch ${epoch}/${config.epochs}`, b, n, `loss ${loss.toFixed(4)}`),
+        onEpoch: async (r) => {
+          history.push(r);
+          out.line(`${label.padEnd(5)} epoch ${String(r.epoch).padStart(String(config.epochs).length)}/${config.epochs}  loss ${r.loss.toFixed(4)}  ` +
+            `train acc ${percent(r.trainAccuracy).padStart(6)}  held-out loss ${r.heldOutLoss.toFixed(4)}  acc ${percent(r.heldOutAccuracy).padStart(6)}  ${r.seconds.toFixed(1)}s`);
+          const weights = await optimizer.getWeights();
+          try {
+            await saveCheckpoint<RunConfig, RunProgress>(o.checkpointPath, { config, progress: { epochsDone: r.epoch, before, history }, model, optimizerWeights: weights });
+          } finally {
+            // Copies are released; a tfjs optimizer hands out its live state variables.
+            tf.dispose(weights.map((w) => w.tensor).filter((t) => !(t instanceof tf.Variable)));
+          }
+        },
+      });
+    } catch (err) {
+      if (err instanceof ArenaBudgetError) throw new BudgetError(budgetMessage(err.neededBytes, err.availableBytes, plan.parameters));
+      throw err;
+    } finally {
+      out.endProgress();
+    }
+    const arena = optimizer.memory() ?? plan;
+    const after = history.length ? { loss: history[history.length - 1].heldOutLoss, accuracy: history[history.length - 1].heldOutAccuracy } : before;
+    const sam = s.name === 'fsam' || s.name === 'sam';
+    const run: ReportRun = {
+      optimizer: label, settings: describeSettings(s), before, after, history,
+      memory: {
+        parameters: arena.parameters, stateBytesPerKind: arena.bytesPerKind as Record<string, number>, stateBytes: arena.stateBytes,
+        weightBytes: arena.parameters * 4, gradientBytes: arena.parameters * 4 * (sam ? 2 : 1),
+      },
+      seconds: (performance.now() - t0) / 1000 + (o.resumeFrom ? o.resumeFrom.progress.history.reduce((a, e) => a + e.seconds, 0) : 0),
+    };
+    return { run, progress: { epochsDone: history.length ? history[history.length - 1].epoch : from, before, history }, stopped: to < config.epochs };
+  } finally {
+    optimizer.dispose();
+  }
+}
+
+export const checkpointIn = (dir: string, name = CHECKPOINT_NAME) => join(dir, name);

@@ -1,0 +1,126 @@
+// The training loop the CLI runs: seeded batch order per epoch (so a resumed run draws
+// the same batches as an uninterrupted one), one optimizer step per batch, and the
+// loss and accuracy per epoch on the training set and on held-out examples.
+import { tf, layers } from '../index';
+import { type LabelledSet, countOf, sizeOf } from '../data/digits';
+import { createRng, deriveSeed, permutation } from '../data/random';
+import type { TrainingOptimizer } from './optimizers';
+
+export type LayersModel = Awaited<ReturnType<typeof layers.loadLayersModel>>;
+
+export interface EpochRecord {
+  epoch: number;
+  /** Mean loss of the epoch's steps (on the training labels, noisy ones included). */
+  loss: number;
+  /** Accuracy on the training labels after the epoch. */
+  trainAccuracy: number;
+  heldOutLoss: number;
+  heldOutAccuracy: number;
+  seconds: number;
+}
+
+export interface Evaluation { loss: number; accuracy: number }
+
+/** What the model's output is: probabilities (a softmax last layer) or logits. */
+export function outputKind(model: LayersModel): 'probabilities' | 'logits' {
+  const last = model.layers[model.layers.length - 1];
+  const config = last.getConfig() as { activation?: string };
+  return config.activation === 'softmax' ? 'probabilities' : 'logits';
+}
+
+/** Mean cross-entropy of the model's output against integer labels. */
+export function crossEntropy(kind: 'probabilities' | 'logits', output: tf.Tensor, labels: tf.Tensor1D, numClasses: number): tf.Scalar {
+  return tf.tidy(() => {
+    const onehot = tf.oneHot(labels, numClasses).toFloat();
+    if (kind === 'logits') return tf.losses.softmaxCrossEntropy(onehot, output) as tf.Scalar;
+    const p = tf.clipByValue(output, 1e-7, 1 - 1e-7);
+    return tf.neg(tf.mean(tf.sum(tf.mul(onehot, tf.log(p)), -1))) as tf.Scalar;
+  });
+}
+
+/** Tensors for a labelled set, disposed by the caller. */
+export function tensorsOf(set: LabelledSet): { x: tf.Tensor; y: tf.Tensor1D } {
+  return { x: tf.tensor(set.features, [countOf(set), ...set.shape]), y: tf.tensor1d(set.labels, 'int32') };
+}
+
+export function evaluate(model: LayersModel, set: LabelledSet, batchSize = 256): Evaluation {
+  const kind = outputKind(model);
+  const n = countOf(set);
+  const d = sizeOf(set.shape);
+  let lossSum = 0, correct = 0;
+  for (let start = 0; start < n; start += batchSize) {
+    const end = Math.min(n, start + batchSize);
+    tf.tidy(() => {
+      const x = tf.tensor(set.features.subarray(start * d, end * d), [end - start, ...set.shape]);
+      const y = tf.tensor1d(set.labels.subarray(start, end), 'int32');
+      const out = model.apply(x, { training: false }) as tf.Tensor;
+      lossSum += crossEntropy(kind, out, y, set.numClasses).dataSync()[0] * (end - start);
+      const pred = tf.argMax(out, -1).dataSync();
+      for (let i = 0; i < pred.length; i++) if (pred[i] === set.labels[start + i]) correct++;
+    });
+  }
+  return { loss: lossSum / n, accuracy: correct / n };
+}
+
+export interface TrainOptions {
+  model: LayersModel;
+  optimizer: TrainingOptimizer;
+  train: LabelledSet;
+  /** Held-out examples evaluated after each epoch (NaN in the record without them). */
+  heldOut?: LabelledSet;
+  batchSize: number;
+  seed: number;
+  /** Epochs already done (0 for a fresh run) and the last epoch to run. */
+  fromEpoch: number;
+  toEpoch: number;
+  onBatch?: (epoch: number, batch: number, batches: number, loss: number) => void;
+  /** Called after each epoch, e.g. to checkpoint; awaited before the next epoch. */
+  onEpoch?: (record: EpochRecord) => Promise<void> | void;
+}
+
+export function batchOrder(n: number, seed: number, epoch: number): Int32Array {
+  return permutation(n, createRng(deriveSeed(seed, `batch-order/epoch-${epoch}`)));
+}
+
+export async function train(o: TrainOptions): Promise<EpochRecord[]> {
+  const { model, optimizer, train: set, batchSize } = o;
+  const kind = outputKind(model);
+  const n = countOf(set);
+  const batches = Math.ceil(n / batchSize);
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const all = tensorsOf(set);
+  const records: EpochRecord[] = [];
+  try {
+    for (let epoch = o.fromEpoch + 1; epoch <= o.toEpoch; epoch++) {
+      const t0 = performance.now();
+      const order = batchOrder(n, o.seed, epoch);
+      let lossSum = 0;
+      for (let b = 0; b < batches; b++) {
+        const idx = order.subarray(b * batchSize, Math.min(n, (b + 1) * batchSize));
+        const indices = tf.tensor1d(idx, 'int32');
+        const x = tf.gather(all.x, indices);
+        const y = tf.gather(all.y, indices) as tf.Tensor1D;
+        let loss: number;
+        try {
+          loss = optimizer.step(() => crossEntropy(kind, model.apply(x, { training: true }) as tf.Tensor, y, set.numClasses), vars);
+        } finally {
+          tf.dispose([indices, x, y]);
+        }
+        if (!Number.isFinite(loss)) throw new Error(`training diverged: loss is ${loss} at epoch ${epoch}, batch ${b + 1}; try a smaller --lr`);
+        lossSum += loss * idx.length;
+        o.onBatch?.(epoch, b + 1, batches, loss);
+      }
+      const trainEval = evaluate(model, set);
+      const held = o.heldOut ? evaluate(model, o.heldOut) : { loss: NaN, accuracy: NaN };
+      const record: EpochRecord = {
+        epoch, loss: lossSum / n, trainAccuracy: trainEval.accuracy,
+        heldOutLoss: held.loss, heldOutAccuracy: held.accuracy, seconds: (performance.now() - t0) / 1000,
+      };
+      records.push(record);
+      await o.onEpoch?.(record);
+    }
+  } finally {
+    tf.dispose([all.x, all.y]);
+  }
+  return records;
+}

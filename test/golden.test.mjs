@@ -29,7 +29,8 @@ for (const name of ['fsam_sgd_sigma1', 'sam_sgd']) {
       });
     });
     assert.is(opt.step, gold.batches.length);
-    assert.ok(worst < 1e-6, `worst deviation ${worst} should be a few 1e-7`);
+    assert.ok(worst < 5e-7, `worst deviation ${worst} should be a few 1e-7`);
+    console.log(`  ${name}: worst deviation from the official trajectory ${worst.toExponential(2)}`);
     opt.dispose();
   });
 }

@@ -26,6 +26,14 @@ export interface LoadedCheckpoint<Config, Progress> {
   optimizerWeights: NamedTensor[];
 }
 
+/**
+ * The bytes of a view as an ArrayBuffer of their own. (Node's Buffer#slice shares
+ * memory: a Buffer's .buffer can be a whole file or a pooled slab.)
+ */
+export function ownBuffer(u: Uint8Array): ArrayBuffer {
+  return u.buffer.slice(u.byteOffset, u.byteOffset + u.byteLength) as ArrayBuffer;
+}
+
 export async function modelArtifacts(model: LayersModel): Promise<tf.io.ModelArtifacts> {
   let saved: tf.io.ModelArtifacts | undefined;
   await model.save(tf.io.withSaveHandler(async (artifacts) => {
@@ -99,11 +107,10 @@ export async function loadCheckpoint<C, P>(path: string): Promise<LoadedCheckpoi
   };
   if (h.kind !== KIND) throw new CheckpointError(`${path}: not a training checkpoint (kind ${JSON.stringify(h.kind)})`);
   if (!h.model || !h.optimizer || !Array.isArray(h.optimizer.specs)) throw new CheckpointError(`${path}: checkpoint lacks its model or optimizer section`);
-  const copy = (u: Uint8Array) => u.slice().buffer;
   let model: LayersModel;
   try {
     model = await layers.loadLayersModel(tf.io.fromMemory({
-      modelTopology: h.model.modelTopology, weightSpecs: h.model.weightSpecs, weightData: copy(decoded.blob('modelWeights')),
+      modelTopology: h.model.modelTopology, weightSpecs: h.model.weightSpecs, weightData: ownBuffer(decoded.blob('modelWeights')),
       format: h.model.format, generatedBy: h.model.generatedBy,
     }));
   } catch (err) {
@@ -112,7 +119,7 @@ export async function loadCheckpoint<C, P>(path: string): Promise<LoadedCheckpoi
   const names = model.trainableWeights.map((w) => (w.read() as tf.Variable).name);
   let optimizerWeights: NamedTensor[];
   try {
-    const map = tf.io.decodeWeights(copy(decoded.blob('optimizerWeights')), h.optimizer.specs);
+    const map = tf.io.decodeWeights(ownBuffer(decoded.blob('optimizerWeights')), h.optimizer.specs);
     optimizerWeights = h.optimizer.specs.map((s) => ({ name: localName(s.name, names), tensor: map[s.name] }));
   } catch (err) {
     model.dispose();

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { tf, layers } from '../index';
-import { modelArtifacts, weightBytes } from './checkpoint';
+import { modelArtifacts, weightBytes, ownBuffer } from './checkpoint';
 import { writeFileAtomic } from './atomic';
 
 type LayersModel = Awaited<ReturnType<typeof layers.loadLayersModel>>;
@@ -29,7 +29,7 @@ export async function loadModelFiles(modelJsonPath: string): Promise<LayersModel
     for (const p of group.paths) {
       const file = resolve(dirname(modelJsonPath), p);
       try {
-        buffers.push(readFileSync(file).slice().buffer);
+        buffers.push(ownBuffer(readFileSync(file)));
       } catch {
         throw new ModelFileError(`cannot read weights file ${file} named by ${modelJsonPath}`);
       }

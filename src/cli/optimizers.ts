@@ -1,7 +1,7 @@
 // The four optimizers the CLI trains with, behind one small interface. F-SAM and SAM are
 // fsam-edge's; the SGD and AdamW baselines are tfjs's own optimizers given PyTorch's
 // semantics (coupled weight decay for SGD, decoupled for AdamW), as in the design notes.
-import { tf } from '../index';
+import { tf, FSAM, SAM } from '../index';
 
 export type NamedTensor = { name: string; tensor: tf.Tensor };
 import { ArenaLayout, type ArenaReport } from '../core/arena';
@@ -70,14 +70,23 @@ export function createOptimizer(s: OptimizerSettings, maxBytes: number | undefin
   }
 }
 
-// ---------------------------------------------------------------------------------
-// STAND-IN until fsam-edge exports FSAM and SAM (issue 3): tfjs's momentum optimizer
-// takes their place here, and only here. Replace the body with
-//   const o = new (s.name === 'fsam' ? FSAM : SAM)({ ...options, maxBytes });
-//   return { step: (f, vars) => lossOf(o.minimize(f, true, vars)), getWeights: () => o.getWeights(), ... }
-// ---------------------------------------------------------------------------------
-function sharpnessOptimizer(s: OptimizerSettings, _maxBytes: number | undefined): TrainingOptimizer {
-  return baseline(tf.train.momentum(s.learningRate, s.momentum, s.nesterov), s, 'coupled');
+/** fsam-edge's F-SAM or SAM: both passes and the update in the arena's kernels. */
+function sharpnessOptimizer(s: OptimizerSettings, maxBytes: number | undefined): TrainingOptimizer {
+  const common = {
+    learningRate: s.learningRate, rho: s.rho, adaptive: s.adaptive, base: s.base, momentum: s.momentum, nesterov: s.nesterov,
+    weightDecay: s.weightDecay, beta1: s.beta1, beta2: s.beta2, epsilon: s.epsilon, maxBytes,
+  };
+  const o = s.name === 'fsam' ? new FSAM({ ...common, sigma: s.sigma, lambda: s.lambda }) : new SAM(common);
+  return {
+    step(f, vars) {
+      const loss = o.minimize(f, true, vars)!;
+      try { return loss.dataSync()[0]; } finally { loss.dispose(); }
+    },
+    getWeights: () => o.getWeights(),
+    setWeights: (w) => o.setWeights(w),
+    memory: () => o.memory(),
+    dispose: () => o.dispose(),
+  };
 }
 
 /** tfjs's optimizer plus weight decay: added to the gradient (SGD), or applied to w first (AdamW). */

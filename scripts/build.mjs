@@ -71,3 +71,6 @@ for (const [out, { src, platform }] of Object.entries(entries)) {
   const kb = (statSync(join(root, 'dist', `${out}.js`)).size / 1024).toFixed(0);
   console.log(`dist/${out}.js  ${kb} KiB`);
 }
+
+// Declarations beside the library bundles (dist/<bundle>.d.ts): scripts/build_types.mjs.
+await import('./build_types.mjs');

@@ -6,7 +6,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { runPage } from '../targets/browser/run.mjs';
@@ -18,14 +18,14 @@ const SMOKE_OUTPUT = 'wasm: w = 2.00, b = 1.00';
 const NO_SIMD = 'WasmSimdUnsupportedError: fsam-edge needs WebAssembly SIMD';
 
 /** Runs a command in the repo root; resolves to its output, rejects with all of it. */
-function exec(command, args, { timeoutMs = 120_000 } = {}) {
+function exec(command, args, { timeoutMs = 120_000, cwd = root } = {}) {
   if (command === DENO && !existsSync(DENO)) {
     return Promise.reject(new Error(`no Deno at ${DENO}: npm ci installs the 'deno' devDependency`));
   }
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const child = spawn(command, args, {
-      cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd, stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1' },
     });
     let stdout = '', stderr = '';
@@ -135,6 +135,27 @@ s('the bundle contains no eval and no Function constructor', () => {
   const bundle = readFileSync(join(root, 'dist/fsam-edge.js'), 'utf8');
   const found = bundle.match(/(?<![\w$.])eval\s*\(|\(0,\s*eval\)|new\s+Function\s*\(|(?<![\w$.])Function\s*\(/g);
   assert.equal(found ?? [], [], 'dist/fsam-edge.js would need unsafe-eval');
+});
+
+s('types: the snippet type-checks against the package as installed, with tsc and deno check', async () => {
+  // A consumer project whose node_modules/fsam-edge holds what npm would install; under
+  // the repo so that @tensorflow/tfjs-core's types resolve from its node_modules.
+  const consumer = join(root, '.cache/types-consumer');
+  const pkg = join(consumer, 'node_modules/fsam-edge');
+  rmSync(consumer, { recursive: true, force: true });
+  mkdirSync(join(pkg, 'dist'), { recursive: true });
+  cpSync(join(root, 'package.json'), join(pkg, 'package.json'));
+  for (const f of ['fsam-edge.js', 'fsam-edge.d.ts', 'core.js', 'core.d.ts', 'types']) {
+    cpSync(join(root, 'dist', f), join(pkg, 'dist', f), { recursive: true });
+  }
+  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies: { 'fsam-edge': '*' } }));
+  writeFileSync(join(consumer, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: { target: 'ES2022', module: 'nodenext', moduleResolution: 'nodenext', lib: ['ES2022', 'DOM'], strict: true, noEmit: true, skipLibCheck: true, types: [] },
+    files: ['smoke.ts'],
+  }));
+  cpSync(join(root, 'targets/deno/smoke.ts'), join(consumer, 'smoke.ts'));
+  await exec(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', consumer]);
+  await exec(DENO, ['check', '--quiet', join(consumer, 'smoke.ts')], { cwd: consumer });
 });
 
 s('docs/runtimes.md shows each target\'s snippet exactly as tested', () => {

@@ -1,6 +1,7 @@
 // Conv2DBackpropInput for 'wasm', replacing tfjs-wasm's own (about 10× slower than its
 // forward conv): the scatter kernel of assembly/training/conv2d_backprop_input.ts over
-// the filter transposed to [KH, KW, CO, CI] in scratch. NCHW is transposed through NHWC.
+// the filter transposed to [KH, KW, CO, CI] in scratch (channels past the last multiple
+// of 4 use the filter as it is). NCHW is transposed through NHWC.
 // Accepts a `dilations` attribute beyond tfjs's, which the dilated Conv2D gradient uses.
 import { tf } from '../tf';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -26,7 +27,7 @@ function conv2DBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: Bac
   const k = trainingKernels(backend);
   k.f32_transpose_last2(offsetOf(backend, filter), ft, g.KH * g.KW, g.CI, g.CO);
   const run = trainingKernelVariant() === 'simd' ? k.f32_conv2d_backprop_input_simd : k.f32_conv2d_backprop_input_scalar;
-  run(offsetOf(backend, dyt), ft, offsetOf(backend, dx),
+  run(offsetOf(backend, dyt), offsetOf(backend, filter), ft, offsetOf(backend, dx),
     g.B, g.H, g.W, g.CI, g.OH, g.OW, g.CO, g.KH, g.KW, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl);
   free(backend, ft);
   if (!g.channelsFirst) return dx;

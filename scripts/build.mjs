@@ -72,5 +72,7 @@ for (const [out, { src, platform }] of Object.entries(entries)) {
   console.log(`dist/${out}.js  ${kb} KiB`);
 }
 
-// Declarations beside the library bundles (dist/<bundle>.d.ts): scripts/build_types.mjs.
+// Declarations beside the library bundles (dist/<bundle>.d.ts): scripts/build_types.mjs;
+// the CommonJS twin of dist/fsam-edge.js: scripts/build_cjs.mjs.
 await import('./build_types.mjs');
+await import('./build_cjs.mjs');

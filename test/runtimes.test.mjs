@@ -47,6 +47,7 @@ function exec(command, args, { timeoutMs = 120_000, cwd = root } = {}) {
 const runtimes = {
   node: {
     smoke: () => exec(process.execPath, ['targets/node/smoke.mjs']),
+    smokeCommonJs: () => exec(process.execPath, ['targets/node/smoke.cjs']),
     conformance: () => exec(process.execPath, ['targets/node/conformance.mjs']),
     noSimd: () => exec(process.execPath, ['--no-enable-sse4-1', 'targets/node/smoke.mjs']),
   },
@@ -62,6 +63,7 @@ const runtimes = {
   },
   'node18-arm64': {
     smoke: () => exec(ARM64_NODE, ['targets/node/smoke.mjs'], { timeoutMs: 300_000 }),
+    smokeCommonJs: () => exec(ARM64_NODE, ['targets/node/smoke.cjs'], { timeoutMs: 300_000 }),
     conformance: () => exec(ARM64_NODE, ['targets/node/conformance.mjs'], { timeoutMs: 300_000 }),
   },
 };
@@ -87,6 +89,13 @@ for (const [name, rt] of Object.entries(runtimes)) {
     if (r.violations) assert.equal(r.violations, [], 'CSP violations');
     if (r.stderr && !r.violations) assert.is(r.stderr.trim(), '', `${name} smoke wrote to stderr`);
   });
+
+  if (rt.smokeCommonJs) {
+    s(`${name}: smoke scenario through require() (dist/fsam-edge.cjs)`, async () => {
+      const r = await rt.smokeCommonJs();
+      assert.is(r.stdout.trim(), SMOKE_OUTPUT, `${name} CommonJS smoke output; stderr: ${r.stderr}`);
+    });
+  }
 
   s(`${name}: conformance scenario`, async () => {
     const r = await rt.conformance();
@@ -161,7 +170,7 @@ s('types: the snippet type-checks against the package as installed, with tsc and
 s('docs/runtimes.md shows each target\'s snippet exactly as tested', () => {
   const doc = readFileSync(join(root, 'docs/runtimes.md'), 'utf8');
   const blocks = [...doc.matchAll(/^```[a-z]*\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
-  for (const file of ['targets/node/smoke.mjs', 'targets/deno/smoke.ts', 'targets/browser/index.html', 'targets/browser/app.js']) {
+  for (const file of ['targets/node/smoke.mjs', 'targets/node/smoke.cjs', 'targets/deno/smoke.ts', 'targets/browser/index.html', 'targets/browser/app.js']) {
     const text = readFileSync(join(root, file), 'utf8');
     assert.ok(blocks.includes(text), `docs/runtimes.md has no code block equal to ${file}`);
   }

@@ -1,0 +1,85 @@
+// Each SIMD training kernel against its scalar twin, bit for bit: the twins sum in the
+// same order, so any difference is a bug in a tile or a tail. The module runs on its
+// own memory here (no tfjs), with sizes below, at and above the SIMD tiles.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const bytes = readFileSync(fileURLToPath(new URL('../build/training.wasm', import.meta.url)));
+const memory = new WebAssembly.Memory({ initial: 512 }); // 32 MiB
+const k = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
+
+let seed = 12345;
+const rand = () => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed / 2 ** 32 * 2 - 1; };
+const int = (lo, hi) => lo + Math.floor(((rand() + 1) / 2) * (hi - lo + 1));
+
+// A bump allocator over the memory, 16-byte aligned, with a poisoned guard after each
+// block so writes past the end show up.
+let top = 1024;
+function alloc(n, fill = rand) {
+  const p = top;
+  top += ((n * 4 + 15) & ~15) + 64;
+  const f = new Float32Array(memory.buffer, p, n + 16);
+  for (let i = 0; i < n; i++) f[i] = fill();
+  for (let i = n; i < n + 16; i++) f[i] = 12345.5;
+  return p;
+}
+const view = (p, n) => new Float32Array(memory.buffer, p, n + 16);
+function sameBits(a, b, n, what) {
+  const x = new Uint32Array(memory.buffer, a, n + 16), y = new Uint32Array(memory.buffer, b, n + 16);
+  for (let i = 0; i < n; i++) if (x[i] !== y[i]) assert.unreachable(`${what}: index ${i}: simd ${view(a, n)[i]} scalar ${view(b, n)[i]}`);
+  for (let i = n; i < n + 16; i++) if (view(a, n)[i] !== 12345.5 || view(b, n)[i] !== 12345.5) assert.unreachable(`${what}: wrote past the end`);
+}
+
+const twins = suite('SIMD kernels vs scalar twins, bit for bit');
+twins('conv2d and depthwise backprops, 150 configurations', () => {
+  for (let t = 0; t < 150; t++) {
+    top = 1024;
+    const B = int(1, 2), H = int(1, 9), W = int(1, 9), CI = int(1, 19), CO = int(1, 19), KH = int(1, 3), KW = int(1, 3);
+    const sh = int(1, 3), sw = int(1, 3), dh = int(1, 2), dw = int(1, 2), pt = int(0, 2), pl = int(0, 2);
+    const OH = Math.floor((H + 2 * pt - (KH - 1) * dh - 1) / sh) + 1, OW = Math.floor((W + 2 * pl - (KW - 1) * dw - 1) / sw) + 1;
+    if (OH < 1 || OW < 1) continue;
+    const what = `config ${t} ${JSON.stringify({ B, H, W, CI, CO, KH, KW, sh, sw, dh, dw, pt, pl })}`;
+    const geo = [B, H, W, CI, OH, OW, CO, KH, KW, sh, sw, dh, dw, pt, pl];
+    const nx = B * H * W * CI, ny = B * OH * OW * CO, nf = KH * KW * CI * CO;
+    const x = alloc(nx), dy = alloc(ny), f = alloc(nf), ft = alloc(nf, () => 0);
+    const a = alloc(nf, () => 0), b = alloc(nf, () => 0);
+    k.f32_conv2d_backprop_filter_simd(x, dy, a, ...geo);
+    k.f32_conv2d_backprop_filter_scalar(x, dy, b, ...geo);
+    sameBits(a, b, nf, `Conv2DBackpropFilter ${what}`);
+    k.f32_transpose_last2(f, ft, KH * KW, CI, CO);
+    const c = alloc(nx, () => 0), d = alloc(nx, () => 0);
+    k.f32_conv2d_backprop_input_simd(dy, f, ft, c, ...geo);
+    k.f32_conv2d_backprop_input_scalar(dy, f, ft, d, ...geo);
+    sameBits(c, d, nx, `Conv2DBackpropInput ${what}`);
+    // Depthwise on C = CO channels (x expanded to CO channels: the kernels' own view).
+    const C = CO, nxe = B * H * W * C, nfd = KH * KW * C;
+    const xe = alloc(nxe), dg = [B, H, W, C, OH, OW, KH, KW, sh, sw, dh, dw, pt, pl];
+    const e = alloc(nfd, () => 0), g = alloc(nfd, () => 0);
+    k.f32_depthwise_backprop_filter_simd(xe, dy, e, ...dg);
+    k.f32_depthwise_backprop_filter_scalar(xe, dy, g, ...dg);
+    sameBits(e, g, nfd, `DepthwiseBackpropFilter ${what}`);
+    const h = alloc(nxe, () => 0), i = alloc(nxe, () => 0), fd = alloc(nfd);
+    k.f32_depthwise_backprop_input_simd(h, dy, fd, ...dg);
+    k.f32_depthwise_backprop_input_scalar(i, dy, fd, ...dg);
+    sameBits(h, i, nxe, `DepthwiseBackpropInput ${what}`);
+  }
+});
+twins('unsorted segment sum, f32 and i32, 100 configurations', () => {
+  for (let t = 0; t < 100; t++) {
+    top = 1024;
+    const N = int(1, 20), S = int(1, 3), E = int(1, 21), n = int(1, 7);
+    const x = alloc(N * S * E), ids = alloc(N * S, () => 0);
+    const idv = new Int32Array(memory.buffer, ids, N * S);
+    for (let j = 0; j < N * S; j++) idv[j] = int(-1, n);
+    const a = alloc(n * S * E, () => 0), b = alloc(n * S * E, () => 0);
+    k.f32_unsorted_segment_sum_simd(x, ids, a, N, S, E, n);
+    k.f32_unsorted_segment_sum_scalar(x, ids, b, N, S, E, n);
+    sameBits(a, b, n * S * E, `f32 segment sum ${JSON.stringify({ N, S, E, n })}`);
+    k.i32_unsorted_segment_sum_simd(x, ids, a, N, S, E, n);
+    k.i32_unsorted_segment_sum_scalar(x, ids, b, N, S, E, n);
+    sameBits(a, b, n * S * E, `i32 segment sum ${JSON.stringify({ N, S, E, n })}`);
+  }
+});
+twins.run();

@@ -54,3 +54,10 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
 }
+
+// The Node-only parts that the library bundle leaves out, for tests and for scripts
+// (such as the study) that share the CLI's data and checkpoints.
+export { ready, tf, layers } from '../index';
+export * as checkpoint from '../checkpoint/index';
+export * as data from '../data/index';
+export { buildDigitCnn, cachedBaseModel, defaultCacheDir } from './base_model';

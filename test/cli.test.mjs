@@ -1,0 +1,252 @@
+// The CLI end to end: a tiny dense model and dataset through personalize and resume,
+// the built-in digits task through compare, every kind of bad input refused with one
+// line on stderr, exit status 2 and the output directory untouched, and resuming
+// after epoch k giving bit for bit the weights of a run that never stopped.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync, readdirSync, existsSync, copyFileSync, mkdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../bin/fsam-edge.mjs', import.meta.url));
+const cli = await import('../dist/cli.js');
+await cli.ready();
+const { tf, layers } = cli;
+
+const root = mkdtempSync(join(tmpdir(), 'fsam-edge-cli-'));
+const cache = join(root, 'cache');
+
+function run(args, env = {}) {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8', env: { ...process.env, FSAM_EDGE_CACHE: cache, ...env }, timeout: 120_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, seconds: (performance.now() - t0) / 1000 };
+}
+
+// A 4-feature, 3-class problem: Gaussian blobs, seeded.
+function blobs(n, seed) {
+  let s = seed >>> 0;
+  const rand = () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32; };
+  const normal = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
+  const centres = [[2, 0, 0, 1], [0, 2, 1, 0], [-1, -1, 2, 2]];
+  const rows = [];
+  for (let i = 0; i < n; i++) {
+    const y = i % 3;
+    rows.push({ x: centres[y].map((c) => Number((c + 0.8 * normal()).toFixed(4))), y });
+  }
+  return rows;
+}
+const csvOf = (rows) => `f1,f2,f3,f4,label\n${rows.map((r) => [...r.x, r.y].join(',')).join('\n')}\n`;
+
+// The tiny model: 4 → 8 (relu) → 3 (softmax), seeded, saved in tfjs format.
+async function saveTinyModel(dir) {
+  const L = layers.layers;
+  const init = (seed) => layers.initializers.glorotUniform({ seed });
+  const model = layers.sequential({ layers: [
+    L.dense({ inputShape: [4], units: 8, activation: 'relu', kernelInitializer: init(1) }),
+    L.dense({ units: 3, activation: 'softmax', kernelInitializer: init(2) }),
+  ] });
+  await cli.checkpoint.saveModelFiles(dir, model);
+  model.dispose();
+  return join(dir, 'model.json');
+}
+
+const modelPath = await saveTinyModel(join(root, 'tiny'));
+const data = blobs(150, 7);
+const csv = join(root, 'tiny.csv');
+writeFileSync(csv, csvOf(data));
+const json = join(root, 'tiny.json');
+writeFileSync(json, JSON.stringify({ features: data.map((r) => r.x), labels: data.map((r) => r.y) }));
+// FSAM on this model: (32 + 8 + 24 + 4) floats per slab (16-byte aligned), 3 slabs (m, w_old, momentum).
+const TINY_FSAM_BYTES = (32 + 8 + 24 + 4) * 4 * 3;
+
+const s = suite('cli');
+
+s('personalize: a tiny dense model on a CSV dataset, end to end', () => {
+  const out = join(root, 'e2e');
+  const r = run(['personalize', '--model', modelPath, '--data', csv, '--epochs', '3', '--batch-size', '16', '--seed', '1', '--lr', '0.05', '--out', out]);
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stderr, '');
+  assert.match(r.stdout, /fsam\s+epoch 3\/3\s+loss \d\.\d{4}/);
+  assert.match(r.stdout, /held-out accuracy: [\d.]+% before, [\d.]+% after 3 epochs/);
+  assert.match(r.stdout, /optimizer\s+held-out before\s+after\s+best/);
+  assert.ok(!/\x1b\[/.test(r.stdout + r.stderr), 'no terminal escapes when piped');
+  for (const f of ['report.html', 'summary.json', 'checkpoint.fsam', 'model/model.json', 'model/weights.bin']) assert.ok(existsSync(join(out, f)), f);
+  const html = readFileSync(join(out, 'report.html'), 'utf8');
+  assert.is(html.match(/<svg /g).length, 5, 'four curves and the memory chart');
+  assert.not.match(html, /<script/);
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  const [runSummary] = summary.runs;
+  assert.is(runSummary.history.length, 3);
+  assert.is(runSummary.memory.stateBytes, TINY_FSAM_BYTES);
+  assert.ok(runSummary.after.accuracy > 0.8, `blobs are easy: ${runSummary.after.accuracy}`);
+});
+
+s('personalize: the same data as JSON gives the same run as CSV', () => {
+  const out = join(root, 'e2e-json');
+  const r = run(['personalize', '--model', modelPath, '--data', json, '--epochs', '3', '--batch-size', '16', '--seed', '1', '--lr', '0.05', '--out', out]);
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(readFileSync(join(out, 'model/weights.bin')), readFileSync(join(root, 'e2e', 'model/weights.bin')));
+});
+
+s('a budget of exactly the bytes needed is enough; the saved model loads with --model', () => {
+  const out = join(root, 'budget-exact');
+  const r = run(['personalize', '--model', modelPath, '--data', csv, '--epochs', '1', '--max-memory', String(TINY_FSAM_BYTES), '--out', out]);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /budget 816 B/);
+  const again = run(['personalize', '--model', join(out, 'model/model.json'), '--data', csv, '--epochs', '1', '--optimizer', 'sgd', '--out', join(root, 'reload')]);
+  assert.is(again.status, 0, again.stderr);
+});
+
+s('compare: the built-in digits task with SGD, SAM and F-SAM (base CNN trained and cached)', () => {
+  const out = join(root, 'compare');
+  const r = run(['compare', '--epochs', '2', '--out', out]);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /training the base CNN on 6000 population digits/);
+  assert.match(r.stdout, /400 training digits, 120 of them \(30%\) with wrong labels; 1000 clean held-out digits/);
+  for (const name of ['sgd', 'sam', 'fsam']) {
+    assert.match(r.stdout, new RegExp(`^${name}\\s+[\\d.]+%\\s+[\\d.]+%`, 'm'));
+    assert.ok(existsSync(join(out, 'checkpoints', `${name}.fsam`)));
+  }
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  const bytesPerParam = Object.fromEntries(summary.runs.map((x) => [x.optimizer, x.memory.stateBytes / x.memory.parameters]));
+  assert.ok(Math.abs(bytesPerParam.fsam - 12) < 0.1 && Math.abs(bytesPerParam.sam - 8) < 0.1 && Math.abs(bytesPerParam.sgd - 4) < 0.1, JSON.stringify(bytesPerParam));
+  for (const x of summary.runs) assert.ok(x.before.accuracy > 0.3 && x.before.accuracy < 0.8, `the user's style hurts the base model: ${x.before.accuracy}`);
+  const html = readFileSync(join(out, 'report.html'), 'utf8');
+  for (const name of ['sgd', 'sam', 'fsam']) assert.match(html, `>${name}</text>`);
+  // The base model is cached now: a second run does not train it.
+  const again = run(['personalize', '--epochs', '1', '--out', join(root, 'cached')]);
+  assert.is(again.status, 0, again.stderr);
+  assert.not.match(again.stdout, /training the base CNN/);
+});
+
+// ---------------------------------------------------------------------------------
+// Bad input: one line on stderr, exit 2, the output directory untouched.
+
+const guarded = join(root, 'guarded');
+const seedRun = run(['personalize', '--model', modelPath, '--data', csv, '--epochs', '2', '--out', guarded]);
+if (seedRun.status !== 0) throw new Error(`setup run failed: ${seedRun.stderr}`);
+
+function snapshot(dir) {
+  const out = {};
+  const walk = (d) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p); else out[p] = readFileSync(p).toString('base64');
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+function bad(name, file, content) {
+  const p = join(root, 'bad', name);
+  mkdirSync(join(root, 'bad'), { recursive: true });
+  writeFileSync(p, content);
+  return p;
+}
+
+const header = 'f1,f2,f3,f4,label\n';
+const okRow = '0.1,0.2,0.3,0.4,1\n';
+const ck = join(guarded, 'checkpoint.fsam');
+const ckBytes = readFileSync(ck);
+const flipped = Buffer.from(ckBytes); flipped[Math.floor(flipped.length / 2)] ^= 0x40;
+const badVersion = Buffer.from(ckBytes); badVersion.writeUInt32LE(99, 8);
+
+const CASES = [
+  ['an unknown flag', ['personalize', '--bogus', '1'], /unknown flag --bogus/],
+  ['an unknown command', ['personalise'], /unknown command 'personalise'/],
+  ['a flag without its value', ['personalize', '--epochs'], /--epochs needs a value/],
+  ['a non-integer --epochs', ['personalize', '--epochs', 'ten'], /--epochs needs an integer, got 'ten'/],
+  ['an unknown optimizer', ['personalize', '--optimizer', 'adam'], /--optimizer is one of fsam, sam, sgd, adamw; got 'adam'/],
+  ['a bad hyperparameter', ['personalize', '--model', modelPath, '--data', csv, '--lambda', '1'], /lambda must be in \[0, 1\), got 1/],
+  ['a missing data file', ['personalize', '--model', modelPath, '--data', join(root, 'nope.csv')], /cannot read data file .*nope\.csv: no such file/],
+  ['a missing model file', ['personalize', '--model', join(root, 'nope', 'model.json'), '--data', csv], /cannot read model .*model\.json: no such file/],
+  ['a CSV row with too few features', ['personalize', '--model', modelPath, '--data', bad('short.csv', 0, header + okRow + '0.1,0.2,0.3,1\n')], /short\.csv:3: 4 cells; the model's input \[4\] needs 4 features plus a label/],
+  ['JSON features of the wrong shape', ['personalize', '--model', modelPath, '--data', bad('wide.json', 0, JSON.stringify({ features: [[1, 2, 3, 4], [1, 2, 3, 4, 5]], labels: [0, 1] }))], /wide\.json: example 1 has 5 features; the model's input \[4\] needs 4/],
+  ['a label out of range', ['personalize', '--model', modelPath, '--data', bad('label.csv', 0, header + okRow + '0.1,0.2,0.3,0.4,3\n')], /label\.csv:3: label 3 is not an integer class in 0\.\.2/],
+  ['a fractional label', ['personalize', '--model', modelPath, '--data', bad('frac.json', 0, JSON.stringify([{ features: [1, 2, 3, 4], label: 1.5 }]))], /frac\.json: example 0: label 1\.5 is not an integer class in 0\.\.2/],
+  ['a non-numeric CSV cell', ['personalize', '--model', modelPath, '--data', bad('text.csv', 0, header + okRow + '0.1,abc,0.3,0.4,1\n')], /text\.csv:3: column 2 is "abc", not a number/],
+  ['a NaN feature in CSV', ['personalize', '--model', modelPath, '--data', bad('nan.csv', 0, header + okRow + 'NaN,0.2,0.3,0.4,1\n')], /nan\.csv:3: column 1 is NaN; features must be finite numbers/],
+  ['a NaN (null) feature in JSON', ['personalize', '--model', modelPath, '--data', bad('nan.json', 0, JSON.stringify({ features: [[1, null, 3, 4]], labels: [0] }))], /nan\.json: example 0: feature 1 is null/],
+  ['an infinite feature in CSV', ['personalize', '--model', modelPath, '--data', bad('inf.csv', 0, header + '1e999,0.2,0.3,0.4,1\n')], /inf\.csv:2: column 1 \(1e999\) overflows float32/],
+  ['an empty dataset', ['personalize', '--model', modelPath, '--data', bad('empty.csv', 0, header)], /empty\.csv: no examples/],
+  ['a budget too small', ['personalize', '--model', modelPath, '--data', csv, '--max-memory', '800'], new RegExp(`--max-memory 800 bytes is too small: the optimizer state needs ${TINY_FSAM_BYTES} bytes`)],
+  ['a budget too small for the CNN, in MB', ['personalize', '--max-memory', '0.1MB'], /--max-memory 104857 bytes is too small: the optimizer state needs 174480 bytes/],
+  ['a malformed budget', ['personalize', '--max-memory', '2 parsecs'], /--max-memory needs a size in bytes/],
+  ['a corrupt checkpoint', ['resume', '--checkpoint', bad('corrupt.fsam', 0, flipped)], /corrupt\.fsam: corrupt checkpoint \(SHA-256 mismatch\)/],
+  ['a truncated checkpoint', ['resume', '--checkpoint', bad('short.fsam', 0, ckBytes.subarray(0, ckBytes.length - 100))], /short\.fsam: truncated checkpoint/],
+  ['a foreign file as checkpoint', ['resume', '--checkpoint', bad('foreign.fsam', 0, '{"hello": "world"}\n'.repeat(10))], /foreign\.fsam: not an fsam-edge checkpoint/],
+  ['a checkpoint of a newer format', ['resume', '--checkpoint', bad('v99.fsam', 0, badVersion)], /format version 99 is not supported/],
+  ['a missing checkpoint', ['resume', '--checkpoint', join(root, 'none.fsam')], /cannot read checkpoint .*none\.fsam: ENOENT/],
+  ['a finished run resumed without more epochs', ['resume', '--checkpoint', ck], /already finished 2 of 2 epochs/],
+];
+
+for (const [what, args, message] of CASES) {
+  s(`bad input: ${what}`, () => {
+    const before = snapshot(guarded);
+    const r = run([...args, ...(args[0] === 'resume' || args.length === 1 ? [] : ['--out', guarded])]);
+    assert.is(r.status, 2, `exit status (stderr: ${r.stderr})`);
+    const lines = r.stderr.trimEnd().split('\n');
+    assert.is(lines.length, 1, `one line on stderr, got:\n${r.stderr}`);
+    assert.match(lines[0], message);
+    assert.equal(snapshot(guarded), before, 'the output directory is untouched');
+  });
+}
+
+// ---------------------------------------------------------------------------------
+// Resume equivalence: stop after epoch k, resume, same final weights and optimizer state.
+
+async function optimizerState(path) {
+  const loaded = await cli.checkpoint.loadCheckpoint(path);
+  // Names carry the process's variable-name suffixes (a model loaded twice gets '_1'): compare kinds and values.
+  const state = loaded.optimizerWeights.map((w) => [w.name.slice(w.name.lastIndexOf('/') + 1), Array.from(w.tensor.dataSync())]);
+  tf.dispose(loaded.optimizerWeights.map((w) => w.tensor));
+  loaded.model.dispose();
+  return state;
+}
+
+const RESUMES = [
+  ['F-SAM (SGD base), tiny model', ['--model', modelPath, '--data', csv, '--batch-size', '16', '--lr', '0.05'], 6, 2],
+  ['SAM (AdamW base, ASAM), tiny model', ['--model', modelPath, '--data', csv, '--batch-size', '16', '--optimizer', 'sam', '--base', 'adamw', '--adaptive', '--lr', '0.01'], 5, 3],
+  ['F-SAM, the built-in digit CNN', ['--batch-size', '32'], 4, 1],
+];
+
+for (const [what, flags, epochs, k] of RESUMES) {
+  s(`resume equivalence: ${what}, stopped after epoch ${k} of ${epochs}`, async () => {
+    const whole = join(root, `whole-${what.length}-${k}`);
+    const split = join(root, `split-${what.length}-${k}`);
+    const a = run(['personalize', ...flags, '--epochs', String(epochs), '--seed', '3', '--out', whole]);
+    assert.is(a.status, 0, a.stderr);
+    const b = run(['personalize', ...flags, '--epochs', String(epochs), '--seed', '3', '--out', split, '--stop-after', String(k)]);
+    assert.is(b.status, 0, b.stderr);
+    assert.match(b.stdout, new RegExp(`stopped after epoch ${k} of ${epochs}`));
+    assert.not.ok(existsSync(join(split, 'model')), 'an interrupted run writes no final model');
+    const c = run(['resume', '--checkpoint', join(split, 'checkpoint.fsam')]);
+    assert.is(c.status, 0, c.stderr);
+    assert.match(c.stdout, new RegExp(`resuming .* after epoch ${k} of ${epochs}`));
+    assert.ok(readFileSync(join(whole, 'model/weights.bin')).equals(readFileSync(join(split, 'model/weights.bin'))), 'final weights are bitwise equal');
+    assert.equal(await optimizerState(join(split, 'checkpoint.fsam')), await optimizerState(join(whole, 'checkpoint.fsam')));
+    const hist = (dir) => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).runs[0].history.map(({ seconds, ...e }) => e);
+    assert.equal(hist(split), hist(whole), 'the per-epoch losses and accuracies match too');
+  });
+}
+
+s('resume refuses a data file that changed since the checkpoint', () => {
+  const dir = join(root, 'changed');
+  const data2 = join(root, 'changing.csv');
+  writeFileSync(data2, csvOf(blobs(60, 1)));
+  const a = run(['personalize', '--model', modelPath, '--data', data2, '--epochs', '3', '--stop-after', '1', '--out', dir]);
+  assert.is(a.status, 0, a.stderr);
+  writeFileSync(data2, csvOf(blobs(60, 2)));
+  const before = snapshot(dir);
+  const r = run(['resume', '--checkpoint', join(dir, 'checkpoint.fsam')]);
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /changing\.csv changed since the checkpoint was written/);
+  assert.equal(snapshot(dir), before);
+});
+
+s.run();

@@ -23,8 +23,12 @@ const models = {
     const m = tfl.sequential();
     m.add(tfl.layers.conv2d({ inputShape: [10, 10, 3], filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }));
     m.add(tfl.layers.conv2d({ filters: 12, kernelSize: 3, strides: 2, padding: 'valid', activation: 'relu' }));
+    // Dilated: 'relu' keeps tfjs-core's fused conv2d off in gradient mode; with a linear
+    // activation the fused op's own gradient rejects dilations (see docs/training-kernels.md).
     m.add(tfl.layers.conv2d({ filters: 6, kernelSize: 3, dilationRate: 2, padding: 'same', activation: 'relu' }));
-    m.add(tfl.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, dilationRate: 2, padding: 'same' }));
+    // (tfjs-layers' DepthwiseConv2D ignores dilationRate; dilated depthwise gradients are
+    // tested with tf.grads in training_kernels.test.mjs.)
+    m.add(tfl.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same' }));
     m.add(tfl.layers.flatten());
     m.add(tfl.layers.dense({ units: 3, activation: 'softmax' }));
     const x = tf.tensor4d(Float32Array.from({ length: 32 * 10 * 10 * 3 }, () => r() * 2 - 1), [32, 10, 10, 3]);

@@ -1,5 +1,5 @@
 // tfjs-layers models train with model.fit on 'wasm' with fsam-edge's training kernels:
-// a Conv2D stack (with a dilated Conv2D and a dilated depthwise conv with multiplier 2),
+// a Conv2D stack (with a dilated Conv2D and a depthwise conv with multiplier 2),
 // a MobileNet-style block, an Embedding model. Gradients must equal the cpu backend's
 // within 1e-4 (relative to each variable's largest gradient), the loss must fall, and
 // fit must not leak tensors. The scenario runs in a child process (its own tfjs-core

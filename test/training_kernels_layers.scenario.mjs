@@ -100,4 +100,28 @@ for (const [name, make] of Object.entries(models)) {
   tf.dispose([x, y]);
   m.dispose();
 }
+// Dilated gradients on 'cpu' come from fsam-edge's composition of forward ops; on 'wasm'
+// from its kernels. They must agree.
+out.dilatedCpuVsWasm = [];
+for (const [depthwise, d, pad, stride] of [[false, [2, 2], 'same', 1], [false, [2, 3], 'valid', 1], [true, [2, 2], 'same', 1],
+  [true, [3, 2], 'valid', 1], [true, [2, 2], [[0, 0], [2, 1], [0, 3], [0, 0]], 1], [false, [2, 2], [[0, 0], [4, 0], [1, 5], [0, 0]], 1]]) {
+  const r = rng(out.dilatedCpuVsWasm.length + 5);
+  const x = tf.tensor4d(Float32Array.from({ length: 2 * 9 * 10 * 3 }, () => r() * 2 - 1), [2, 9, 10, 3]);
+  const f = tf.tensor4d(Float32Array.from({ length: 3 * 2 * 3 * 2 }, () => r() * 2 - 1), [3, 2, 3, 2]);
+  const fwd = depthwise ? (a, b) => tf.depthwiseConv2d(a, b, stride, pad, 'NHWC', d) : (a, b) => tf.conv2d(a, b, stride, pad, 'NHWC', d);
+  const grads = (backend) => {
+    tf.setBackend(backend);
+    return tf.tidy(() => tf.grads((a, b) => tf.sum(tf.square(fwd(a, b))))([x, f]).map((g) => Array.from(g.dataSync())));
+  };
+  const a = grads('wasm'), b = grads('cpu');
+  let worst = 0;
+  for (let j = 0; j < 2; j++) {
+    let scale = 0, err = 0;
+    for (let i = 0; i < a[j].length; i++) { scale = Math.max(scale, Math.abs(b[j][i])); err = Math.max(err, Math.abs(a[j][i] - b[j][i])); }
+    worst = Math.max(worst, err / scale);
+  }
+  out.dilatedCpuVsWasm.push({ depthwise, d, pad, maxRel: worst });
+  tf.setBackend('wasm');
+  tf.dispose([x, f]);
+}
 console.log(JSON.stringify(out));

@@ -68,7 +68,7 @@ const runtimes = {
   },
 };
 
-/** A page of the browser target; its #out text as stdout, page errors as stderr. */
+/** A page of the browser target: its #out text as stdout, page and console errors as stderr. */
 async function page(name, options) {
   const started = Date.now();
   const { text, problems, violations } = await runPage(name, options);
@@ -86,8 +86,8 @@ for (const [name, rt] of Object.entries(runtimes)) {
   s(`${name}: smoke scenario`, async () => {
     const r = await rt.smoke();
     assert.is(r.stdout.trim(), SMOKE_OUTPUT, `${name} smoke output; stderr: ${r.stderr}`);
+    assert.is(r.stderr.trim(), '', `${name} smoke reported errors`);
     if (r.violations) assert.equal(r.violations, [], 'CSP violations');
-    if (r.stderr && !r.violations) assert.is(r.stderr.trim(), '', `${name} smoke wrote to stderr`);
   });
 
   if (rt.smokeCommonJs) {
@@ -105,6 +105,7 @@ for (const [name, rt] of Object.entries(runtimes)) {
     } catch {
       assert.unreachable(`${name} printed no result: ${r.stdout} ${r.stderr}`);
     }
+    assert.is(r.stderr.trim(), '', `${name} conformance reported errors`);
     if (r.violations) assert.equal(r.violations, [], 'CSP violations');
     assert.is(result.backend, 'wasm');
     assert.is(result.steps, 50);

@@ -42,7 +42,7 @@ function mulberry32(seed) {
   };
 }
 
-/** Glorot-uniform values from the PRNG; only +, ×, sqrt (correctly rounded everywhere). */
+/** Glorot-uniform values from the PRNG; only +, −, ×, ÷ and sqrt, correctly rounded everywhere. */
 function glorot(random, count, fanIn, fanOut) {
   const limit = Math.sqrt(6 / (fanIn + fanOut));
   const out = new Float32Array(count);

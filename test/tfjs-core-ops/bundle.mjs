@@ -40,14 +40,14 @@ const keepTestFiles = {
 };
 
 /** Bundles `contents` (an ES module, paths relative to the repo root) to build/<name>.mjs. */
-export async function bundleTest(name, contents) {
+export async function bundleTest(name, contents, extraPlugins = []) {
   mkdirSync(join(root, 'build'), { recursive: true });
   const outfile = join(root, 'build', `${name}.mjs`);
   await esbuild.build({
     stdin: { contents, resolveDir: root, loader: 'js', sourcefile: `${name}-entry.js` },
     outfile, bundle: true, format: 'esm', platform: 'node', target: 'es2022',
     mainFields: ['module', 'main'], loader: { '.wasm': 'binary' },
-    plugins: [jasmineCoreStub, keepTestFiles], banner: { js: nodeGlobals }, logLevel: 'error',
+    plugins: [jasmineCoreStub, keepTestFiles, ...extraPlugins], banner: { js: nodeGlobals }, logLevel: 'error',
   });
   return outfile;
 }

@@ -4,12 +4,15 @@ import { OPTIMIZER_NAMES, type OptimizerName, type OptimizerSettings } from './o
 
 export const DEFAULT_OUT = 'fsam-edge-out';
 
-/** CLI defaults: the design's F-SAM defaults, with ρ and the learning rate tuned down for a small CNN. */
+/**
+ * CLI defaults: the design's F-SAM defaults (ρ 0.2, σ 1, λ 0.6, momentum 0.9, weight decay
+ * 5e-4) with a learning rate for fine-tuning a small CNN.
+ */
 export const DEFAULT_SETTINGS: Omit<OptimizerSettings, 'name'> = {
-  base: 'sgd', learningRate: 0.01, rho: 0.1, sigma: 1, lambda: 0.6, adaptive: false,
+  base: 'sgd', learningRate: 0.01, rho: 0.2, sigma: 1, lambda: 0.6, adaptive: false,
   momentum: 0.9, nesterov: false, weightDecay: 5e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8,
 };
-export const DEFAULT_EPOCHS = 15;
+export const DEFAULT_EPOCHS = 20;
 export const DEFAULT_BATCH = 32;
 export const DEFAULT_NOISE = 0.3;
 export const DEFAULT_HOLDOUT = 0.2;

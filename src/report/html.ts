@@ -75,7 +75,7 @@ export function renderReport(d: ReportData): string {
   const rows = d.runs.map((r) => `<tr><td>${escapeXml(r.optimizer)}</td><td>${pct(r.before.accuracy)}</td><td><b>${pct(r.after.accuracy)}</b></td><td>${pct(best(r))}</td>` +
     `<td>${r.history.length ? r.history[r.history.length - 1].loss.toFixed(4) : 'n/a'}</td><td>${formatBytes(r.memory.stateBytes)}</td>` +
     `<td>${r.memory.parameters ? (r.memory.stateBytes / r.memory.parameters).toFixed(0) : '0'}</td><td>${r.seconds.toFixed(1)} s</td></tr>`).join('\n');
-  const settings = d.runs.map((r) => `<tr><td>${escapeXml(r.optimizer)}</td><td><code>${escapeXml(Object.entries(r.settings).map(([k, v]) => `${k}=${v}`).join(' '))}</code></td></tr>`).join('\n');
+  const settings = d.runs.map((r) => `<tr><td>${escapeXml(r.optimizer)}</td><td class="text"><code>${escapeXml(Object.entries(r.settings).map(([k, v]) => `${k}=${v}`).join(' '))}</code></td></tr>`).join('\n');
   const epochs = d.runs.map((r) => `<h3>${escapeXml(r.optimizer)}</h3><table><tr><th>epoch</th><th>loss</th><th>train acc</th><th>held-out loss</th><th>held-out acc</th><th>time</th></tr>` +
     r.history.map((e) => `<tr><td>${e.epoch}</td><td>${e.loss.toFixed(4)}</td><td>${pct(e.trainAccuracy)}</td><td>${e.heldOutLoss.toFixed(4)}</td><td>${pct(e.heldOutAccuracy)}</td><td>${e.seconds.toFixed(2)} s</td></tr>`).join('') + '</table>').join('\n');
   return `<!doctype html>
@@ -83,7 +83,7 @@ export function renderReport(d: ReportData): string {
 <style>
 body{font-family:system-ui,sans-serif;max-width:1180px;margin:24px auto;padding:0 16px;color:#222}
 table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
-td:first-child,th:first-child{text-align:left}.charts{display:flex;flex-wrap:wrap;gap:8px}code{font-size:12px}
+td:first-child,th:first-child,td.text{text-align:left}.charts{display:flex;flex-wrap:wrap;gap:8px}code{font-size:12px}
 </style></head><body>
 <h1>${escapeXml(d.title)}</h1>
 <p><code>${escapeXml(d.command)}</code><br>${escapeXml(d.createdAt)}</p>

@@ -13,7 +13,7 @@ const BAD = [
   ['sigma', Infinity], ['sigma', NaN], ['learningRate', 0], ['learningRate', -1], ['learningRate', NaN],
   ['momentum', 1], ['momentum', -0.5], ['beta1', 1], ['beta2', -0.1], ['beta2', 1.5], ['epsilon', 0],
   ['epsilon', -1e-8], ['weightDecay', -1e-4], ['weightDecay', Infinity], ['sharpness', 'asam'], ['base', 'adam'],
-  ['onNonFinite', 'ignore'], ['adaptive', 'yes'],
+  ['onNonFinite', 'ignore'], ['adaptive', 'yes'], ['lowMemory', 'yes'],
 ];
 
 for (const [key, value] of BAD) {
@@ -33,6 +33,30 @@ s('unknown options and bad variable specs are refused by name', async () => {
   assert.match(err.message, "'w'");
   err = await createOptimizer({ variables: 'w' }).catch((e) => e);
   assert.instance(err, TypeError);
+});
+
+s('lowMemory refuses AdamW and adaptive at construction, naming why', async () => {
+  let err = await createOptimizer({ variables: [{ name: 'w', size: 4 }], lowMemory: true, base: 'adamw' }).catch((e) => e);
+  assert.instance(err, RangeError); assert.match(err.message, 'lowMemory'); assert.match(err.message, 'adamw');
+  err = await createOptimizer({ variables: [{ name: 'w', size: 4 }], lowMemory: true, adaptive: true }).catch((e) => e);
+  assert.instance(err, RangeError); assert.match(err.message, 'adaptive'); assert.match(err.message, 'depends on w');
+});
+
+s('lowMemory: exportState/importState round-trips bf16 state exactly, and refuses a full-mode state', async () => {
+  const make = (lowMemory) => createOptimizer({ variables: [{ name: 'w', size: 13 }], lowMemory, rho: 0.1 });
+  const a = await make(true), b = await make(true), full = await make(false);
+  const r = rng(3);
+  for (const o of [a, b]) o.weights[0].set(Float32Array.from({ length: 13 }, () => r.normal()));
+  b.weights[0].set(a.weights[0]);
+  for (let t = 0; t < 3; t++) a.stepWith((w, g) => { g[0].set(w[0].map((x) => x - 0.5)); });
+  const st = a.exportState();
+  assert.equal(Object.keys(st.slabs).sort(), ['ema_bf16', 'momentum_bf16']);
+  b.importState(st);
+  b.weights[0].set(a.weights[0]);
+  for (const o of [a, b]) o.stepWith((w, g) => { g[0].set(w[0].map((x) => x - 0.5)); });
+  assert.equal([...b.weights[0]], [...a.weights[0]]);
+  assert.throws(() => full.importState(st), /lowMemory/);
+  for (const o of [a, b, full]) o.dispose();
 });
 
 /** Every byte the optimizer owns: the weights and the state slabs. */

@@ -174,4 +174,145 @@ s('kernels never write past the end of their arrays', () => {
   }
 });
 
+// The low-memory mode's kernels: m and the momentum buffer b are bf16 (Uint16Array),
+// placed after the float32 arrays. bf16 inputs are decoded exactly, so the float32
+// references run on their decoded values; bf16 outputs are the reference's float32
+// result rounded (bf16Round), bit for bit, and within 2⁻⁸ (+ the float32 ops) of float64.
+function placeBf16(f32s, halves) {
+  const ptrs = place(f32s);
+  let p = f32s.length ? ptrs[ptrs.length - 1] + (Math.ceil(f32s[f32s.length - 1].length / 4) * 4 + 8) * 4 : 64;
+  const hptrs = halves.map((h) => {
+    const ptr = p;
+    new Uint16Array(memory.buffer, ptr, h.length).set(h);
+    p += (Math.ceil(h.length / 8) * 8 + 8) * 2;
+    return ptr;
+  });
+  return [ptrs, hptrs];
+}
+const read16 = (ptr, n) => new Uint16Array(memory.buffer, ptr, n).slice();
+const BF16 = 2 ** -8; // unit roundoff of 8 significant bits
+
+function checkBf16(label, got16, want32, want64, mag, ops) {
+  const want = ref.toBf16(want32);
+  assert.equal([...got16], [...want], `${label} vs float32 reference rounded to bf16`);
+  const got = ref.fromBf16(got16);
+  for (let i = 0; i < got.length; i++) {
+    const tol = (BF16 + ops * U) * mag[i] + 1e-37;
+    if (!(Math.abs(got[i] - want64[i]) <= tol) && !(Math.abs(want64[i]) > 3.3e38)) {
+      assert.unreachable(`${label} vs float64 reference: index ${i}: got ${got[i]}, want ${want64[i]}, allowed ${tol}`);
+    }
+  }
+}
+
+const lm = suite('optimizer kernels, low-memory mode (bf16 state, no w_old)');
+
+lm('bf16 rounding: nearest, ties to even, specials; SIMD = scalar', () => {
+  const cases = [0, -0, 1, -1, 1 + 2 ** -8, 1 + 3 * 2 ** -8, 1 + 2 ** -9, 1 + 3 * 2 ** -9, 1e-40, -1.4e-45, 3.4e38, -3.4e38,
+    Infinity, -Infinity, NaN, 65504, 1 / 3, -2 / 3];
+  const want = [0x0000, 0x8000, 0x3f80, 0xbf80, 0x3f80, 0x3f82, 0x3f80, 0x3f81]; // ties go to the even neighbour
+  const x = Float32Array.from(cases);
+  for (const [name, k] of [['simd', simd], ['scalar', scalar]]) {
+    const [[px], [ph]] = placeBf16([x], [new Uint16Array(x.length)]);
+    k.toBf16(ph, px, x.length);
+    const got = read16(ph, x.length);
+    assert.equal([...got.slice(0, want.length)], want, `${name}: exact and tie cases`);
+    assert.equal([...got], [...ref.toBf16(x)], `${name}: vs reference`);
+    assert.is(got[12], 0x7f80, `${name}: Inf`); assert.is(got[14] & 0x7fc0, 0x7fc0, `${name}: NaN stays NaN`);
+  }
+  const r = rng(9);
+  for (const n of LENGTHS) {
+    const y = floats(r, n);
+    const res = [simd, scalar].map((k) => { const [[py], [ph]] = placeBf16([y], [new Uint16Array(n)]); k.toBf16(ph, py, n); return read16(ph, n); });
+    assert.equal([...res[0]], [...res[1]], `to_bf16 n=${n}: simd vs scalar`);
+    assert.equal([...res[0]], [...ref.toBf16(y)], `to_bf16 n=${n}: vs reference`);
+  }
+});
+
+lm('sumsq, perturb in place and unperturb with m in bf16 (F-SAM) or none (SAM)', () => {
+  const r = rng(10);
+  for (const n of LENGTHS) for (const fsam of [false, true]) {
+    const w = floats(r, n), g = floats(r, n), m16 = ref.toBf16(floats(r, n)), m = ref.fromBf16(m16);
+    const sigma = fsam ? 0.5 + r() : 0, scale = 0.05 + r();
+    const label = `n=${n} fsam=${fsam}`;
+    if (fsam) {
+      const sums = [simd, scalar].map((k) => { const [[pg], [pm]] = placeBf16([g], [m16]); return k.fsamSumsqBf16m(pg, pm, n, sigma); });
+      assert.ok(Object.is(sums[0], sums[1]), `sumsq ${label}: simd ${sums[0]} scalar ${sums[1]}`);
+      assert.ok(Object.is(sums[0], ref.sumsq('f32', g, m, w, sigma, false)), `sumsq ${label}: vs float32 reference`);
+      const want = ref.sumsq('f64', g, m, w, sigma, false), mag = ref.sumsq('mag', g, m, w, sigma, false);
+      assert.ok(Math.abs(sums[0] - want) <= 8 * U * mag + 1e-300, `sumsq ${label}: ${sums[0]} vs float64 ${want}`);
+    }
+    const outs = [simd, scalar].map((k) => {
+      const [[pw, pg], [pm]] = placeBf16([w, g], [m16]);
+      if (fsam) k.fsamPerturbBf16m(pw, pg, pm, n, sigma, scale);
+      else k.samPerturb(pw, pw, pg, n, scale, false);
+      const up = read(pw, n);
+      if (fsam) k.fsamUnperturbBf16m(pw, pg, pm, n, sigma, scale);
+      else k.samUnperturb(pw, pg, n, scale);
+      assert.equal([...read16(pm, n)], [...m16], `${label}: m untouched`);
+      return [up, read(pw, n)];
+    });
+    for (const j of [0, 1]) assertSameBits(outs[0][j], outs[1][j], `${label} out ${j}: simd vs scalar`);
+    const args = [w, g, fsam && m, sigma, scale, false];
+    const [w32] = ref.perturb('f32', ...args), [w64] = ref.perturb('f64', ...args), [wmag] = ref.perturb('mag', ...args);
+    check(`perturb ${label} w`, outs[0][0], w32, w64, wmag, 6);
+    const back = [outs[0][0], g, fsam && m, sigma, scale];
+    const b32 = ref.unperturb('f32', ...back), bmag = ref.unperturb('mag', ...back);
+    // Against the original w: the perturbation and its removal each round once.
+    check(`unperturb ${label} w`, outs[0][1], b32, Float64Array.from(w), bmag, 12);
+  }
+});
+
+lm('ema with m in bf16', () => {
+  const r = rng(12);
+  for (const n of LENGTHS) {
+    const m16 = ref.toBf16(floats(r, n)), m = ref.fromBf16(m16), g = floats(r, n), lambda = r();
+    const res = [simd, scalar].map((k) => { const [[pg], [pm]] = placeBf16([g], [m16]); k.emaBf16m(pm, pg, n, lambda, 1 - lambda); return read16(pm, n); });
+    assert.equal([...res[0]], [...res[1]], `ema bf16 n=${n}: simd vs scalar`);
+    checkBf16(`ema bf16 n=${n}`, res[0], ref.ema('f32', m, g, lambda), ref.ema('f64', m, g, lambda), ref.ema('mag', m, g, lambda), 4);
+  }
+});
+
+lm('sgd update in place with the momentum buffer in bf16: plain, momentum, nesterov; first or not', () => {
+  const r = rng(13);
+  for (const n of LENGTHS) for (const mode of [0, 1, 2]) for (const first of [false, true]) {
+    if (mode === 0 && first) continue;
+    const w = floats(r, n), g = floats(r, n), b16 = ref.toBf16(floats(r, n)), b = ref.fromBf16(b16);
+    const lr = 0.01 + r() * 0.1, wd = r() < 0.3 ? 0 : 1e-3, mu = 0.9;
+    const label = `sgd bf16 n=${n} mode=${mode} first=${first}`;
+    const res = [simd, scalar].map((k) => {
+      const [[pw, pg], [pb]] = placeBf16([w, g], [b16]);
+      k.sgdUpdateBf16b(pw, pg, pb, n, lr, wd, mu, mode, first);
+      return [read(pw, n), read16(pb, n)];
+    });
+    assertSameBits(res[0][0], res[1][0], `${label} w: simd vs scalar`);
+    assert.equal([...res[0][1]], [...res[1][1]], `${label} b: simd vs scalar`);
+    const args = [w, g, b, lr, wd, mu, mode, first];
+    const [w32, bn32] = ref.sgd('f32', ...args), [w64, bn64] = ref.sgd('f64', ...args), [wm, bm] = ref.sgd('mag', ...args);
+    check(`${label} w`, res[0][0], w32, w64, wm, 8);
+    if (mode) checkBf16(`${label} b`, res[0][1], bn32, bn64, bm, 4);
+    else assert.equal([...res[0][1]], [...b16], `${label}: plain SGD leaves the buffer alone`);
+  }
+});
+
+lm('low-memory kernels never write past the end of their arrays', () => {
+  const r = rng(14);
+  for (const n of [0, 1, 3, 4, 5, 7, 8, 9, 63, 64, 65]) {
+    new Uint32Array(memory.buffer, 0, 40_000).fill(0x3039abcd);
+    const w = 64, g = w + 4 * 100, m = g + 4 * 100, b = m + 2 * 100;
+    for (const p of [w, g]) new Float32Array(memory.buffer, p, n).set(floats(r, n, { specialRate: 0 }));
+    for (const p of [m, b]) new Uint16Array(memory.buffer, p, n).set(ref.toBf16(floats(r, n, { specialRate: 0 })));
+    simd.fsamPerturbBf16m(w, g, m, n, 1, 0.1);
+    simd.fsamUnperturbBf16m(w, g, m, n, 1, 0.1);
+    simd.emaBf16m(m, g, n, 0.6, 0.4);
+    simd.toBf16(b, g, n);
+    simd.sgdUpdateBf16b(w, g, b, n, 0.1, 1e-3, 0.9, 1, false);
+    for (const [p, bytes] of [[w, 4], [g, 4], [m, 2], [b, 2]]) {
+      const after = new Uint8Array(memory.buffer, p + n * bytes, 8);
+      const want = new Uint8Array(new Uint32Array([0x3039abcd, 0x3039abcd]).buffer).slice((p + n * bytes) % 4, ((p + n * bytes) % 4) + 8);
+      for (let i = 0; i < 8 && i < want.length; i++) assert.is(after[i], want[i], `n=${n}: byte ${i} after the ${bytes}-byte array at ${p} was written`);
+    }
+  }
+});
+
 s.run();
+lm.run();

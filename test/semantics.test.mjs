@@ -60,4 +60,42 @@ for (const [fname, family] of Object.entries(FAMILY)) for (const [bname, base] o
     opt.dispose();
   });
 }
+// Low-memory mode (SGD only; no adaptive): against the same float64 reference keeping m
+// and the momentum buffer as bf16 values, within the same tolerance, and against the
+// full-precision reference within the bf16 drift it causes (measured ≤ 1.8e-2 here).
+const LOW = {
+  'F-SAM': FAMILY['F-SAM'], 'F-SAM σ=0.5': FAMILY['F-SAM σ=0.5'], 'SAM': FAMILY.SAM, 'base alone': FAMILY['base alone'],
+};
+for (const [fname, family] of Object.entries(LOW)) for (const bname of ['sgd', 'sgd+momentum', 'sgd+nesterov']) {
+  const mySeed = seed++;
+  s(`low-memory ${fname} on ${bname}: 50 steps`, async () => {
+    const h = { ...family, ...BASES[bname], lowMemory: true };
+    const { w0, grad } = problem(mySeed);
+    const opt = await createOptimizer({ variables: SIZES.map((size, i) => ({ name: `v${i}`, size })), ...h });
+    w0.forEach((x, i) => opt.weights[i].set(x));
+    const defaults = { sigma: 1, lambda: 0.6, nesterov: false, adaptive: false };
+    const ref = new ReferenceOptimizer({ ...defaults, ...h }, SIZES);
+    const exact = new ReferenceOptimizer({ ...defaults, ...h, lowMemory: false }, SIZES);
+    const wRef = w0.map((x) => Float64Array.from(x)), wExact = w0.map((x) => Float64Array.from(x));
+    for (let t = 0; t < 50; t++) {
+      opt.stepWith((w, g) => { grad(t, w).forEach((x, i) => g[i].set(x)); });
+      ref.step(wRef, (w) => grad(t, w));
+      exact.step(wExact, (w) => grad(t, w));
+      for (let i = 0; i < SIZES.length; i++) for (let j = 0; j < SIZES[i]; j++) {
+        const got = opt.weights[i][j], want = wRef[i][j];
+        if (!(Math.abs(got - want) <= 2e-5 * (1 + Math.abs(want)))) {
+          assert.unreachable(`step ${t + 1}, variable ${i}, index ${j}: got ${got}, bf16-state float64 reference ${want}`);
+        }
+        if (!(Math.abs(got - wExact[i][j]) <= 5e-2 * (1 + Math.abs(wExact[i][j])))) {
+          assert.unreachable(`step ${t + 1}, variable ${i}, index ${j}: got ${got}, full-precision reference ${wExact[i][j]}`);
+        }
+      }
+    }
+    const stateBytes = opt.memory().stateBytes, aligned = SIZES.reduce((a, n) => a + Math.ceil(n / 4) * 4, 0);
+    const slabs = (h.sharpness === 'fsam' ? 1 : 0) + (h.momentum > 0 ? 1 : 0);
+    assert.is(stateBytes, slabs * Math.ceil((2 * aligned) / 16) * 16, 'state bytes: 2 per parameter per bf16 slab (16-byte aligned), no w_old');
+    opt.dispose();
+  });
+}
+
 s.run();

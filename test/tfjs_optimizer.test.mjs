@@ -71,6 +71,30 @@ s('after the first step, 1,000 steps create no tensor and do not grow the wasm h
   opt.dispose(); m.dispose(); tf.dispose(batches.flatMap((b) => [b.x, b.y]));
 });
 
+s('lowMemory: ≤ 8 bytes of state per parameter, no tensor or heap growth, close to the official trajectory', () => {
+  const gold = loadGolden('fsam_sgd_sigma1');
+  const m = mlp(gold.init, gold.shapes);
+  const opt = optimizerFor(gold, { lowMemory: true });
+  const batches = gold.batches.map(batchTensors);
+  let worst = 0;
+  gold.batches.forEach((_, t) => {
+    opt.minimize(m.loss(batches[t].x, batches[t].y), false, m.list);
+    for (const k of NAMES) {
+      const got = m.v[k].dataSync(), want = gold.weightsAfterEachStep[t][k];
+      for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+    }
+  });
+  assert.ok(worst < 1e-2, `bf16 state drifts ${worst} from the float32 trajectory over 12 steps`);
+  const report = opt.memory();
+  assert.equal(Object.keys(report.bytesPerKind).sort(), ['ema_bf16', 'momentum_bf16']);
+  assert.ok(report.stateBytes <= 8 * report.parameters, `${report.stateBytes} state bytes for ${report.parameters} parameters`);
+  const tensors = tf.memory().numTensors, heap = wasmMemory().buffer.byteLength;
+  for (let t = 0; t < 200; t++) opt.minimize(m.loss(batches[t % 12].x, batches[t % 12].y), false, m.list);
+  assert.is(tf.memory().numTensors, tensors, 'tensor count');
+  assert.is(wasmMemory().buffer.byteLength, heap, 'wasm heap bytes');
+  opt.dispose(); m.dispose(); tf.dispose(batches.flatMap((b) => [b.x, b.y]));
+});
+
 s('weights written in place reach every op: matMul after a step uses the new weights', () => {
   const gold = loadGolden('sam_sgd');
   const m = mlp(gold.init, gold.shapes);
@@ -94,7 +118,7 @@ s('a variable sharing its initial tensor\'s data does not change that tensor', (
 s('getWeights / setWeights: stop at step 7, resume in a fresh optimizer, step 20 is bitwise identical', async () => {
   const gold = loadGolden('fsam_sgd_sigma1');
   const batches = Array.from({ length: 20 }, (_, t) => batchTensors(gold.batches[t % 12]));
-  for (const extra of [{}, { base: 'adamw', learningRate: 0.01 }, { adaptive: true, nesterov: true }]) {
+  for (const extra of [{}, { base: 'adamw', learningRate: 0.01 }, { adaptive: true, nesterov: true }, { lowMemory: true }]) {
     const a = mlp(gold.init, gold.shapes), optA = optimizerFor(gold, extra);
     batches.forEach(({ x, y }) => optA.minimize(a.loss(x, y), false, a.list));
 

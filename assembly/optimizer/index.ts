@@ -7,3 +7,4 @@ export * from './finite';
 export * from './sgd';
 export * from './adamw';
 export * from './triad';
+export { f32_to_bf16_simd, f32_to_bf16_scalar } from './bf16';

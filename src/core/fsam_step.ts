@@ -15,6 +15,11 @@
 // σ = 1 that is the same direction, with σ ≠ 1 it is not: this follows the code.
 // m is updated in update(), not in perturb(), so a non-finite g₂ can still leave every
 // byte of state as it was: the weights go back to w_old and nothing else has changed.
+//
+// Low-memory mode (h.lowMemory): no w_old; m and the momentum buffer are bf16. The
+// restore is w = (w + ε) − ε with ε recomputed from the same g, the same m (still the
+// OLD m: it is updated only after the restore) and the same scale, so ε has the same
+// bits; the subtraction rounds once, so w comes back within half an ulp, not exactly.
 import type { Arena, SlabKind } from './arena';
 import type { Hyperparams } from './hyperparams';
 import type { OptimizerKernels } from './kernels';
@@ -26,6 +31,11 @@ export type Pointers = ArrayLike<number>;
 /** The state slabs a configuration needs, in arena order. */
 export function stateKinds(h: Hyperparams): SlabKind[] {
   const kinds: SlabKind[] = [];
+  if (h.lowMemory) {
+    if (h.sharpness === 'fsam') kinds.push('ema_bf16');
+    if (h.momentum > 0) kinds.push('momentum_bf16');
+    return kinds;
+  }
   if (h.sharpness === 'fsam') kinds.push('ema');
   if (h.sharpness !== 'none') kinds.push('wold');
   if (h.base === 'sgd' && h.momentum > 0) kinds.push('momentum');
@@ -49,6 +59,10 @@ export class FsamStep {
   skipped = 0;
   /** True between perturb() and update(): the weights are at w + ε. */
   perturbed = false;
+  /** Low-memory mode: what perturb() used, to take ε off again. */
+  private lastG: Pointers = [];
+  private lastScale = 0;
+  private lastFriendly = false;
 
   constructor(h: Hyperparams, arena: Arena, kernels: OptimizerKernels) {
     this.h = h;
@@ -67,12 +81,14 @@ export class FsamStep {
     const a = this.arena, k = this.k;
     let sumsq = 0;
     for (let i = 0; i < this.sizes.length; i++) {
-      sumsq += friendly
+      sumsq += friendly && this.h.lowMemory ? k.fsamSumsqBf16m(g[i], a.pointer('ema_bf16', i), this.sizes[i], sigma)
+        : friendly
         ? k.fsamSumsq(g[i], a.pointer('ema', i), w[i], this.sizes[i], sigma, adaptive)
         : k.samSumsq(g[i], w[i], this.sizes[i], adaptive);
     }
     if (!Number.isFinite(sumsq)) return this.refuse(1, g, () => { throw new NonFinitePerturbationError(sumsq); });
     const scale = rho / (Math.sqrt(sumsq) + 1e-12);
+    if (this.h.lowMemory) return this.perturbInPlace(w, g, friendly, scale);
     for (let i = 0; i < this.sizes.length; i++) {
       if (friendly) k.fsamPerturb(w[i], a.pointer('wold', i), g[i], a.pointer('ema', i), this.sizes[i], sigma, scale, adaptive);
       else k.samPerturb(w[i], a.pointer('wold', i), g[i], this.sizes[i], scale, adaptive);
@@ -81,11 +97,32 @@ export class FsamStep {
     return true;
   }
 
+  private perturbInPlace(w: Pointers, g: Pointers, friendly: boolean, scale: number): true {
+    const { sigma } = this.h, a = this.arena, k = this.k;
+    for (let i = 0; i < this.sizes.length; i++) {
+      if (friendly) k.fsamPerturbBf16m(w[i], g[i], a.pointer('ema_bf16', i), this.sizes[i], sigma, scale);
+      else k.samPerturb(w[i], w[i], g[i], this.sizes[i], scale, false);
+    }
+    this.lastG = g;
+    this.lastScale = scale;
+    this.lastFriendly = friendly;
+    this.perturbed = true;
+    return true;
+  }
+
   /** Back to w_old, the step abandoned (the second pass failed). */
   restore(w: Pointers): void {
     if (!this.perturbed) return;
-    for (let i = 0; i < this.sizes.length; i++) this.k.copy(w[i], this.arena.pointer('wold', i), this.sizes[i]);
     this.perturbed = false;
+    if (this.h.lowMemory) {
+      const g = this.lastG, scale = this.lastScale, { sigma } = this.h;
+      for (let i = 0; i < this.sizes.length; i++) {
+        if (this.lastFriendly) this.k.fsamUnperturbBf16m(w[i], g[i], this.arena.pointer('ema_bf16', i), this.sizes[i], sigma, scale);
+        else this.k.samUnperturb(w[i], g[i], this.sizes[i], scale);
+      }
+      return;
+    }
+    for (let i = 0; i < this.sizes.length; i++) this.k.copy(w[i], this.arena.pointer('wold', i), this.sizes[i]);
   }
 
   /** Restore w_old, update m, and take the base step with g₂. False if skipped. */
@@ -96,7 +133,16 @@ export class FsamStep {
       this.restore(w);
       return this.refuse(2, g2);
     }
-    if (this.h.sharpness === 'fsam') {
+    if (this.h.lowMemory) this.restore(w); // w − ε needs the old m: before the EMA below
+    if (this.h.sharpness === 'fsam' && this.h.lowMemory) {
+      const { lambda } = this.h;
+      for (let i = 0; i < this.sizes.length; i++) {
+        const m = this.arena.pointer('ema_bf16', i);
+        if (this.emaReady) this.k.emaBf16m(m, g[i], this.sizes[i], lambda, 1 - lambda);
+        else this.k.toBf16(m, g[i], this.sizes[i]);
+      }
+      this.emaReady = true;
+    } else if (this.h.sharpness === 'fsam') {
       const { lambda } = this.h;
       for (let i = 0; i < this.sizes.length; i++) {
         const m = this.arena.pointer('ema', i);
@@ -105,7 +151,7 @@ export class FsamStep {
       }
       this.emaReady = true;
     }
-    this.baseStep(w, (i) => this.arena.pointer('wold', i), g2);
+    this.baseStep(w, this.h.lowMemory ? (i) => w[i] : (i) => this.arena.pointer('wold', i), g2);
     this.perturbed = false;
     return true;
   }
@@ -123,6 +169,11 @@ export class FsamStep {
     if (h.base === 'sgd') {
       const mode = h.momentum === 0 ? SGD_PLAIN : h.nesterov ? SGD_NESTEROV : SGD_MOMENTUM;
       for (let i = 0; i < this.sizes.length; i++) {
+        if (h.lowMemory) {
+          const b = mode === SGD_PLAIN ? 0 : a.pointer('momentum_bf16', i);
+          k.sgdUpdateBf16b(w[i], g[i], b, this.sizes[i], h.learningRate, h.weightDecay, h.momentum, mode, t === 1);
+          continue;
+        }
         const b = mode === SGD_PLAIN ? 0 : a.pointer('momentum', i);
         k.sgdUpdate(w[i], from(i), g[i], b, this.sizes[i], h.learningRate, h.weightDecay, h.momentum, mode, t === 1);
       }

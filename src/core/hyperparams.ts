@@ -25,6 +25,13 @@ export interface OptimizerOptions {
   epsilon?: number;
   /** What a non-finite gradient does: throw (default) or skip the step and count it. */
   onNonFinite?: 'throw' | 'skip';
+  /**
+   * Low-memory mode for tight devices: no w_old copy (w is restored as (w + ε) − ε, ε
+   * recomputed with the same bits), and m and the momentum buffer in bfloat16. F-SAM +
+   * SGD momentum keeps 4 bytes of state per parameter instead of 12. SGD only; no
+   * adaptive (ASAM's ε depends on w, which the restore has moved).
+   */
+  lowMemory?: boolean;
 }
 
 export type Hyperparams = Required<OptimizerOptions>;
@@ -32,7 +39,7 @@ export type Hyperparams = Required<OptimizerOptions>;
 export const DEFAULTS: Hyperparams = {
   sharpness: 'fsam', base: 'sgd', learningRate: 0.05, rho: 0.2, sigma: 1, lambda: 0.6,
   adaptive: false, momentum: 0.9, nesterov: false, weightDecay: 5e-4,
-  beta1: 0.9, beta2: 0.999, epsilon: 1e-8, onNonFinite: 'throw',
+  beta1: 0.9, beta2: 0.999, epsilon: 1e-8, onNonFinite: 'throw', lowMemory: false,
 };
 
 function check(ok: boolean, name: string, value: unknown, rule: string): void {
@@ -63,5 +70,12 @@ export function resolveHyperparams(options: OptimizerOptions = {}): Hyperparams 
   check(isNum(h.beta2) && h.beta2 >= 0 && h.beta2 < 1, 'beta2', h.beta2, 'in [0, 1)');
   check(isNum(h.epsilon) && h.epsilon > 0 && Number.isFinite(h.epsilon), 'epsilon', h.epsilon, 'finite and > 0');
   check(h.onNonFinite === 'throw' || h.onNonFinite === 'skip', 'onNonFinite', h.onNonFinite, "'throw' or 'skip'");
+  check(typeof h.lowMemory === 'boolean', 'lowMemory', h.lowMemory, 'a boolean');
+  if (h.lowMemory && h.base !== 'sgd') {
+    throw new RangeError(`lowMemory supports base 'sgd' only (AdamW's moments stay float32), got base ${h.base}`);
+  }
+  if (h.lowMemory && h.adaptive) {
+    throw new RangeError('lowMemory cannot be combined with adaptive: true (ASAM\'s ε = ρ·w²⊙d/‖|w|⊙d‖ depends on w, so w − ε cannot undo w + ε); got adaptive true');
+  }
   return h;
 }

@@ -15,6 +15,14 @@ export interface OptimizerKernels {
   adamwUpdate(w: number, wold: number, g: number, m1: number, v: number, n: number, decay: number, b1: number, omb1: number, b2: number,
     omb2: number, eps: number, stepSize: number, bc2sqrt: number): void;
   triad(a: number, b: number, c: number, n: number, s: number): void;
+  // Low-memory mode: m and the momentum buffer in bf16 (2 bytes), no w_old.
+  fsamSumsqBf16m(g: number, m16: number, n: number, sigma: number): number;
+  fsamPerturbBf16m(w: number, g: number, m16: number, n: number, sigma: number, scale: number): void;
+  fsamUnperturbBf16m(w: number, g: number, m16: number, n: number, sigma: number, scale: number): void;
+  samUnperturb(w: number, g: number, n: number, scale: number): void;
+  emaBf16m(m16: number, g: number, n: number, lambda: number, oneMinusLambda: number): void;
+  toBf16(dst16: number, src: number, n: number): void;
+  sgdUpdateBf16b(w: number, g: number, b16: number, n: number, lr: number, wd: number, mu: number, mode: number, first: boolean): void;
 }
 
 export type KernelVariant = 'simd' | 'scalar';
@@ -53,5 +61,12 @@ export function bindOptimizerKernels(module: WebAssembly.Module, memory: WebAsse
     sgdUpdate: v('f32_sgd_update'),
     adamwUpdate: v('f32_adamw_update'),
     triad: e.f32_triad_simd as never,
+    fsamSumsqBf16m: v('f32_fsam_sumsq_bf16m'),
+    fsamPerturbBf16m: v('f32_fsam_perturb_bf16m'),
+    fsamUnperturbBf16m: v('f32_fsam_unperturb_bf16m'),
+    samUnperturb: v('f32_sam_unperturb'),
+    emaBf16m: v('f32_fsam_ema_bf16m'),
+    toBf16: v('f32_to_bf16'),
+    sgdUpdateBf16b: v('f32_sgd_update_bf16b'),
   };
 }

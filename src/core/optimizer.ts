@@ -2,6 +2,7 @@
 // Float32Arrays that live in the arena. The caller computes gradients; the optimizer
 // asks for them once (base alone) or twice (SAM family) per step.
 import { Arena, ArenaLayout, type ArenaReport, type SlabKind, type VariableSpec, STATE_KINDS } from './arena';
+
 import { resolveHyperparams, type Hyperparams, type OptimizerOptions } from './hyperparams';
 import { loadOptimizerKernels, type KernelVariant } from './kernels';
 import { FsamStep, stateKinds } from './fsam_step';
@@ -100,7 +101,7 @@ export class CoreOptimizer {
   exportState(): OptimizerState {
     const a = this.s.arena;
     const slabs: Partial<Record<SlabKind, Float32Array>> = {};
-    for (const k of a.layout.kinds) if (STATE_KINDS.includes(k) && k !== 'wold') slabs[k] = a.slab(k).slice();
+    for (const k of a.layout.kinds) if (STATE_KINDS.includes(k) && k !== 'wold') slabs[k] = a.readFloats(k, -1);
     return {
       format: 'fsam-edge/optimizer-state', version: 1, hyperparams: { ...this.s.h },
       variables: a.layout.variables.map((v) => ({ ...v })), step: this.s.step, emaReady: this.s.emaReady,
@@ -116,8 +117,9 @@ export class CoreOptimizer {
     }
     const mine = JSON.stringify(a.layout.variables), theirs = JSON.stringify(state.variables);
     if (mine !== theirs) throw new RangeError(`state is for variables ${theirs}, this optimizer has ${mine}`);
-    for (const k of ['sharpness', 'base', 'adaptive', 'nesterov'] as const) {
-      if (state.hyperparams[k] !== this.s.h[k]) throw new RangeError(`state has ${k} ${state.hyperparams[k]}, this optimizer ${this.s.h[k]}`);
+    for (const k of ['sharpness', 'base', 'adaptive', 'nesterov', 'lowMemory'] as const) {
+      const theirs = k === 'lowMemory' ? (state.hyperparams[k] ?? false) : state.hyperparams[k];
+      if (theirs !== this.s.h[k]) throw new RangeError(`state has ${k} ${theirs}, this optimizer ${this.s.h[k]}`);
     }
     const kinds = a.layout.kinds.filter((k) => STATE_KINDS.includes(k) && k !== 'wold');
     for (const k of kinds) {
@@ -127,7 +129,7 @@ export class CoreOptimizer {
       }
     }
     if (!Number.isInteger(state.step) || state.step < 0) throw new RangeError(`state step must be an integer >= 0, got ${state.step}`);
-    for (const k of kinds) a.slab(k).set(state.slabs[k]!);
+    for (const k of kinds) a.writeFloats(k, -1, state.slabs[k]!);
     this.s.step = state.step;
     this.s.emaReady = state.emaReady;
     this.s.skipped = state.skipped;

@@ -4,7 +4,7 @@
 // an arena allocated once beside them. Per step: first pass → perturb in place → second
 // pass (BN frozen) → restore and update in place. Nothing is copied into or out of tfjs.
 import { tf } from '../tf';
-import { Arena, ArenaLayout, type ArenaReport, type SlabKind, STATE_KINDS } from '../core/arena';
+import { Arena, ArenaLayout, type ArenaReport, type SlabKind, STATE_KINDS, BF16_KINDS, savedKind } from '../core/arena';
 import { resolveHyperparams, type Hyperparams, type OptimizerOptions } from '../core/hyperparams';
 import { bindOptimizerKernels, compiledOptimizerKernels } from '../core/kernels';
 import { FsamStep, stateKinds } from '../core/fsam_step';
@@ -19,9 +19,16 @@ export interface SharpnessOptions extends Omit<OptimizerOptions, 'sharpness'> {
 export interface FSAMOptions extends SharpnessOptions {}
 export interface SAMOptions extends Omit<SharpnessOptions, 'sigma' | 'lambda'> {}
 
-/** State slabs saved by getWeights, named `${variable}/${kind}` as tfjs names its slots. */
+/**
+ * State slabs saved by getWeights, named `${variable}/${kind}` as tfjs names its slots.
+ * The low-memory mode's bf16 slabs are saved decoded, under their float32 kind's name
+ * (ema, momentum), so a checkpoint loads in either mode.
+ */
 type NamedTensor = { name: string; tensor: tf.Tensor };
-const SAVED_KINDS: SlabKind[] = STATE_KINDS.filter((k) => k !== 'wold');
+const SAVED_KINDS: SlabKind[] = STATE_KINDS.filter((k) => k !== 'wold' && !BF16_KINDS.includes(k));
+/** The slab of this arena that holds a saved kind: itself, or its bf16 form. */
+const slabFor = (arena: Arena, saved: SlabKind): SlabKind | undefined =>
+  arena.layout.kinds.find((k) => savedKind(k) === saved && k !== 'wold');
 
 abstract class SharpnessOptimizer extends tf.Optimizer {
   protected readonly h: Hyperparams;
@@ -95,8 +102,9 @@ abstract class SharpnessOptimizer extends tf.Optimizer {
     const s = this.step;
     if (!s) return out;
     s.arena.layout.variables.forEach((v, i) => {
-      for (const kind of SAVED_KINDS) {
-        if (s.arena.has(kind)) out.push({ name: `${v.name}/${kind}`, tensor: tf.tensor1d(s.arena.view(kind, i).slice()) });
+      for (const saved of SAVED_KINDS) {
+        const kind = slabFor(s.arena, saved);
+        if (kind) out.push({ name: `${v.name}/${saved}`, tensor: tf.tensor1d(s.arena.readFloats(kind, i)) });
       }
     });
     return out;
@@ -153,7 +161,7 @@ abstract class SharpnessOptimizer extends tf.Optimizer {
       names.forEach((name, i) => {
         const j = before.get(name);
         if (j === undefined || old.arena.layout.variables[j].size !== sizes[i]) return;
-        for (const kind of layout.kinds) arena.view(kind, i).set(old.arena.view(kind, j));
+        for (const kind of layout.kinds) arena.bytes(kind, i).set(old.arena.bytes(kind, j));
       });
       step.step = old.step;
       step.emaReady = old.emaReady;
@@ -172,15 +180,15 @@ abstract class SharpnessOptimizer extends tf.Optimizer {
     for (const [name, values] of slabs) {
       const slash = name.lastIndexOf('/');
       const i = vars.findIndex((v) => v.name === name.slice(0, slash));
-      const kind = name.slice(slash + 1) as SlabKind;
+      const kind = slabFor(step.arena, name.slice(slash + 1) as SlabKind);
       if (i < 0) throw new RangeError(`optimizer weight '${name}' names no variable this optimizer updates`);
-      if (!step.arena.has(kind)) throw new RangeError(`optimizer weight '${name}': this configuration keeps no '${kind}'`);
+      if (!kind) throw new RangeError(`optimizer weight '${name}': this configuration keeps no '${name.slice(slash + 1)}'`);
       if (values.length !== vars[i].size) throw new RangeError(`optimizer weight '${name}' has ${values.length} values, the variable ${vars[i].size}`);
     }
     for (const [name, values] of slabs) {
       const slash = name.lastIndexOf('/');
       const i = vars.findIndex((v) => v.name === name.slice(0, slash));
-      step.arena.view(name.slice(slash + 1) as SlabKind, i).set(values);
+      step.arena.writeFloats(slabFor(step.arena, name.slice(slash + 1) as SlabKind)!, i, values);
     }
     step.step = this.pending!.step;
     step.emaReady = this.h.sharpness === 'fsam' && step.step > 0;

@@ -97,3 +97,32 @@ export function adamw(mode, wold, g, m1, v, decay, b1, omb1, b2, omb2, eps, step
   }
   return [w2, m2, v2];
 }
+
+// bfloat16, the low-memory mode's state format: float32's top 16 bits, rounded to
+// nearest, ties to even; NaN kept a quiet NaN of its sign.
+const f32 = new Float32Array(1), u32 = new Uint32Array(f32.buffer);
+
+/** The bf16 bits of x (any number, first rounded to float32). */
+export function bf16Round(x) {
+  f32[0] = x;
+  const b = u32[0];
+  if (Number.isNaN(f32[0])) return ((b >>> 16) | 0x40) & 0xffff;
+  return (((b + 0x7fff + ((b >>> 16) & 1)) >>> 0) >>> 16) & 0xffff;
+}
+
+export function bf16Value(h) {
+  u32[0] = (h & 0xffff) << 16;
+  return f32[0];
+}
+
+export const toBf16 = (x) => Uint16Array.from(x, bf16Round);
+export const fromBf16 = (h) => Float32Array.from(h, bf16Value);
+
+/** w − ε, ε = d·scale as perturb computes it (no adaptive); m already decoded. */
+export function unperturb(mode, w, g, m, sigma, scale) {
+  const { r, sub, abs } = modes[mode];
+  return Float64Array.from(w, (wi, i) => {
+    const d = m ? sub(abs(g[i]), r(r(abs(sigma)) * abs(m[i]))) : abs(g[i]);
+    return sub(abs(wi), r(d * r(abs(scale))));
+  });
+}

@@ -1,9 +1,16 @@
 // A float64 port of the reference semantics (shared/DESIGN.md §1: nblt/F-SAM's
 // FriendlySAM, davda54's SAM, torch.optim.SGD and AdamW), written from the equations
 // and independent of the library's code. Weights and state are Float64Arrays.
+// With h.lowMemory, m and the momentum buffer are kept as bf16 values (rounded to
+// nearest even after each update; the momentum step itself uses the unrounded value).
+import { bf16Round, bf16Value } from './kernel_reference.mjs';
+
+const bf16 = (x) => bf16Value(bf16Round(x));
+
 export class ReferenceOptimizer {
   constructor(h, sizes) {
     this.h = h;
+    this.q = h.lowMemory ? bf16 : (x) => x;
     const zeros = () => sizes.map((n) => new Float64Array(n));
     this.m = null; // F-SAM's EMA, created on the first step
     this.buf = null; // SGD momentum buffers, created on the first step
@@ -18,10 +25,10 @@ export class ReferenceOptimizer {
     if (h.sharpness === 'none') return this.base(w, g);
     let d;
     if (h.sharpness === 'sam') d = g;
-    else if (this.m === null) { this.m = g.map((x) => x.slice()); d = g; }
+    else if (this.m === null) { this.m = g.map((x) => x.map(this.q)); d = g; }
     else {
       d = g.map((x, i) => x.map((gj, j) => gj - h.sigma * this.m[i][j]));
-      this.m = this.m.map((x, i) => x.map((mj, j) => h.lambda * mj + (1 - h.lambda) * g[i][j]));
+      this.m = this.m.map((x, i) => x.map((mj, j) => this.q(h.lambda * mj + (1 - h.lambda) * g[i][j])));
     }
     // n = ‖d‖₂ over all variables (ASAM: ‖|w|⊙d‖₂), as the norm of per-variable norms.
     const norms = d.map((x, i) => Math.hypot(...x.map((dj, j) => (h.adaptive ? Math.abs(w[i][j]) : 1) * dj)));
@@ -44,8 +51,9 @@ export class ReferenceOptimizer {
       w.forEach((x, i) => x.forEach((wj, j) => {
         let p = g[i][j] + h.weightDecay * wj;
         if (h.momentum > 0) {
-          this.buf[i][j] = first ? p : h.momentum * this.buf[i][j] + p;
-          p = h.nesterov ? p + h.momentum * this.buf[i][j] : this.buf[i][j];
+          const b = first ? p : h.momentum * this.buf[i][j] + p;
+          this.buf[i][j] = this.q(b);
+          p = h.nesterov ? p + h.momentum * b : b;
         }
         x[j] = wj - h.learningRate * p;
       }));

@@ -1,0 +1,56 @@
+// bfloat16 storage for the low-memory mode's state (F-SAM's m, SGD's momentum): the top
+// 16 bits of a float32, rounded to nearest, ties to even. bf16 keeps float32's exponent,
+// so no gradient statistic under- or overflows where float16 would (its smallest normal
+// is 6e-5); the cost is 8 significant bits (relative rounding ≤ 2⁻⁸). Decoding is a shift.
+// NaN stays a quiet NaN of the same sign; a finite value rounds to ±Inf only above
+// bf16's largest, 3.39e38. Arithmetic stays float32: state is decoded, used, re-rounded.
+
+/** Where the state kernels read m: none (SAM), a float32 slab, a bf16 slab. */
+export const NO_M: i32 = 0, M_F32: i32 = 1, M_BF16: i32 = 2;
+
+@inline export function bf16_load(p: usize): f32 {
+  return reinterpret<f32>(<u32>load<u16>(p) << 16);
+}
+
+@inline export function bf16_round(x: f32): u16 {
+  const b = reinterpret<u32>(x);
+  if (x != x) return <u16>((b >> 16) | 0x40);
+  return <u16>((b + 0x7fff + ((b >> 16) & 1)) >> 16);
+}
+
+@inline export function bf16_store(p: usize, x: f32): void {
+  store<u16>(p, bf16_round(x));
+}
+
+/** Four bf16 at p, as an f32x4. */
+@inline export function bf16x4_load(p: usize): v128 {
+  return i32x4.shl(v128.load16x4_u(p), 16);
+}
+
+/** The four lanes of x rounded to bf16 (lane-wise as bf16_round), stored as 8 bytes at p. */
+@inline export function bf16x4_store(p: usize, x: v128): void {
+  const hi = i32x4.shr_u(x, 16);
+  const up = i32x4.add(i32x4.add(x, i32x4.splat(0x7fff)), v128.and(hi, i32x4.splat(1)));
+  const r = v128.bitselect(v128.or(hi, i32x4.splat(0x40)), i32x4.shr_u(up, 16), f32x4.ne(x, x));
+  v128.store64_lane(p, i16x8.narrow_i32x4_u(r, r), 0);
+}
+
+/** The float32 slab's elements at byte offset i, or the same elements of a bf16 slab (at i/2), as f32. */
+@inline export function m_simd(m: usize, i: usize, mk: i32): v128 {
+  return mk == M_BF16 ? bf16x4_load(m + (i >> 1)) : v128.load(m + i);
+}
+
+@inline export function m_scalar(m: usize, i: usize, mk: i32): f32 {
+  return mk == M_BF16 ? bf16_load(m + (i >> 1)) : load<f32>(m + i);
+}
+
+/** dst (bf16) = src (f32), rounded: m = g on the first low-memory F-SAM step. */
+export function f32_to_bf16_simd(dst: usize, src: usize, n: usize): void {
+  const body = n & ~3;
+  for (let i: usize = 0; i < body; i += 4) bf16x4_store(dst + (i << 1), v128.load(src + (i << 2)));
+  for (let i = body; i < n; i++) bf16_store(dst + (i << 1), load<f32>(src + (i << 2)));
+}
+
+export function f32_to_bf16_scalar(dst: usize, src: usize, n: usize): void {
+  for (let i: usize = 0; i < n; i++) bf16_store(dst + (i << 1), load<f32>(src + (i << 2)));
+}

@@ -47,6 +47,7 @@ const entries = {
   'fsam-edge': { src: 'src/index.ts', platform: 'neutral' },
   core: { src: 'src/core/index.ts', platform: 'neutral' },
   cli: { src: 'src/cli/main.ts', platform: 'node' },
+  study: { src: 'src/study/main.ts', platform: 'node' },
 };
 const nodeGlobals = [
   "import { createRequire as __fsamCreateRequire } from 'node:module';",

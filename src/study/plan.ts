@@ -1,0 +1,111 @@
+// What the study runs, in the order it runs it, and how ρ is chosen. Every run is keyed
+// by its spec, so a rerun skips what the results file already holds.
+//  A. ρ sweep at 40% noise: SAM and F-SAM (λ 0.6, 0.95) × every ρ × seeds.
+//  B. The noise grid with each optimizer's ρ* (best mean final validation accuracy in A,
+//     never test): SGD at every noise rate, SAM and F-SAM at the rates A did not cover.
+//  C. The batch-size figure: SAM and F-SAM (λ 0.6) at 40% noise with ρ*, the
+//     perturbation's gradient taken on larger batches than the update's.
+//  D. More seeds for the grid (and hence A's cells at ρ*), when there is time.
+import type { RunSpec, RunResult, OptimizerName, Scale } from './run';
+
+export interface StudyConfig {
+  scale: Scale;
+  noises: number[];
+  sweepNoise: number;
+  rhos: number[];
+  sharpOptimizers: OptimizerName[];
+  seeds: number[];
+  /** Seeds run after everything else (phase D), if time allows. */
+  extraSeeds: number[];
+  perturbBatches: number[];
+  perturbSeeds: number[];
+  perturbOptimizers: OptimizerName[];
+}
+
+export const FULL: StudyConfig = {
+  // Sized for ~75 minutes on 2 shared cores (see docs/study.md): 3,000 training digits
+  // rather than 8,000, 10 epochs rather than 25, 3 seeds (+2 if time allows) rather than 5.
+  scale: {
+    train: 3000, val: 1000, test: 1000, epochs: 10, batch: 128, trainEvalEvery: 5,
+    learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4, model: { conv1: 8, conv2: 16, hidden: 64 },
+  },
+  noises: [0, 0.2, 0.4, 0.6],
+  sweepNoise: 0.4,
+  rhos: [0.05, 0.1, 0.2, 0.5],
+  sharpOptimizers: ['sam', 'fsam0.6', 'fsam0.95'],
+  seeds: [1, 2, 3],
+  extraSeeds: [4, 5],
+  perturbBatches: [512, 1024],
+  perturbSeeds: [1, 2],
+  perturbOptimizers: ['sam', 'fsam0.6'],
+};
+
+export const QUICK: StudyConfig = {
+  scale: {
+    train: 1280, val: 256, test: 256, epochs: 5, batch: 128, trainEvalEvery: 5,
+    learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4, model: { conv1: 8, conv2: 16, hidden: 64 },
+  },
+  noises: [0, 0.4],
+  sweepNoise: 0.4,
+  rhos: [0.05, 0.2],
+  sharpOptimizers: ['sam', 'fsam0.6'],
+  seeds: [1],
+  extraSeeds: [],
+  perturbBatches: [256],
+  perturbSeeds: [1],
+  perturbOptimizers: ['sam', 'fsam0.6'],
+};
+
+export const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+export const finalOf = (r: RunResult, k: 'val' | 'test' | 'trainNoisy' | 'memorized' | 'trainClean') => r.epochs[r.epochs.length - 1][k];
+
+/**
+ * ρ* per optimizer: the sweep's ρ with the best mean final validation accuracy over the
+ * seeds that finished (ties: the smaller ρ). Undefined until the sweep has a run.
+ */
+export function chooseRho(c: StudyConfig, done: RunResult[], opt: OptimizerName): { rho: number; val: number; seeds: number } | undefined {
+  let best: { rho: number; val: number; seeds: number } | undefined;
+  for (const rho of c.rhos) {
+    // Only the first seeds decide: phase D adds seeds at ρ* alone, which must not tilt it.
+    const runs = done.filter((r) => r.group === 'sweep' && r.optimizer === opt && r.rho === rho && r.noise === c.sweepNoise && c.seeds.includes(r.seed));
+    if (runs.length === 0) continue;
+    const val = mean(runs.map((r) => finalOf(r, 'val')));
+    if (!best || val > best.val) best = { rho, val, seeds: runs.length };
+  }
+  return best;
+}
+
+const sweepSpecs = (c: StudyConfig, seed: number): RunSpec[] =>
+  c.sharpOptimizers.flatMap((optimizer) => c.rhos.map((rho) => ({ group: 'sweep' as const, optimizer, noise: c.sweepNoise, rho, seed, perturbBatch: c.scale.batch })));
+
+function gridSpecs(c: StudyConfig, done: RunResult[], seed: number): RunSpec[] {
+  const out: RunSpec[] = [];
+  for (const noise of c.noises) {
+    out.push({ group: 'grid', optimizer: 'sgd', noise, rho: 0, seed, perturbBatch: c.scale.batch });
+    if (noise === c.sweepNoise) continue; // the sweep's run at ρ* is this cell
+    for (const optimizer of c.sharpOptimizers) {
+      const rho = chooseRho(c, done, optimizer)?.rho;
+      if (rho !== undefined) out.push({ group: 'grid', optimizer, noise, rho, seed, perturbBatch: c.scale.batch });
+    }
+  }
+  return out;
+}
+
+/**
+ * The next phase's runs given what is done. Phases run in order; within a phase, seed
+ * by seed, so a study cut short holds every cell for its first seeds. B waits for A.
+ */
+export function phases(c: StudyConfig, done: RunResult[]): { name: string; specs: RunSpec[] }[] {
+  return [
+    { name: 'A: ρ sweep', specs: c.seeds.flatMap((s) => sweepSpecs(c, s)) },
+    { name: 'B: noise grid', specs: c.seeds.flatMap((s) => gridSpecs(c, done, s)) },
+    { name: 'C: perturbation batch', specs: c.perturbSeeds.flatMap((seed) => c.perturbBatches.flatMap((pb) => c.perturbOptimizers.flatMap((optimizer) => {
+      const rho = chooseRho(c, done, optimizer)?.rho;
+      return rho === undefined ? [] : [{ group: 'pbatch' as const, optimizer, noise: c.sweepNoise, rho, seed, perturbBatch: pb }];
+    }))) },
+    { name: 'D: more seeds', specs: c.extraSeeds.flatMap((s) => [
+      ...c.sharpOptimizers.map((optimizer) => ({ group: 'sweep' as const, optimizer, noise: c.sweepNoise, rho: chooseRho(c, done, optimizer)?.rho ?? NaN, seed: s, perturbBatch: c.scale.batch })),
+      ...gridSpecs(c, done, s),
+    ]).filter((s) => !Number.isNaN(s.rho)) },
+  ];
+}

@@ -15,6 +15,8 @@ export interface FlagSpec {
   min?: number;
   max?: number;
   choices?: readonly string[];
+  /** The value's name in help (default by kind: N, SIZE, A,B, VALUE). */
+  placeholder?: string;
 }
 
 export type FlagValues = Record<string, string | number | boolean | string[] | undefined>;
@@ -98,8 +100,9 @@ function parseValue(name: string, raw: string, spec: FlagSpec): string | number 
 
 export function helpText(command: string, summary: string, specs: Record<string, FlagSpec>): string {
   const rows = Object.entries(specs).map(([name, s]) => {
-    const value = s.kind === 'boolean' ? '' : s.kind === 'bytes' ? ' SIZE' : s.kind === 'list' ? ' A,B' : s.kind === 'string' ? ' VALUE' : ' N';
-    return [`  --${name}${value}`, s.help + (s.default !== undefined ? ` (default ${s.default})` : '')];
+    const value = s.kind === 'boolean' ? '' : ` ${s.placeholder ?? (s.kind === 'bytes' ? 'SIZE' : s.kind === 'list' ? 'A,B' : s.kind === 'string' ? 'VALUE' : 'N')}`;
+    const notes = [s.choices ? s.choices.join(' | ') : '', s.default !== undefined ? `default ${s.default}` : ''].filter(Boolean);
+    return [`  --${name}${value}`, s.help + (notes.length ? ` (${notes.join('; ')})` : '')];
   });
   const width = Math.max(...rows.map((r) => r[0].length)) + 2;
   return `usage: fsam-edge ${command} [flags]\n\n${summary}\n\n${rows.map(([a, b]) => a.padEnd(width) + b).join('\n')}\n`;

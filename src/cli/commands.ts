@@ -136,7 +136,8 @@ export async function resume(argv: string[], ctx: Context): Promise<void> {
   ctx.out.line(`resuming ${path} after epoch ${done} of ${config.epochs}`);
   const plan = checkBudget(config.optimizer, ck.model, config.maxMemory);
   announce(ctx, config.optimizer.name, config, plan);
-  const checkpointPath = join(outDir, CHECKPOINT_NAME);
+  // The checkpoint is continued in place, or under --out when that is given.
+  const checkpointPath = v.out === undefined ? path : join(outDir, CHECKPOINT_NAME);
   const { run, stopped, progress } = await runOptimizer({
     config, model: ck.model, task, checkpointPath, out: ctx.out, stopAfter: v['stop-after'] as number | undefined,
     resumeFrom: { progress: ck.progress, optimizerWeights: ck.optimizerWeights },

@@ -23,7 +23,7 @@ const HYPER: Record<string, FlagSpec> = {
   sigma: { kind: 'number', help: 'F-SAM: share σ of the full-gradient estimate removed', default: '1' },
   lambda: { kind: 'number', help: 'F-SAM: EMA decay λ of the full-gradient estimate', default: '0.6', min: 0 },
   adaptive: { kind: 'boolean', help: 'ASAM-style scale-invariant perturbation (F-SAM, SAM)' },
-  base: { kind: 'string', help: 'base optimizer of F-SAM and SAM', default: 'sgd', choices: ['sgd', 'adamw'] },
+  base: { kind: 'string', placeholder: 'NAME', help: 'base optimizer of F-SAM and SAM', default: 'sgd', choices: ['sgd', 'adamw'] },
   momentum: { kind: 'number', help: 'SGD momentum μ', default: '0.9', min: 0 },
   nesterov: { kind: 'boolean', help: 'SGD: Nesterov momentum' },
   'weight-decay': { kind: 'number', help: 'weight decay', default: '5e-4', min: 0 },
@@ -33,39 +33,39 @@ const HYPER: Record<string, FlagSpec> = {
 };
 
 const DATA: Record<string, FlagSpec> = {
-  model: { kind: 'string', help: 'tfjs layers model.json to fine-tune', default: 'the built-in digit CNN' },
-  data: { kind: 'string', help: 'training data, JSON or CSV (features then label)', default: 'the built-in user digits' },
-  eval: { kind: 'string', help: 'held-out data (same format as --data)', default: `${DEFAULT_HOLDOUT * 100}% of --data` },
+  model: { kind: 'string', placeholder: 'PATH', help: 'tfjs layers model.json to fine-tune', default: 'the built-in digit CNN' },
+  data: { kind: 'string', placeholder: 'PATH', help: 'training data, JSON or CSV (features then label)', default: 'the built-in user digits' },
+  eval: { kind: 'string', placeholder: 'PATH', help: 'held-out data (same format as --data)', default: `${DEFAULT_HOLDOUT * 100}% of --data` },
   holdout: { kind: 'number', help: 'share of --data held out when --eval is not given', default: String(DEFAULT_HOLDOUT), min: 0.01, max: 0.9 },
   noise: { kind: 'number', help: 'built-in task: share of noisy training labels', default: String(DEFAULT_NOISE), min: 0, max: 0.9 },
-  cache: { kind: 'string', help: 'cache directory of the built-in base model', default: '$FSAM_EDGE_CACHE or ~/.cache/fsam-edge' },
+  cache: { kind: 'string', placeholder: 'PATH', help: 'cache directory of the built-in base model', default: '$FSAM_EDGE_CACHE or ~/.cache/fsam-edge' },
 };
 
 const RUN: Record<string, FlagSpec> = {
   epochs: { kind: 'integer', help: 'epochs', default: String(DEFAULT_EPOCHS), min: 1, max: 100000 },
   'batch-size': { kind: 'integer', help: 'batch size', default: String(DEFAULT_BATCH), min: 1, max: 1 << 20 },
   seed: { kind: 'integer', help: 'seed of label noise and batch order', default: '0', min: 0, max: 2 ** 32 - 1 },
-  out: { kind: 'string', help: 'output directory (report, checkpoint, model)', default: DEFAULT_OUT },
+  out: { kind: 'string', placeholder: 'PATH', help: 'output directory (report, checkpoint, model)', default: DEFAULT_OUT },
   'max-memory': { kind: 'bytes', help: 'budget of the optimizer-state arena, bytes or e.g. 512KB, 2MB', min: 0 },
   'stop-after': { kind: 'integer', help: 'stop after this epoch, as if interrupted (resume continues)', min: 1 },
   help: { kind: 'boolean', help: 'show this help' },
 };
 
 export const PERSONALIZE_FLAGS: Record<string, FlagSpec> = {
-  optimizer: { kind: 'string', help: 'optimizer', default: 'fsam', choices: OPTIMIZER_NAMES },
+  optimizer: { kind: 'string', placeholder: 'NAME', help: 'optimizer', default: 'fsam', choices: OPTIMIZER_NAMES },
   ...HYPER, ...DATA, ...RUN,
 };
 
 export const COMPARE_FLAGS: Record<string, FlagSpec> = {
-  optimizers: { kind: 'list', help: 'optimizers to compare', default: 'sgd,sam,fsam', choices: OPTIMIZER_NAMES },
+  optimizers: { kind: 'list', placeholder: 'NAME,NAME', help: 'optimizers to compare', default: 'sgd,sam,fsam', choices: OPTIMIZER_NAMES },
   ...HYPER, ...DATA, ...RUN,
 };
 delete COMPARE_FLAGS['stop-after'];
 
 export const RESUME_FLAGS: Record<string, FlagSpec> = {
-  checkpoint: { kind: 'string', help: 'checkpoint file to continue', default: `${DEFAULT_OUT}/checkpoint.fsam` },
+  checkpoint: { kind: 'string', placeholder: 'PATH', help: 'checkpoint file to continue', default: `${DEFAULT_OUT}/checkpoint.fsam` },
   epochs: { kind: 'integer', help: 'total epochs (may extend the run)', default: "the checkpoint's", min: 1, max: 100000 },
-  out: { kind: 'string', help: 'output directory', default: "the checkpoint's directory" },
+  out: { kind: 'string', placeholder: 'PATH', help: 'output directory', default: "the checkpoint's directory" },
   'stop-after': RUN['stop-after'],
   help: RUN.help,
 };

@@ -103,12 +103,15 @@ for (const [name, make] of Object.entries(models)) {
 // Dilated gradients on 'cpu' come from fsam-edge's composition of forward ops; on 'wasm'
 // from its kernels. They must agree.
 out.dilatedCpuVsWasm = [];
-for (const [depthwise, d, pad, stride] of [[false, [2, 2], 'same', 1], [false, [2, 3], 'valid', 1], [true, [2, 2], 'same', 1],
-  [true, [3, 2], 'valid', 1], [true, [2, 2], [[0, 0], [2, 1], [0, 3], [0, 0]], 1], [false, [2, 2], [[0, 0], [4, 0], [1, 5], [0, 0]], 1]]) {
+for (const [depthwise, d, pad, fmt] of [[false, [2, 2], 'same', 'NHWC'], [false, [2, 3], 'valid', 'NHWC'],
+  [true, [2, 2], 'same', 'NHWC'], [true, [3, 2], 'valid', 'NHWC'], [true, [2, 2], [[0, 0], [2, 1], [0, 3], [0, 0]], 'NHWC'],
+  [false, [2, 2], [[0, 0], [4, 0], [1, 5], [0, 0]], 'NHWC'], [false, [2, 2], 'same', 'NCHW'],
+  [false, [3, 2], [[0, 0], [0, 0], [1, 2], [3, 0]], 'NCHW']]) {
   const r = rng(out.dilatedCpuVsWasm.length + 5);
-  const x = tf.tensor4d(Float32Array.from({ length: 2 * 9 * 10 * 3 }, () => r() * 2 - 1), [2, 9, 10, 3]);
+  const xs = fmt === 'NCHW' ? [2, 3, 9, 10] : [2, 9, 10, 3];
+  const x = tf.tensor4d(Float32Array.from({ length: 2 * 9 * 10 * 3 }, () => r() * 2 - 1), xs);
   const f = tf.tensor4d(Float32Array.from({ length: 3 * 2 * 3 * 2 }, () => r() * 2 - 1), [3, 2, 3, 2]);
-  const fwd = depthwise ? (a, b) => tf.depthwiseConv2d(a, b, stride, pad, 'NHWC', d) : (a, b) => tf.conv2d(a, b, stride, pad, 'NHWC', d);
+  const fwd = depthwise ? (a, b) => tf.depthwiseConv2d(a, b, 1, pad, 'NHWC', d) : (a, b) => tf.conv2d(a, b, 1, pad, fmt, d);
   const grads = (backend) => {
     tf.setBackend(backend);
     return tf.tidy(() => tf.grads((a, b) => tf.sum(tf.square(fwd(a, b))))([x, f]).map((g) => Array.from(g.dataSync())));
@@ -120,7 +123,7 @@ for (const [depthwise, d, pad, stride] of [[false, [2, 2], 'same', 1], [false, [
     for (let i = 0; i < a[j].length; i++) { scale = Math.max(scale, Math.abs(b[j][i])); err = Math.max(err, Math.abs(a[j][i] - b[j][i])); }
     worst = Math.max(worst, err / scale);
   }
-  out.dilatedCpuVsWasm.push({ depthwise, d, pad, maxRel: worst });
+  out.dilatedCpuVsWasm.push({ depthwise, d, pad, fmt, maxRel: worst });
   tf.setBackend('wasm');
   tf.dispose([x, f]);
 }

@@ -8,6 +8,7 @@
 //   dF[kh,kw] = x_(kh,kw)ᵀ · dy, with x_(kh,kw) the window of x the tap saw.
 import { tf } from '../tf';
 import { fail } from './conv_util';
+import { nhwcPad } from './Conv2D';
 
 type T4 = tf.Tensor4D;
 
@@ -22,8 +23,8 @@ interface ConvAttrs {
   dataFormat?: 'NHWC' | 'NCHW'; dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
-/** [top, bottom, left, right] padding and the output size, as the forward conv used them. */
-export function convPads(xShape: number[], fShape: number[], a: ConvAttrs, depthwise: boolean) {
+/** The forward conv's geometry (padding, output size, dilations) as tfjs computed it. */
+export function convInfoOf(xShape: number[], fShape: number[], a: ConvAttrs, depthwise: boolean) {
   const info = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number],
     fShape as [number, number, number, number], a.strides, a.dilations, a.pad as 'same', a.dimRoundingMode, depthwise,
     a.dataFormat === 'NCHW' ? 'channelsFirst' : 'channelsLast');
@@ -45,7 +46,8 @@ function dilatedConv2DGrads(dy: T4, x: T4, filter: T4, a: ConvAttrs) {
   const nchw = a.dataFormat === 'NCHW';
   const xh = nchw ? tf.transpose(x, [0, 2, 3, 1]) : x;
   const dyh = nchw ? tf.transpose(dy, [0, 2, 3, 1]) : dy;
-  const info = convPads(xh.shape, filter.shape, { ...a, dataFormat: 'NHWC' }, false);
+  const info = convInfoOf(xh.shape, filter.shape,
+    { ...a, dataFormat: 'NHWC', pad: nchw ? nhwcPad(a.pad) as ConvAttrs['pad'] : a.pad }, false);
   const [KH, KW, CI, CO] = filter.shape;
   const { padInfo: p, outHeight: OH, outWidth: OW, dilationHeight: dh, dilationWidth: dw } = info;
   const [B, H, W] = xh.shape;

@@ -6,7 +6,7 @@
 //   dx            += the tap's Σ_m dy[…, ci·M + m] · F[kh,kw,ci,m], shifted to where it came from.
 import { tf } from '../tf';
 import { fail } from './conv_util';
-import { convPads, dilatedGradsAreOurs, tapWindow } from './Conv2D_grad';
+import { convInfoOf, dilatedGradsAreOurs, tapWindow } from './Conv2D_grad';
 
 type T4 = tf.Tensor4D;
 
@@ -16,7 +16,7 @@ interface DwAttrs {
 }
 
 function composedGrads(dy: T4, x: T4, filter: T4, a: DwAttrs & { dilations: [number, number] | number }) {
-  const info = convPads(x.shape, filter.shape, { ...a, dataFormat: 'NHWC' }, true);
+  const info = convInfoOf(x.shape, filter.shape, { ...a, dataFormat: 'NHWC' }, true);
   const [KH, KW, CI, M] = filter.shape;
   const [B, H, W] = x.shape;
   const { padInfo: p, outHeight: OH, outWidth: OW, dilationHeight: dh, dilationWidth: dw } = info;

@@ -77,7 +77,9 @@ for (const n of notes) console.log(n);
 const total = counts.passed + counts.failed + (counts.superseded ?? 0);
 console.log(`tfjs-core op tests on wasm${baseline ? ' (baseline: plain tfjs-backend-wasm)' : ' after ready()'}: ` +
   `${counts.passed} of ${total} passed, ${counts.failed} failed` +
-  `${counts.superseded ? `, ${counts.superseded} superseded` : ''}${counts.pending ? `, ${counts.pending} pending` : ''}${counts.excluded ? `, ${counts.excluded} excluded` : ''} (${result.overallStatus})`);
+  `${counts.superseded ? `, ${counts.superseded} superseded` : ''}${counts.pending ? `, ${counts.pending} pending` : ''}` +
+  `${counts.excluded ? `, ${counts.excluded} excluded` : ''} (jasmine: ${result.overallStatus}` +
+  `${counts.superseded && result.overallStatus === 'failed' ? ', as the superseded specs must' : ''})`);
 for (const [suite, c] of Object.entries(perFile)) console.log(`  ${suite.padEnd(28)} ${c.passed}/${c.passed + c.failed}`);
 const expectedStatus = counts.superseded ? 'failed' : 'passed';
 if (!baseline && (counts.failed > 0 || result.overallStatus !== expectedStatus)) process.exitCode = 1;

@@ -1,7 +1,7 @@
 // The study's report from its results file: markdown tables (mean ± std over seeds,
 // paired differences with 95% CIs, memorization, the ρ sweep, the perturbation batch,
 // wall time) and SVG figures, written beside results.jsonl.
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lineChart } from '../report/svg';
 import { categoryChart } from './charts';
@@ -30,6 +30,17 @@ export function writeReport(c: StudyConfig, done: RunResult[], out: string, o: {
   const s = c.scale;
   md.push(`# Study results${o.quick ? ' (--quick: a pipeline check, not evidence)' : ''}`, '');
   md.push(`${done.length} runs. Data: the \`mnist\` package's digits, one stratified split of ${s.train} train / ${s.val} validation / ${s.test} test; symmetric noise on the training labels only. CNN: conv3×3×${s.model.conv1} → pool → conv3×3×${s.model.conv2} → pool → dense ${s.model.hidden} → 10. Every optimizer on the same base: SGD momentum ${s.momentum}, weight decay ${s.weightDecay} (PyTorch semantics), lr ${s.learningRate} with a per-step cosine schedule, batch ${s.batch}, ${s.epochs} epochs.`, '');
+  const sessionsFile = join(out, 'sessions.jsonl');
+  if (existsSync(sessionsFile) && done.length) {
+    const sessions = readFileSync(sessionsFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const first = Math.min(...done.map((r) => Date.parse(r.finishedAt) - r.wallSeconds * 1000));
+    const lastDone = Math.max(...done.map((r) => Date.parse(r.finishedAt)));
+    md.push('## How it ran', '');
+    for (const x of sessions) {
+      md.push(`- \`${x.command}\` started ${x.startedAt} (${x.alreadyDone} runs already done) on ${x.machine.cpu}, ${x.machine.cores} cores, ${x.machine.memGiB} GiB, ${x.machine.platform}, Node ${x.machine.node}; load average at start ${x.machine.loadavgAtStart.join(' / ')}`);
+    }
+    md.push(`- first run started ${new Date(first).toISOString()}, last run finished ${new Date(lastDone).toISOString()}: ${((lastDone - first) / 60000).toFixed(1)} min of wall time; the runs themselves took ${(done.reduce((a, r) => a + r.wallSeconds, 0) / 60).toFixed(1)} min.`, '');
+  }
   md.push('## ρ* (chosen on validation)', '');
   md.push(`Each sharp optimizer's ρ is the one of {${c.rhos.join(', ')}} with the best mean final **validation** accuracy at ${c.sweepNoise * 100}% noise over seeds ${c.seeds.join(', ')}; that ρ is then used at every noise rate. The validation labels are clean.`, '');
   md.push('| optimizer | ρ* | mean final val acc at ρ* | seeds |', '|---|---|---|---|');

@@ -130,7 +130,7 @@ function runConfig(c, seed) {
   const attrs = { strides: [c.sh, c.sw], pad: c.pad, dimRoundingMode: c.mode, dilations: [c.dh, c.dw],
     dataFormat: c.nchw ? 'NCHW' : 'NHWC' };
   const what = `config ${seed} ${JSON.stringify(c)}`;
-  const before = tf.memory().numTensors;
+  const before = tf.memory().numTensors, beforeData = tf.backend().numDataIds();
   const names = c.depthwise
     ? ['DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput']
     : ['Conv2DBackpropFilter', 'Conv2DBackpropInput'];
@@ -143,6 +143,8 @@ function runConfig(c, seed) {
   assertClose(gotX.dataSync(), lay(want.dx, xShape), `${what}: ${names[1]}`);
   tf.dispose([gotF, gotX]);
   assert.is(tf.memory().numTensors, before, `${what}: leaked tensors`);
+  // Backend data too: the NCHW transposes are tensor infos the engine does not count.
+  assert.is(tf.backend().numDataIds(), beforeData, `${what}: leaked backend data`);
   tf.dispose([xt, dyt, ft]);
 }
 
@@ -235,6 +237,25 @@ dil('Conv2D and depthwise with dilations 2 and 3', () => {
   }
 });
 dil.run();
+
+const nchw = suite('Conv2D forward in NCHW on wasm');
+nchw('equals the NHWC conv, transposed; leaks nothing', () => {
+  const r = rng(11);
+  for (const [pad, s, d] of [['same', 1, 1], ['valid', 2, 1], [[[0, 0], [0, 0], [1, 2], [0, 1]], 1, 2]]) {
+    const x = tf.tensor(randn(r, 2 * 3 * 7 * 6), [2, 3, 7, 6]), f = tf.tensor(randn(r, 3 * 3 * 3 * 5), [3, 3, 3, 5]);
+    const before = tf.memory().numTensors, beforeData = tf.backend().numDataIds();
+    const got = tf.conv2d(x, f, s, pad, 'NCHW', d);
+    const padNHWC = Array.isArray(pad) ? [pad[0], pad[2], pad[3], pad[1]] : pad;
+    const want = tf.tidy(() => tf.transpose(tf.conv2d(tf.transpose(x, [0, 2, 3, 1]), f, s, padNHWC, 'NHWC', d), [0, 3, 1, 2]));
+    assert.equal(got.shape, want.shape);
+    assertClose(got.dataSync(), want.dataSync(), `NCHW conv ${JSON.stringify({ pad, s, d })}`, 1e-6);
+    tf.dispose([got, want]);
+    assert.is(tf.memory().numTensors, before, 'leaked tensors');
+    assert.is(tf.backend().numDataIds(), beforeData, 'leaked backend data');
+    tf.dispose([x, f]);
+  }
+});
+nchw.run();
 
 const bad = suite('bad inputs name the value');
 bad('errors', () => {

@@ -9,6 +9,7 @@ import { ready } from '../ready';
 import { runOne, runKey, type RunResult } from './run';
 import { FULL, QUICK, phases, type StudyConfig } from './plan';
 import { writeReport } from './report';
+import { baselineMaxDifference } from './baseline_check';
 
 interface Args { quick: boolean; out: string; reportOnly: boolean; phases: string }
 
@@ -63,6 +64,9 @@ async function main(): Promise<void> {
     const session = { command: `node dist/study.js ${process.argv.slice(2).join(' ')}`.trim(), startedAt: new Date().toISOString(), machine: machine(), config: c, alreadyDone: done.length };
     appendFileSync(join(args.out, 'sessions.jsonl'), JSON.stringify(session) + '\n');
     await ready();
+    const { diff, moved } = baselineMaxDifference();
+    console.log(`baseline check: StudySGD vs SAM(ρ = 0) after 5 steps, max |Δw| = ${diff.toExponential(2)} (weights moved up to ${moved.toExponential(2)})`);
+    if (!(diff < 1e-5 && moved > 1e-4)) throw new Error(`the SGD baseline does not take fsam-edge's base step (max |Δw| ${diff}, moved ${moved})`);
     const keys = new Set(done.map((r) => r.key));
     const letters = 'ABCD';
     for (let p = 0; p < 4; p++) {

@@ -101,6 +101,16 @@ s('a budget of exactly the bytes needed is enough; the saved model loads with --
   assert.is(again.status, 0, again.stderr);
 });
 
+s('--low-memory: F-SAM keeps 4 bytes of state per parameter, and a budget that refuses the full mode admits it', () => {
+  const out = join(root, 'low-memory');
+  const r = run(['personalize', '--model', modelPath, '--data', csv, '--epochs', '2', '--low-memory', '--max-memory', String(TINY_FSAM_BYTES / 2), '--out', out]);
+  assert.is(r.status, 0, r.stderr);
+  const [x] = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).runs;
+  assert.ok(x.memory.stateBytes <= TINY_FSAM_BYTES / 2 && Object.keys(x.memory.stateBytesPerKind).join() === 'ema_bf16,momentum_bf16', JSON.stringify(x.memory));
+  const full = run(['personalize', '--model', modelPath, '--data', csv, '--epochs', '2', '--max-memory', String(TINY_FSAM_BYTES / 2), '--out', join(root, 'full-refused')]);
+  assert.is(full.status, 2);
+});
+
 s('compare: the built-in digits task with SGD, SAM and F-SAM (base CNN trained and cached)', () => {
   const out = join(root, 'compare');
   const r = run(['compare', '--epochs', '2', '--out', out]);
@@ -161,6 +171,7 @@ const CASES = [
   ['an unknown command', ['personalise'], /unknown command 'personalise'/],
   ['a flag without its value', ['personalize', '--epochs'], /--epochs needs a value/],
   ['a non-integer --epochs', ['personalize', '--epochs', 'ten'], /--epochs needs an integer, got 'ten'/],
+  ['--low-memory with a base optimizer', ['personalize', '--optimizer', 'sgd', '--low-memory'], /--low-memory is a mode of F-SAM and SAM, not of sgd/],
   ['an unknown optimizer', ['personalize', '--optimizer', 'adam'], /--optimizer is one of fsam, sam, sgd, adamw; got 'adam'/],
   ['a bad hyperparameter', ['personalize', '--model', modelPath, '--data', csv, '--lambda', '1'], /lambda must be in \[0, 1\), got 1/],
   ['a missing data file', ['personalize', '--model', modelPath, '--data', join(root, 'nope.csv')], /cannot read data file .*nope\.csv: no such file/],
@@ -212,6 +223,7 @@ async function optimizerState(path) {
 const RESUMES = [
   ['F-SAM (SGD base), tiny model', ['--model', modelPath, '--data', csv, '--batch-size', '16', '--lr', '0.05'], 6, 2],
   ['SAM (AdamW base, ASAM), tiny model', ['--model', modelPath, '--data', csv, '--batch-size', '16', '--optimizer', 'sam', '--base', 'adamw', '--adaptive', '--lr', '0.01'], 5, 3],
+  ['F-SAM low-memory (bf16 state, no w_old), tiny model', ['--model', modelPath, '--data', csv, '--batch-size', '16', '--lr', '0.05', '--low-memory'], 4, 2],
   ['F-SAM, the built-in digit CNN', ['--batch-size', '32'], 4, 1],
 ];
 

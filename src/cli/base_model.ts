@@ -57,7 +57,7 @@ export async function cachedBaseModel(cacheDir: string, population: LabelledSet,
   const model = buildDigitCnn(BASE_RECIPE.seed);
   const opt = createOptimizer({
     name: 'adamw', base: 'adamw', learningRate: BASE_RECIPE.learningRate, rho: 0, sigma: 1, lambda: 0.6, adaptive: false,
-    momentum: 0.9, nesterov: false, weightDecay: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-7,
+    momentum: 0.9, nesterov: false, weightDecay: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, lowMemory: false,
   }, undefined);
   await train({
     model, optimizer: opt, train: population, batchSize: BASE_RECIPE.batchSize, seed: BASE_RECIPE.seed, fromEpoch: 0, toEpoch: BASE_RECIPE.epochs,

@@ -10,7 +10,7 @@ export const DEFAULT_OUT = 'fsam-edge-out';
  */
 export const DEFAULT_SETTINGS: Omit<OptimizerSettings, 'name'> = {
   base: 'sgd', learningRate: 0.01, rho: 0.2, sigma: 1, lambda: 0.6, adaptive: false,
-  momentum: 0.9, nesterov: false, weightDecay: 5e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8,
+  momentum: 0.9, nesterov: false, weightDecay: 5e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, lowMemory: false,
 };
 export const DEFAULT_EPOCHS = 20;
 export const DEFAULT_BATCH = 32;
@@ -30,6 +30,7 @@ const HYPER: Record<string, FlagSpec> = {
   beta1: { kind: 'number', help: 'AdamW β₁', default: '0.9' },
   beta2: { kind: 'number', help: 'AdamW β₂', default: '0.999' },
   epsilon: { kind: 'number', help: 'AdamW ε', default: '1e-8' },
+  'low-memory': { kind: 'boolean', help: 'F-SAM/SAM on SGD: no w_old copy, m and momentum in bf16 (4 B/parameter for F-SAM)' },
 };
 
 const DATA: Record<string, FlagSpec> = {
@@ -79,8 +80,12 @@ export function settingsFrom(v: FlagValues, name: OptimizerName): OptimizerSetti
     learningRate: num('lr', d.learningRate), rho: num('rho', d.rho), sigma: num('sigma', d.sigma), lambda: num('lambda', d.lambda),
     adaptive: bool('adaptive', d.adaptive), momentum: num('momentum', d.momentum), nesterov: bool('nesterov', d.nesterov),
     weightDecay: num('weight-decay', d.weightDecay), beta1: num('beta1', d.beta1), beta2: num('beta2', d.beta2), epsilon: num('epsilon', d.epsilon),
+    lowMemory: bool('low-memory', d.lowMemory) && (name === 'fsam' || name === 'sam'),
   };
   if (v.data === undefined && (v.eval !== undefined || v.holdout !== undefined)) throw new UsageError('--eval and --holdout apply to --data only');
+  if (v['low-memory'] && v.optimizer !== undefined && !['fsam', 'sam'].includes(v.optimizer as string)) {
+    throw new UsageError(`--low-memory is a mode of F-SAM and SAM, not of ${v.optimizer}`);
+  }
   if (v.data !== undefined && v.noise !== undefined) throw new UsageError('--noise applies to the built-in task only, not to --data');
   return s;
 }
@@ -94,5 +99,6 @@ export function describeSettings(s: OptimizerSettings): Record<string, unknown> 
   if (base === 'sgd') Object.assign(out, { momentum: s.momentum, nesterov: s.nesterov });
   else Object.assign(out, { beta1: s.beta1, beta2: s.beta2, epsilon: s.epsilon });
   out.weightDecay = s.weightDecay;
+  if (s.lowMemory && (s.name === 'fsam' || s.name === 'sam')) out.lowMemory = true;
   return out;
 }

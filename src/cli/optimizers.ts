@@ -26,6 +26,8 @@ export interface OptimizerSettings {
   beta1: number;
   beta2: number;
   epsilon: number;
+  /** F-SAM/SAM on SGD: no w_old copy, m and momentum in bf16 (4 bytes of state per parameter). */
+  lowMemory: boolean;
 }
 
 export interface TrainingOptimizer {
@@ -45,8 +47,11 @@ export function coreOptions(s: OptimizerSettings): OptimizerOptions {
     sharpness: s.name === 'fsam' ? 'fsam' : s.name === 'sam' ? 'sam' : 'none',
     base, learningRate: s.learningRate, rho: s.rho, sigma: s.sigma, lambda: s.lambda, adaptive: s.adaptive,
     momentum: s.momentum, nesterov: s.nesterov, weightDecay: s.weightDecay, beta1: s.beta1, beta2: s.beta2, epsilon: s.epsilon,
+    lowMemory: sharpness(s) && s.lowMemory,
   };
 }
+
+const sharpness = (s: OptimizerSettings) => s.name === 'fsam' || s.name === 'sam';
 
 /**
  * The optimizer state's layout for these variables, known before anything is allocated:
@@ -74,7 +79,7 @@ export function createOptimizer(s: OptimizerSettings, maxBytes: number | undefin
 function sharpnessOptimizer(s: OptimizerSettings, maxBytes: number | undefined): TrainingOptimizer {
   const common = {
     learningRate: s.learningRate, rho: s.rho, adaptive: s.adaptive, base: s.base, momentum: s.momentum, nesterov: s.nesterov,
-    weightDecay: s.weightDecay, beta1: s.beta1, beta2: s.beta2, epsilon: s.epsilon, maxBytes,
+    weightDecay: s.weightDecay, beta1: s.beta1, beta2: s.beta2, epsilon: s.epsilon, lowMemory: Boolean(s.lowMemory), maxBytes,
   };
   const o = s.name === 'fsam' ? new FSAM({ ...common, sigma: s.sigma, lambda: s.lambda }) : new SAM(common);
   return {

@@ -208,6 +208,13 @@ for (const [what, args, message] of CASES) {
   });
 }
 
+s('training that diverges ends with one line on stderr and status 1; the last good epoch stays checkpointed', () => {
+  const r = run(['personalize', '--model', modelPath, '--data', csv, '--lr', '1e30', '--out', join(root, 'diverged')]);
+  assert.is(r.status, 1);
+  assert.is(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
+  assert.match(r.stderr, /training diverged at epoch 1, batch \d+ \(.*NaN.*\); try a smaller --lr or --rho/);
+});
+
 // ---------------------------------------------------------------------------------
 // Resume equivalence: stop after epoch k, resume, same final weights and optimizer state.
 

@@ -1,6 +1,7 @@
 // fsam-edge's command line. Every failure the user can fix (bad flags, unreadable or
 // malformed files, a budget too small, a bad checkpoint) is one line on stderr and
-// exit status 2; anything else is a bug, reported with its stack and status 1.
+// exit status 2; training that diverges is one line and status 1; anything else is a
+// bug, reported with its stack and status 1.
 import { personalize, compare, resume, type Context } from './commands';
 import { terminalOutput } from './ui';
 import { UsageError } from './args';
@@ -9,6 +10,7 @@ import { CheckpointError } from '../checkpoint/format';
 import { ModelFileError } from '../checkpoint/model_files';
 import { BudgetError } from './run';
 import { ArenaBudgetError } from '../core/errors';
+import { DivergedError } from './train';
 
 const USAGE = `usage: fsam-edge <command> [flags]
 
@@ -49,6 +51,11 @@ export async function main(argv: string[]): Promise<number> {
     if (isUserError(err)) {
       process.stderr.write(`fsam-edge ${command}: ${err.message.split('\n')[0]}\n`);
       return 2;
+    }
+    if (err instanceof DivergedError) {
+      // The checkpoint of the last finished epoch stays; nothing after it was written.
+      process.stderr.write(`fsam-edge ${command}: ${err.message}\n`);
+      return 1;
     }
     process.stderr.write(`fsam-edge ${command}: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
     return 1;

@@ -5,6 +5,12 @@ import { tf, layers } from '../index';
 import { type LabelledSet, countOf, sizeOf } from '../data/digits';
 import { createRng, deriveSeed, permutation } from '../data/random';
 import type { TrainingOptimizer } from './optimizers';
+import { NonFiniteGradientError, NonFinitePerturbationError } from '../core/errors';
+
+/** The loss or a gradient stopped being finite: the hyperparameters, not a bug. */
+export class DivergedError extends Error {
+  constructor(message: string) { super(message); this.name = 'DivergedError'; }
+}
 
 export type LayersModel = Awaited<ReturnType<typeof layers.loadLayersModel>>;
 
@@ -101,12 +107,18 @@ export async function train(o: TrainOptions): Promise<EpochRecord[]> {
         const x = tf.gather(all.x, indices);
         const y = tf.gather(all.y, indices) as tf.Tensor1D;
         let loss: number;
+        const where = `at epoch ${epoch}, batch ${b + 1}`;
         try {
           loss = optimizer.step(() => crossEntropy(kind, model.apply(x, { training: true }) as tf.Tensor, y, set.numClasses), vars);
+        } catch (err) {
+          if (err instanceof NonFiniteGradientError || err instanceof NonFinitePerturbationError) {
+            throw new DivergedError(`training diverged ${where} (${err.message}); try a smaller --lr or --rho`);
+          }
+          throw err;
         } finally {
           tf.dispose([indices, x, y]);
         }
-        if (!Number.isFinite(loss)) throw new Error(`training diverged: loss is ${loss} at epoch ${epoch}, batch ${b + 1}; try a smaller --lr`);
+        if (!Number.isFinite(loss)) throw new DivergedError(`training diverged ${where}: the loss is ${loss}; try a smaller --lr or --rho`);
         lossSum += loss * idx.length;
         o.onBatch?.(epoch, b + 1, batches, loss);
       }

@@ -44,10 +44,10 @@ function runChild(spec) {
 
 async function parent(quick) {
   const loadBefore = load();
-  const WIDTH = quick ? 256 : 1024, STEPS = quick ? 5 : 20, CAP_MIB = 64;
+  const WIDTH = quick ? 256 : 1024, STEPS = quick ? 12 : 30, WARMUP = 10, CAP_MIB = 64;
   const footprint = {};
   for (const name of Object.keys(OPTIMIZERS)) {
-    footprint[name] = runChild({ name, width: WIDTH, steps: STEPS });
+    footprint[name] = runChild({ name, width: WIDTH, steps: STEPS, warmup: WARMUP });
     console.error(name, JSON.stringify(footprint[name]));
   }
   const cap = {};
@@ -57,7 +57,7 @@ async function parent(quick) {
     let lo = 16, hi = quick ? 1024 : 2048;
     const probes = [];
     const fits = (w) => {
-      const r = runChild({ name, width: w, steps: 5, capMiB: CAP_MIB });
+      const r = runChild({ name, width: w, steps: 5, warmup: 1, capMiB: CAP_MIB });
       probes.push({ width: w, ok: r.ok, wasmBytes: r.wasm?.after });
       return r.ok;
     };
@@ -75,16 +75,19 @@ async function parent(quick) {
   const rows = Object.entries(footprint).map(([name, r]) => {
     if (!r.ok) return `| ${name} | failed: ${r.error} |||||||||`;
     const formula = OPTIMIZERS[name].bytesPerParam;
-    const check = formula ? (r.arena.stateBytes === formula * r.alignedParameters ? `= ${formula}×aligned ✓` : `≠ ${formula}×aligned ✗`) : '';
+    // The formula, per slab: bytes/param × parameters (each variable's length rounded up to 4), the slab to 16 bytes.
+    const slabs = r.arena ? Object.keys(r.arena.bytesPerKind).length : 0;
+    const expected = slabs * Math.ceil((r.alignedParameters * formula) / slabs / 16) * 16;
+    const check = formula ? (r.arena.stateBytes === expected ? `= formula ${formula} ✓` : `≠ formula ${formula} (${expected}) ✗`) : '';
     const kinds = r.arena ? Object.entries(r.arena.bytesPerKind).map(([k, b]) => `${k} ${mib(b)}`).join(', ') : '';
-    return `| ${name} | ${mib(r.stateBytes)} | ${(r.stateBytes / r.parameters).toFixed(2)} ${check} | ${kinds} | ${mib(r.wasm.after)} | ${mib(r.wasm.after - r.wasm.before)} | ${r.perStep.tensors} | ${r.perStep.wasmBytes} | ${mib(r.jsHeapUsed)} | ${mib(r.maxRSS)} |`;
+    return `| ${name} | ${mib(r.stateBytes)} | ${(r.stateBytes / r.parameters).toFixed(2)} ${check} | ${kinds} | ${mib(r.wasm.after)} | ${mib(r.wasm.after - r.wasm.before)} | ${r.perStep.tensors} | ${r.perStep.wasmBytes} (${Math.round(r.warmupPerStep.wasmBytes)}) | ${mib(r.jsHeapUsed)} | ${mib(r.maxRSS)} |`;
   });
   const capRows = Object.entries(cap).map(([name, c]) => `| ${name} | ${c.width} | ${c.width ? (c.parameters / 1e6).toFixed(3) : 0} M |`);
   const params = footprint['FSAM (SGD-m)'].parameters;
   const md = [
     `**Memory per optimizer**: MLP 784-${WIDTH}-${WIDTH}-10 (${params.toLocaleString('en')} parameters, ${mib(params * 4)} MiB of weights), batch 32, ${STEPS} steps, one child process each.`,
     'State: the arena for fsam-edge (layout bytes), the tensors the optimizer keeps for tfjs\'s and the tfjs-ops F-SAM (tf.memory() after the steps minus before).',
-    'wasm: tfjs-wasm\'s memory after the steps (it only grows, so this is its peak) and its growth from before the first step. Per step: after the first step.', '',
+    `wasm: tfjs-wasm's memory after the steps (it only grows, so this is its peak) and its growth from before the first step. Per step: the steady state, steps ${WARMUP + 1}…${STEPS} (in brackets: steps 2…${WARMUP}, where tfjs's heap may still settle).`, '',
     '| optimizer | state MiB | state bytes/param | arena slabs MiB | wasm MiB | wasm growth MiB | tensors/step | wasm bytes/step | JS heap MiB | peak RSS MiB |',
     '|---|---:|---:|---|---:|---:|---:|---:|---:|---:|',
     ...rows, '',
@@ -127,7 +130,7 @@ function capMemory(bytes, maxPages) {
   throw new Error('no memory section');
 }
 
-async function child({ name, width, steps, capMiB }) {
+async function child({ name, width, steps, warmup, capMiB }) {
   if (capMiB) {
     const isTfjs = (bytes) => bytes.byteLength > 100_000; // fsam-edge's own modules are a few KiB
     const instantiate = WebAssembly.instantiate.bind(WebAssembly);
@@ -180,14 +183,17 @@ async function child({ name, width, steps, capMiB }) {
     before.wasmModel = memory.buffer.byteLength;
     step();
     const first = { tensors: tf.memory().numTensors, wasm: memory.buffer.byteLength };
-    for (let t = 1; t < steps; t++) step();
+    for (let t = 1; t < warmup; t++) step();
+    const warm = { tensors: tf.memory().numTensors, wasm: memory.buffer.byteLength };
+    for (let t = warmup; t < steps; t++) step();
     const parameters = vars.reduce((s, v) => s + v.size, 0);
     const arena = opt?.memory?.() ?? null;
     Object.assign(out, {
       ok: true, parameters, alignedParameters: vars.reduce((s, v) => s + Math.ceil(v.size / 4) * 4, 0),
       arena, stateBytes: arena ? arena.stateBytes : tf.memory().numBytes - tfBefore,
       wasm: { initial: before.wasm, before: before.wasmModel, after: memory.buffer.byteLength },
-      perStep: { tensors: (tf.memory().numTensors - first.tensors) / (steps - 1), wasmBytes: (memory.buffer.byteLength - first.wasm) / (steps - 1) },
+      perStep: { tensors: (tf.memory().numTensors - warm.tensors) / (steps - warmup), wasmBytes: (memory.buffer.byteLength - warm.wasm) / (steps - warmup) },
+      warmupPerStep: { tensors: (warm.tensors - first.tensors) / Math.max(1, warmup - 1), wasmBytes: (warm.wasm - first.wasm) / Math.max(1, warmup - 1) },
       jsHeapUsed: process.memoryUsage().heapUsed, maxRSS: process.resourceUsage().maxRSS * 1024,
     });
   } catch (err) {

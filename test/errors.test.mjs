@@ -59,6 +59,24 @@ s('lowMemory: exportState/importState round-trips bf16 state exactly, and refuse
   for (const o of [a, b, full]) o.dispose();
 });
 
+s('lowMemory: a non-finite second gradient leaves m and momentum bit for bit, and w within two roundings', async () => {
+  const r = rng(12);
+  const opt = await createOptimizer({ variables: [{ name: 'w', size: 37 }], lowMemory: true, rho: 0.3 });
+  opt.weights[0].set(Float32Array.from({ length: 37 }, () => r.normal()));
+  for (let t = 0; t < 3; t++) opt.stepWith((w, g) => { g[0].set(w[0].map((x) => x - 1 + 0.1 * r.normal())); });
+  const before = opt.exportState(), w0 = opt.weights[0].slice();
+  let pass = 0;
+  const err = (() => { try { opt.stepWith((w, g) => { pass++; g[0].set(w[0].map((x) => x - 1)); if (pass === 2) g[0][5] = NaN; }); } catch (e) { return e; } })();
+  assert.instance(err, NonFiniteGradientError);
+  const after = opt.exportState();
+  for (const k of Object.keys(before.slabs)) assert.equal([...after.slabs[k]], [...before.slabs[k]], `${k} changed`);
+  assert.is(after.step, before.step);
+  for (let j = 0; j < 37; j++) {
+    assert.ok(Math.abs(opt.weights[0][j] - w0[j]) <= 2 ** -23 * (Math.abs(w0[j]) + 1), `w[${j}]: ${opt.weights[0][j]} vs ${w0[j]}`);
+  }
+  opt.dispose();
+});
+
 /** Every byte the optimizer owns: the weights and the state slabs. */
 function snapshot(opt) {
   const st = opt.exportState();

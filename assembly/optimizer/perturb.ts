@@ -4,8 +4,8 @@
 // d is recomputed from g and m rather than stored, so the step needs no d slab.
 // w_old may equal w (low-memory mode: no copy). The low-memory mode then comes back
 // with unperturb: w = (w + ε) − ε, ε recomputed from the same g, the same (old) m and
-// the same scale, so it has the same bits; the subtraction itself rounds once, so the
-// restored w is within half an ulp of |w + ε| of the original (the copy is exact).
+// the same scale, so it has the same bits; but w + ε and then − ε each round once, so
+// the restored w is within 2⁻²⁴·(|w + ε| + |w|) of the original (the copy is exact).
 import { NO_M, M_F32, M_BF16, m_simd, m_scalar } from './bf16';
 
 @inline function perturb_simd(w: usize, wold: usize, g: usize, m: usize, n: usize, sigma: f32, scale: f32, mk: i32, adaptive: bool): void {

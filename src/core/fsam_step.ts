@@ -19,7 +19,8 @@
 // Low-memory mode (h.lowMemory): no w_old; m and the momentum buffer are bf16. The
 // restore is w = (w + ε) − ε with ε recomputed from the same g, the same m (still the
 // OLD m: it is updated only after the restore) and the same scale, so ε has the same
-// bits; the subtraction rounds once, so w comes back within half an ulp, not exactly.
+// bits; w + ε and − ε each round once, so w comes back within 2⁻²⁴·(|w + ε| + |w|),
+// not exactly.
 import type { Arena, SlabKind } from './arena';
 import type { Hyperparams } from './hyperparams';
 import type { OptimizerKernels } from './kernels';

@@ -64,7 +64,13 @@ export async function cachedBaseModel(cacheDir: string, population: LabelledSet,
     onEpoch: (r) => log(`  base epoch ${r.epoch}/${BASE_RECIPE.epochs}  loss ${r.loss.toFixed(4)}  accuracy ${(100 * r.trainAccuracy).toFixed(1)}%  ${r.seconds.toFixed(1)}s`),
   });
   opt.dispose();
-  await saveModelFiles(dir, model);
   log(`base CNN trained in ${((performance.now() - t0) / 1000).toFixed(1)}s: ${(100 * evaluate(model, population).accuracy).toFixed(1)}% on the population`);
+  try {
+    await saveModelFiles(dir, model);
+  } catch (err) {
+    // An unwritable cache costs time on the next run, not this run.
+    log(`could not cache the base model in ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); it will be trained again next time`);
+    return { model, path: '(not cached)' };
+  }
   return { model, path };
 }

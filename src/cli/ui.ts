@@ -11,9 +11,12 @@ export function terminalOutput(stdout: NodeJS.WriteStream = process.stdout, stde
   const tty = Boolean(stderr.isTTY) && process.env.TERM !== 'dumb';
   let shown = false;
   let last = 0;
+  // A reader that goes away (`| head`) closes stdout; the run goes on and writes its files.
+  let stdoutOpen = true;
+  stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') stdoutOpen = false; else throw err; });
   const clear = () => { if (shown) { stderr.write('\r\x1b[2K'); shown = false; } };
   return {
-    line(text) { clear(); stdout.write(`${text}\n`); },
+    line(text) { clear(); if (stdoutOpen) stdout.write(`${text}\n`); },
     progress(label, done, total, detail) {
       if (!tty) return;
       const now = Date.now();

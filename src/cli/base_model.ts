@@ -28,7 +28,7 @@ export function buildDigitCnn(seed: number): ReturnType<typeof layers.sequential
 /** Everything the cached base model depends on; a change makes a new cache entry. */
 export const BASE_RECIPE = {
   model: 'digit_cnn/conv8x5s2-conv16x3s2-dense32-dense10', seed: 7, epochs: 4, batchSize: 64,
-  optimizer: 'adam', learningRate: 0.003, population: DEFAULT_TASK_SIZES.populationSize, splitSeed: SPLIT_SEED, version: 1,
+  optimizer: 'adam', learningRate: 0.003, population: DEFAULT_TASK_SIZES.populationSize, splitSeed: SPLIT_SEED, split: 'proportional', version: 2,
 };
 
 export function defaultCacheDir(): string {

@@ -34,25 +34,40 @@ export function withLabels(set: LabelledSet, labels: Int32Array): LabelledSet {
 }
 
 /**
- * Disjoint stratified splits: split k takes counts[k] examples, spread over the classes
- * as evenly as the classes allow, and its classes interleaved in a seeded order.
- * Returns one index array per split.
+ * Disjoint stratified splits: split k takes counts[k] examples, and each class gets its
+ * share of every split in proportion to its share of the whole set (largest remainders
+ * round; a class short of members passes its slot to the next). Members are drawn in a
+ * seeded order; each split's indices come shuffled. Returns one index array per split.
  */
 export function stratifiedSplit(labels: Int32Array, numClasses: number, counts: readonly number[], seed: number): Int32Array[] {
+  const total = counts.reduce((a, b) => a + b, 0);
+  if (counts.some((c) => !Number.isInteger(c) || c < 0)) throw new RangeError(`split sizes must be integers >= 0, got ${counts.join(', ')}`);
+  if (total > labels.length) throw new RangeError(`stratified split asks for ${counts.join(' + ')} examples; only ${labels.length} exist`);
   const rng = createRng(seed);
   const byClass: number[][] = Array.from({ length: numClasses }, () => []);
   labels.forEach((y, i) => byClass[y].push(i));
   for (const members of byClass) shuffleInPlace(members, rng);
+  const n = labels.length;
   const used = new Array<number>(numClasses).fill(0);
   return counts.map((count) => {
+    const quota = byClass.map((m) => Math.floor((count * m.length) / n));
+    const left = (c: number) => byClass[c].length - used[c] - quota[c];
+    for (let c = 0; c < numClasses; c++) if (left(c) < 0) quota[c] += left(c);
+    // Remaining slots go to the largest remainders count·n_c/n − quota (ties: lower class).
+    const order = byClass.map((m, c) => c).sort((a, b) => {
+      const ra = (count * byClass[a].length) / n - quota[a], rb = (count * byClass[b].length) / n - quota[b];
+      return rb - ra || a - b;
+    });
+    let missing = count - quota.reduce((a, b) => a + b, 0);
+    while (missing > 0) {
+      const before = missing;
+      for (const c of order) if (missing > 0 && left(c) > 0) { quota[c]++; missing--; }
+      if (missing === before) throw new RangeError(`stratified split asks for ${counts.join(' + ')} examples; only ${n} exist`);
+    }
     const picked: number[] = [];
-    // Round robin over classes with examples left: as even as the classes allow.
-    while (picked.length < count) {
-      let progress = false;
-      for (let c = 0; c < numClasses && picked.length < count; c++) {
-        if (used[c] < byClass[c].length) { picked.push(byClass[c][used[c]++]); progress = true; }
-      }
-      if (!progress) throw new RangeError(`stratified split asks for ${counts.join(' + ')} examples; only ${labels.length} exist`);
+    for (let c = 0; c < numClasses; c++) {
+      picked.push(...byClass[c].slice(used[c], used[c] + quota[c]));
+      used[c] += quota[c];
     }
     shuffleInPlace(picked, rng);
     return Int32Array.from(picked);

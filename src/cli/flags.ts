@@ -1,6 +1,7 @@
 // The flags of each subcommand and how they become a run's settings.
 import { type FlagSpec, type FlagValues, UsageError } from './args';
-import { OPTIMIZER_NAMES, type OptimizerName, type OptimizerSettings } from './optimizers';
+import { OPTIMIZER_NAMES, coreOptions, type OptimizerName, type OptimizerSettings } from './optimizers';
+import { resolveHyperparams } from '../core/hyperparams';
 
 export const DEFAULT_OUT = 'fsam-edge-out';
 
@@ -87,6 +88,11 @@ export function settingsFrom(v: FlagValues, name: OptimizerName): OptimizerSetti
     throw new UsageError(`--low-memory is a mode of F-SAM and SAM, not of ${v.optimizer}`);
   }
   if (v.data !== undefined && v.noise !== undefined) throw new UsageError('--noise applies to the built-in task only, not to --data');
+  try {
+    resolveHyperparams(coreOptions(s)); // the optimizers' own checks, with the value in the message
+  } catch (err) {
+    throw new UsageError(`${s.name}: ${(err as Error).message}`);
+  }
   return s;
 }
 

@@ -27,7 +27,7 @@ const COMMANDS: Record<string, (argv: string[], ctx: Context) => Promise<void>> 
 /** Errors that are the input's fault, not fsam-edge's. */
 function isUserError(err: unknown): err is Error {
   return err instanceof UsageError || err instanceof DataError || err instanceof CheckpointError || err instanceof ModelFileError ||
-    err instanceof BudgetError || err instanceof ArenaBudgetError || err instanceof RangeError || err instanceof TypeError && /must be|unknown option/.test(err.message);
+    err instanceof BudgetError || err instanceof ArenaBudgetError;
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -5,7 +5,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync, readdirSync, existsSync, copyFileSync, mkdirSync, statSync } from 'node:fs';
+import { rmSync, mkdtempSync, writeFileSync, readFileSync, readdirSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -268,4 +268,5 @@ s('resume refuses a data file that changed since the checkpoint', () => {
   assert.equal(snapshot(dir), before);
 });
 
+s.after(() => rmSync(root, { recursive: true, force: true }));
 s.run();

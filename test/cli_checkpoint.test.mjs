@@ -5,7 +5,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { rmSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -136,4 +136,5 @@ s('a file that is not a training checkpoint is refused by loadCheckpoint, by nam
   assert.ok(readFileSync(p).length > 0);
 });
 
+s.after(() => rmSync(root, { recursive: true, force: true }));
 s.run();

@@ -3,7 +3,7 @@
 // and the dataset readers strict. Also the CLI's byte sizes.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { rmSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -138,4 +138,5 @@ s('parseBytes: bytes and binary units', async () => {
   for (const v of ['-1', '1TB', 'MB', '1e6', '']) assert.match(said(v), /--max-memory needs a size in bytes|--max-memory needs a value/, v);
 });
 
+s.after(() => rmSync(dir, { recursive: true, force: true }));
 s.run();

@@ -54,7 +54,7 @@ export function stratifiedSplit(labels: Int32Array, numClasses: number, counts: 
     const left = (c: number) => byClass[c].length - used[c] - quota[c];
     for (let c = 0; c < numClasses; c++) if (left(c) < 0) quota[c] += left(c);
     // Remaining slots go to the largest remainders count·n_c/n − quota (ties: lower class).
-    const order = byClass.map((m, c) => c).sort((a, b) => {
+    const order = byClass.map((_, c) => c).sort((a, b) => {
       const ra = (count * byClass[a].length) / n - quota[a], rb = (count * byClass[b].length) / n - quota[b];
       return rb - ra || a - b;
     });

@@ -1,6 +1,7 @@
 // Build: every assembly/<module>/index.ts becomes build/<module>.wasm (flags from
 // asconfig.json), then esbuild bundles the TypeScript entries with the wasm embedded.
 import { readdirSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -39,6 +40,26 @@ const noThreadedWasm = {
   },
 };
 
+// tfjs-core's fused conv2d and depthwiseConv2d record their own gradient, which rejects
+// dilations > 1 (fsam-edge registers corrected gradients for the unfused kernels, see
+// src/kernels/*_grad.ts). While gradients are recorded with dilations > 1, send those ops
+// down their unfused path. The build fails if the line it extends ever changes.
+const FUSE_TEST = 'if (shouldFuse(ENGINE.state.gradientDepth, activation) === false) {';
+const unfuseDilatedGradients = {
+  name: 'unfuse-dilated-gradients',
+  setup(b) {
+    b.onLoad({ filter: /tfjs-core[\\/]dist[\\/]ops[\\/]fused[\\/](conv2d|depthwise_conv2d)\.js$/ }, async ({ path }) => {
+      const source = await readFile(path, 'utf8');
+      if (!source.includes(FUSE_TEST)) throw new Error(`${path}: the fused-op test this build extends has changed`);
+      return {
+        contents: source.replace(FUSE_TEST, 'if (shouldFuse(ENGINE.state.gradientDepth, activation) === false ||\n' +
+          '        (ENGINE.state.gradientDepth > 0 && !conv_util.tupleValuesAreOne(dilations == null ? 1 : dilations))) {'),
+        loader: 'js',
+      };
+    });
+  },
+};
+
 // Entry points: src/<name>.ts → dist/<name>.js. Each is one self-contained ES module.
 // The library bundles are platform-neutral (Node built-ins shimmed); the CLI runs in
 // Node only and uses the real fs, so it is built for Node without the shim, with
@@ -65,8 +86,8 @@ for (const [out, { src, platform }] of Object.entries(entries)) {
     outfile: join(root, 'dist', `${out}.js`),
     bundle: true, format: 'esm', platform, target: 'es2022',
     mainFields: ['module', 'main'], loader: { '.wasm': 'binary' },
-    ...(node ? { banner: { js: nodeGlobals }, plugins: [noThreadedWasm] }
-      : { define: { __dirname: '"/"' }, plugins: [shimBuiltins, noThreadedWasm] }),
+    ...(node ? { banner: { js: nodeGlobals }, plugins: [noThreadedWasm, unfuseDilatedGradients] }
+      : { define: { __dirname: '"/"' }, plugins: [shimBuiltins, noThreadedWasm, unfuseDilatedGradients] }),
     logLevel: 'warning',
   });
   const kb = (statSync(join(root, 'dist', `${out}.js`)).size / 1024).toFixed(0);

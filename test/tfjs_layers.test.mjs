@@ -93,4 +93,19 @@ s('a small CNN trains with fit on wasm', async () => {
   model.dispose(); tf.dispose([x, y]);
 });
 
+s('a dilated Conv2D without activation trains (tfjs-core\'s fused-op gradient rejects dilation; the build unfuses it)', async () => {
+  const r = rng(9);
+  const x = tf.tensor4d(Float32Array.from({ length: 16 * 9 * 9 }, () => r.normal()), [16, 9, 9, 1]);
+  const y = tf.oneHot(tf.tensor1d(Int32Array.from({ length: 16 }, (_, i) => i % 2), 'int32'), 2);
+  const model = layers.sequential({ layers: [
+    L.conv2d({ filters: 4, kernelSize: 3, dilationRate: 2, inputShape: [9, 9, 1], kernelInitializer: layers.initializers.heNormal({ seed: 3 }) }),
+    L.flatten(),
+    L.dense({ units: 2, activation: 'softmax', kernelInitializer: layers.initializers.glorotUniform({ seed: 4 }) }),
+  ] });
+  model.compile({ optimizer: new FSAM({ learningRate: 0.05, rho: 0.05 }), loss: 'categoricalCrossentropy' });
+  const h = await model.fit(x, y, { epochs: 15, batchSize: 16, verbose: 0 });
+  assert.ok(h.history.loss.at(-1) < 0.5 * h.history.loss[0], `loss ${h.history.loss[0]} → ${h.history.loss.at(-1)}`);
+  model.dispose(); tf.dispose([x, y]);
+});
+
 s.run();

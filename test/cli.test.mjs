@@ -231,6 +231,8 @@ const RESUMES = [
   ['F-SAM (SGD base), tiny model', ['--model', modelPath, '--data', csv, '--batch-size', '16', '--lr', '0.05'], 6, 2],
   ['SAM (AdamW base, ASAM), tiny model', ['--model', modelPath, '--data', csv, '--batch-size', '16', '--optimizer', 'sam', '--base', 'adamw', '--adaptive', '--lr', '0.01'], 5, 3],
   ['F-SAM low-memory (bf16 state, no w_old), tiny model', ['--model', modelPath, '--data', csv, '--batch-size', '16', '--lr', '0.05', '--low-memory'], 4, 2],
+  ['SGD with momentum (tfjs), tiny model', ['--model', modelPath, '--data', csv, '--batch-size', '16', '--optimizer', 'sgd', '--lr', '0.05'], 4, 2],
+  ['AdamW (tfjs), tiny model', ['--model', modelPath, '--data', csv, '--batch-size', '16', '--optimizer', 'adamw', '--lr', '0.01'], 4, 3],
   ['F-SAM, the built-in digit CNN', ['--batch-size', '32'], 4, 1],
 ];
 

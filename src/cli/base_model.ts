@@ -1,11 +1,11 @@
 // The default task's base model: a small CNN for 28×28×1 digits (seeded, softmax output),
 // trained once on the population digits and cached.
-import { layers } from '../index';
+import { tf, layers } from '../index';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
 import { loadModelFiles, saveModelFiles } from '../checkpoint/model_files';
-import { createOptimizer } from './optimizers';
+import { tfjsOptimizer } from './optimizers';
 import { train, evaluate, type LayersModel } from './train';
 import type { LabelledSet } from '../data/digits';
 import { DEFAULT_TASK_SIZES, SPLIT_SEED } from '../data/default_task';
@@ -55,10 +55,7 @@ export async function cachedBaseModel(cacheDir: string, population: LabelledSet,
   log(`training the base CNN on ${population.labels.length} population digits (once; cached in ${dir})`);
   const t0 = performance.now();
   const model = buildDigitCnn(BASE_RECIPE.seed);
-  const opt = createOptimizer({
-    name: 'adamw', base: 'adamw', learningRate: BASE_RECIPE.learningRate, rho: 0, sigma: 1, lambda: 0.6, adaptive: false,
-    momentum: 0.9, nesterov: false, weightDecay: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, lowMemory: false,
-  }, undefined);
+  const opt = tfjsOptimizer(tf.train.adam(BASE_RECIPE.learningRate, 0.9, 0.999, 1e-7), 0);
   await train({
     model, optimizer: opt, train: population, batchSize: BASE_RECIPE.batchSize, seed: BASE_RECIPE.seed, fromEpoch: 0, toEpoch: BASE_RECIPE.epochs,
     onEpoch: (r) => log(`  base epoch ${r.epoch}/${BASE_RECIPE.epochs}  loss ${r.loss.toFixed(4)}  accuracy ${(100 * r.trainAccuracy).toFixed(1)}%  ${r.seconds.toFixed(1)}s`),

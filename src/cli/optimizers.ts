@@ -1,12 +1,13 @@
 // The four optimizers the CLI trains with, behind one small interface. F-SAM and SAM are
-// fsam-edge's; the SGD and AdamW baselines are tfjs's own optimizers given PyTorch's
-// semantics (coupled weight decay for SGD, decoupled for AdamW), as in the design notes.
+// fsam-edge's; the baselines have PyTorch's semantics, as in the design notes: SGD is
+// tfjs's momentum optimizer with coupled weight decay, AdamW is ./adamw.ts.
 import { tf, FSAM, SAM } from '../index';
 
 export type NamedTensor = { name: string; tensor: tf.Tensor };
 import { ArenaLayout, type ArenaReport } from '../core/arena';
 import { stateKinds } from '../core/fsam_step';
 import { resolveHyperparams, type OptimizerOptions } from '../core/hyperparams';
+import { adamw } from './adamw';
 
 export type OptimizerName = 'fsam' | 'sam' | 'sgd' | 'adamw';
 export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['fsam', 'sam', 'sgd', 'adamw'];
@@ -69,9 +70,9 @@ export function createOptimizer(s: OptimizerSettings, maxBytes: number | undefin
     case 'sam':
       return sharpnessOptimizer(s, maxBytes);
     case 'sgd':
-      return baseline(tf.train.momentum(s.learningRate, s.momentum, s.nesterov), s, 'coupled');
+      return tfjsOptimizer(tf.train.momentum(s.learningRate, s.momentum, s.nesterov), s.weightDecay);
     case 'adamw':
-      return baseline(tf.train.adam(s.learningRate, s.beta1, s.beta2, s.epsilon), s, 'decoupled');
+      return adamw(s);
   }
 }
 
@@ -94,19 +95,13 @@ function sharpnessOptimizer(s: OptimizerSettings, maxBytes: number | undefined):
   };
 }
 
-/** tfjs's optimizer plus weight decay: added to the gradient (SGD), or applied to w first (AdamW). */
-function baseline(o: tf.Optimizer, s: OptimizerSettings, decay: 'coupled' | 'decoupled'): TrainingOptimizer {
-  const wd = s.weightDecay;
+/** A tfjs optimizer with PyTorch's coupled weight decay (g + wd·w), as SGD has it. */
+export function tfjsOptimizer(o: tf.Optimizer, wd: number): TrainingOptimizer {
   return {
     step(f, vars) {
       return tf.tidy(() => {
         const { value, grads } = tf.variableGrads(f, vars);
-        if (wd > 0) {
-          for (const v of vars) {
-            if (decay === 'coupled') grads[v.name] = tf.add(grads[v.name], tf.mul(v, wd));
-            else v.assign(tf.mul(v, 1 - s.learningRate * wd));
-          }
-        }
+        if (wd > 0) for (const v of vars) grads[v.name] = tf.add(grads[v.name], tf.mul(v, wd));
         o.applyGradients(grads);
         return value.dataSync()[0];
       });

@@ -71,7 +71,11 @@ export async function runOptimizer(o: RunOptions): Promise<{ run: ReportRun; pro
   const optimizer = createOptimizer(s, config.maxMemory ?? undefined);
   const t0 = performance.now();
   try {
-    if (o.resumeFrom) await optimizer.setWeights(o.resumeFrom.optimizerWeights);
+    if (o.resumeFrom) {
+      await optimizer.setWeights(o.resumeFrom.optimizerWeights);
+      // The optimizer copied them (F-SAM/SAM into its arena; tfjs's into variables that hold their own reference).
+      tf.dispose(o.resumeFrom.optimizerWeights.map((w) => w.tensor));
+    }
     try {
       await train({
         model, optimizer, train: task.train, heldOut: task.heldOut, batchSize: config.batchSize, seed: config.seed,

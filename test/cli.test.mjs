@@ -4,7 +4,7 @@
 // after epoch k giving bit for bit the weights of a run that never stopped.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { rmSync, mkdtempSync, writeFileSync, readFileSync, readdirSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -255,6 +255,29 @@ for (const [what, flags, epochs, k] of RESUMES) {
     assert.equal(hist(split), hist(whole), 'the per-epoch losses and accuracies match too');
   });
 }
+
+s('Ctrl-C mid-run: status 130, one line naming the checkpoint; resuming it equals the uninterrupted run', async () => {
+  const flags = ['personalize', '--model', modelPath, '--data', csv, '--batch-size', '16', '--lr', '0.05', '--epochs', '40', '--seed', '5'];
+  const whole = join(root, 'sigint-whole'), cut = join(root, 'sigint-cut');
+  assert.is(run([...flags, '--out', whole]).status, 0);
+  const child = spawn(process.execPath, [BIN, ...flags, '--out', cut], { env: { ...process.env, FSAM_EDGE_CACHE: cache } });
+  let stdout = '', stderr = '', sent = false;
+  child.stderr.on('data', (c) => { stderr += c; });
+  const status = await new Promise((resolve) => {
+    child.stdout.on('data', (c) => {
+      stdout += c;
+      if (!sent && /epoch +5\/40/.test(stdout)) { sent = true; child.kill('SIGINT'); }
+    });
+    child.on('exit', (code) => resolve(code));
+  });
+  assert.is(status, 130, stderr);
+  assert.is(stderr.trimEnd().split('\n').length, 1, stderr);
+  const m = /interrupted \(SIGINT\) during epoch (\d+); the checkpoint after epoch (\d+) is .*checkpoint\.fsam; continue with: fsam-edge resume/.exec(stderr);
+  assert.ok(m && Number(m[1]) === Number(m[2]) + 1 && Number(m[2]) >= 5 && Number(m[2]) < 40, stderr);
+  const c = run(['resume', '--checkpoint', join(cut, 'checkpoint.fsam')]);
+  assert.is(c.status, 0, c.stderr);
+  assert.ok(readFileSync(join(whole, 'model/weights.bin')).equals(readFileSync(join(cut, 'model/weights.bin'))), 'final weights are bitwise equal');
+});
 
 s('resume refuses a data file that changed since the checkpoint', () => {
   const dir = join(root, 'changed');

@@ -70,6 +70,18 @@ export async function runOptimizer(o: RunOptions): Promise<{ run: ReportRun; pro
   const label = o.label ?? s.name;
   const optimizer = createOptimizer(s, config.maxMemory ?? undefined);
   const t0 = performance.now();
+  // Ctrl-C (or a polite kill) between two checkpoints loses at most the current epoch:
+  // say where the last one is. Checkpoint writes are synchronous, so none is cut short.
+  let saved = o.resumeFrom ? from : 0;
+  const interrupted = (signal: NodeJS.Signals) => {
+    out.endProgress();
+    process.stderr.write(saved > 0
+      ? `fsam-edge: interrupted (${signal}) during epoch ${saved + 1}; the checkpoint after epoch ${saved} is ${o.checkpointPath}; continue with: fsam-edge resume --checkpoint ${o.checkpointPath}\n`
+      : `fsam-edge: interrupted (${signal}) before the first epoch finished; no checkpoint was written\n`);
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     if (o.resumeFrom) {
       await optimizer.setWeights(o.resumeFrom.optimizerWeights);
@@ -88,6 +100,7 @@ export async function runOptimizer(o: RunOptions): Promise<{ run: ReportRun; pro
           const weights = await optimizer.getWeights();
           try {
             await saveCheckpoint<RunConfig, RunProgress>(o.checkpointPath, { config, progress: { epochsDone: r.epoch, before, history }, model, optimizerWeights: weights });
+            saved = r.epoch;
           } finally {
             // Copies are released; a tfjs optimizer hands out its live state variables.
             tf.dispose(weights.map((w) => w.tensor).filter((t) => !(t instanceof tf.Variable)));
@@ -113,6 +126,8 @@ export async function runOptimizer(o: RunOptions): Promise<{ run: ReportRun; pro
     };
     return { run, progress: { epochsDone: history.length ? history[history.length - 1].epoch : from, before, history }, stopped: to < config.epochs };
   } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
     optimizer.dispose();
   }
 }

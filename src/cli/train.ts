@@ -121,6 +121,9 @@ export async function train(o: TrainOptions): Promise<EpochRecord[]> {
         if (!Number.isFinite(loss)) throw new DivergedError(`training diverged ${where}: the loss is ${loss}; try a smaller --lr or --rho`);
         lossSum += loss * idx.length;
         o.onBatch?.(epoch, b + 1, batches, loss);
+        // Back to the event loop once a batch: piped output flushes as it goes, and
+        // signals (Ctrl-C) are handled now rather than when training ends.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
       const trainEval = evaluate(model, set);
       const held = o.heldOut ? evaluate(model, o.heldOut) : { loss: NaN, accuracy: NaN };

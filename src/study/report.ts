@@ -90,16 +90,18 @@ export function writeReport(c: StudyConfig, done: RunResult[], out: string, o: {
   md.push('');
 
   md.push(`## ρ sweep at ${c.sweepNoise * 100}% noise: final test (and validation) accuracy (%)`, '');
-  md.push(`| optimizer | ${c.rhos.map((r) => `ρ ${r}`).join(' | ')} |`, `|---|${c.rhos.map(() => '---').join('|')}|`);
+  const allRhos = [...c.probeRhos, ...c.rhos].sort((a, b) => a - b);
+  if (c.probeRhos.length) md.push(`ρ ${c.probeRhos.join(', ')} (marked *) was run after ρ* had been fixed, to see whether the sweep's lower edge handicapped anyone; it did not take part in choosing ρ*.`, '');
+  md.push(`| optimizer | ${allRhos.map((r) => `ρ ${r}${c.probeRhos.includes(r) ? '*' : ''}`).join(' | ')} |`, `|---|${allRhos.map(() => '---').join('|')}|`);
   const sweepRuns = (opt: OptimizerName, rho: number) => done.filter((r) => r.group === 'sweep' && r.optimizer === opt && r.rho === rho && c.seeds.includes(r.seed));
   for (const opt of c.sharpOptimizers) {
-    md.push(`| ${LABEL[opt]} | ${c.rhos.map((rho) => { const rs = sweepRuns(opt, rho); return rs.length ? `${pm(rs.map((r) => last(r).test))} (val ${pct(mean(rs.map((r) => last(r).val)))})` : '–'; }).join(' | ')} |`);
+    md.push(`| ${LABEL[opt]} | ${allRhos.map((rho) => { const rs = sweepRuns(opt, rho); return rs.length ? `${pm(rs.map((r) => last(r).test))} (val ${pct(mean(rs.map((r) => last(r).val)))})` : '–'; }).join(' | ')} |`);
   }
   const sgd40 = cell('sgd', c.sweepNoise);
   md.push('', `SGD at ${c.sweepNoise * 100}% noise, for reference: ${pm(sgd40.map((r) => last(r).test))}.`, '');
   save('rho_sweep.svg', categoryChart({
-    title: `Test accuracy vs ρ, ${c.sweepNoise * 100}% label noise`, xLabel: 'ρ', yLabel: 'final test accuracy', categories: c.rhos.map(String),
-    series: c.sharpOptimizers.map((opt) => ({ name: LABEL[opt], values: c.rhos.map((rho) => { const xs = sweepRuns(opt, rho).map((r) => last(r).test); return { mean: mean(xs), std: std(xs) }; }) })),
+    title: `Test accuracy vs ρ, ${c.sweepNoise * 100}% label noise`, xLabel: 'ρ', yLabel: 'final test accuracy', categories: allRhos.map(String),
+    series: c.sharpOptimizers.map((opt) => ({ name: LABEL[opt], values: allRhos.map((rho) => { const xs = sweepRuns(opt, rho).map((r) => last(r).test); return { mean: mean(xs), std: std(xs) }; }) })),
   }));
 
   md.push(`## Perturbation batch larger than the update batch (${c.sweepNoise * 100}% noise, ρ*)`, '');

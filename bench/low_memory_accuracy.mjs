@@ -48,6 +48,8 @@ console.log(JSON.stringify({ source, settings: { ...s, batch: DEFAULT_BATCH, noi
 const file = await bundleTest('bench_low_memory_accuracy', entry);
 const loadBefore = load();
 const out = JSON.parse(execFileSync(process.execPath, [file], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 }).toString().trim().split('\n').pop());
+// The base model's cache path names the recipe; the directory it sits in is this machine's.
+out.source = out.source.replace(/\(.*\/(base-digit-cnn-[0-9a-f]+)\/model\.json\)/, "(cached as $1)");
 const pick = (low) => out.runs.filter((r) => r.lowMemory === low);
 const full = meanStd(pick(false).map((r) => r.after)), low = meanStd(pick(true).map((r) => r.after));
 const paired = meanStd(SEEDS.map((seed) => out.runs.find((r) => r.seed === seed && !r.lowMemory).after - out.runs.find((r) => r.seed === seed && r.lowMemory).after));

@@ -48,11 +48,13 @@ async function triad(n) {
   return { ms, gbPerS: bytes / ms / 1e6 };
 }
 
-/** The step in tfjs ops on the wasm backend; the gradient is a constant (tf.clone shares its data: free). */
+/** The step in tfjs ops on the wasm backend; the gradient is a tensor sharing a constant's data (free). */
 function tfjsOpsStep(n, kind) {
   const v = tf.variable(tf.randomNormal([n], 0, 0.01, 'float32', 1), true, `ops_${kind}_${n}`);
   const g = tf.randomNormal([n], 0, 0.01, 'float32', 2);
-  const gradients = () => ({ value: tf.scalar(0), grads: { [v.name]: tf.clone(g) } });
+  // tf.clone would copy on wasm (its Identity kernel copies); this shares, as cpu's clone does.
+  const share = (c) => { tf.backend().incRef(c.dataId); return tf.engine().makeTensorFromDataId(c.dataId, c.shape, c.dtype); };
+  const gradients = () => ({ value: tf.scalar(0), grads: { [v.name]: share(g) } });
   let step, dispose;
   if (kind === 'sgd') {
     const mom = tf.train.momentum(H.learningRate, H.momentum);

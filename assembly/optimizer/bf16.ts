@@ -5,8 +5,10 @@
 // NaN stays a quiet NaN of the same sign; a finite value rounds to ±Inf only above
 // bf16's largest, 3.39e38. Arithmetic stays float32: state is decoded, used, re-rounded.
 
-/** Where the state kernels read m: none (SAM), a float32 slab, a bf16 slab. */
-export const NO_M: i32 = 0, M_F32: i32 = 1, M_BF16: i32 = 2;
+/** Where the state kernels read m: none (SAM), a float32 slab, a bf16 slab (bit 1 = has m, bit 2 = bf16). */
+export const NO_M: i32 = 0, M_F32: i32 = 1, M_BF16: i32 = 3;
+/** A flag on M_F32 or M_BF16: σ = 1, so σ·m = m exactly and the multiply is left out (the same bits). */
+export const UNIT_SIGMA: i32 = 4;
 
 @inline export function bf16_load(p: usize): f32 {
   return reinterpret<f32>(<u32>load<u16>(p) << 16);
@@ -37,11 +39,23 @@ export const NO_M: i32 = 0, M_F32: i32 = 1, M_BF16: i32 = 2;
 
 /** The float32 slab's elements at byte offset i, or the same elements of a bf16 slab (at i/2), as f32. */
 @inline export function m_simd(m: usize, i: usize, mk: i32): v128 {
-  return mk == M_BF16 ? bf16x4_load(m + (i >> 1)) : v128.load(m + i);
+  return (mk & 2) != 0 ? bf16x4_load(m + (i >> 1)) : v128.load(m + i);
 }
 
 @inline export function m_scalar(m: usize, i: usize, mk: i32): f32 {
-  return mk == M_BF16 ? bf16_load(m + (i >> 1)) : load<f32>(m + i);
+  return (mk & 2) != 0 ? bf16_load(m + (i >> 1)) : load<f32>(m + i);
+}
+
+/** d − σ·m (F-SAM's direction) for the vector at byte offset i; d unchanged without m. */
+@inline export function minus_sigma_m_simd(d: v128, s: v128, m: usize, i: usize, mk: i32): v128 {
+  if ((mk & 1) == 0) return d;
+  const mv = m_simd(m, i, mk);
+  return f32x4.sub(d, (mk & UNIT_SIGMA) != 0 ? mv : f32x4.mul(s, mv));
+}
+
+@inline export function minus_sigma_m_scalar(d: f32, sigma: f32, m: usize, i: usize, mk: i32): f32 {
+  if ((mk & 1) == 0) return d;
+  return d - sigma * m_scalar(m, i, mk);
 }
 
 /** dst (bf16) = src (f32), rounded: m = g on the first low-memory F-SAM step. */

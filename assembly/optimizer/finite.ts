@@ -1,26 +1,27 @@
 // Where the first NaN or ±Inf sits, or -1. A float is finite exactly when its exponent
 // bits are not all ones: (bits & 0x7f800000) != 0x7f800000.
 
-// x − x is 0 for a finite x and NaN for NaN or ±Inf, and NaN survives addition: four
-// accumulators of x − x carry the answer through the array with two instructions per
-// vector and no branch. Only when they end NaN is the first bad index searched for.
-@inline function zero_if_finite(x: usize, i: usize): v128 {
-  const v = v128.load(x + i);
-  return f32x4.sub(v, v);
+// The exponent bits, masked, are 0x7f800000 exactly for NaN and ±Inf and less for any
+// finite float: four accumulators of their unsigned maximum carry the answer through the
+// array with two one-cycle integer instructions per vector and no branch (an f32
+// accumulator of x − x would do the same with four-cycle adds). Only when a lane ends
+// at 0x7f800000 is the first bad index searched for.
+@inline function exponent(x: usize, i: usize, mask: v128): v128 {
+  return v128.and(v128.load(x + i), mask);
 }
 
 export function f32_first_nonfinite_simd(x: usize, n: usize): isize {
-  let a = f32x4.splat(0), b = f32x4.splat(0), c = f32x4.splat(0), d = f32x4.splat(0);
+  const mask = i32x4.splat(0x7f800000);
+  let a = i32x4.splat(0), b = i32x4.splat(0), c = i32x4.splat(0), d = i32x4.splat(0);
   const body = (n & ~15) << 2;
   for (let i: usize = 0; i < body; i += 64) {
-    a = f32x4.add(a, zero_if_finite(x, i));
-    b = f32x4.add(b, zero_if_finite(x, i + 16));
-    c = f32x4.add(c, zero_if_finite(x, i + 32));
-    d = f32x4.add(d, zero_if_finite(x, i + 48));
+    a = i32x4.max_u(a, exponent(x, i, mask));
+    b = i32x4.max_u(b, exponent(x, i + 16, mask));
+    c = i32x4.max_u(c, exponent(x, i + 32, mask));
+    d = i32x4.max_u(d, exponent(x, i + 48, mask));
   }
-  const all = f32x4.add(f32x4.add(a, b), f32x4.add(c, d));
-  const clean = f32x4.eq(all, all); // false lanes are NaN
-  if (!v128.all_true<i32>(clean)) return first_scalar(x, 0, body);
+  const all = i32x4.max_u(i32x4.max_u(a, b), i32x4.max_u(c, d));
+  if (v128.any_true(i32x4.eq(all, mask))) return first_scalar(x, 0, body);
   return first_scalar(x, body, n << 2);
 }
 

@@ -6,16 +6,14 @@
 //   ASAM  the summand is (|w|·d)²  — |w|·d squares like w·d, so no abs is needed.
 // mk says where m is: none (SAM), a float32 slab, or a bf16 slab (low-memory mode; the
 // byte offset of element i is then i/2 of a float32's), decoded exactly to float32.
-import { NO_M, M_F32, M_BF16, m_simd, m_scalar } from './bf16';
+import { NO_M, M_F32, M_BF16, UNIT_SIGMA, minus_sigma_m_simd, minus_sigma_m_scalar } from './bf16';
 
 @inline function direction_simd(g: usize, m: usize, i: usize, sigma: v128, mk: i32): v128 {
-  const gv = v128.load(g + i);
-  return mk != NO_M ? f32x4.sub(gv, f32x4.mul(sigma, m_simd(m, i, mk))) : gv;
+  return minus_sigma_m_simd(v128.load(g + i), sigma, m, i, mk);
 }
 
 @inline function direction_scalar(g: usize, m: usize, i: usize, sigma: f32, mk: i32): f32 {
-  const gs = load<f32>(g + i);
-  return mk != NO_M ? gs - sigma * m_scalar(m, i, mk) : gs;
+  return minus_sigma_m_scalar(load<f32>(g + i), sigma, m, i, mk);
 }
 
 // 16 floats per block, as four vectors d0…d3: squares in f32, t = (d0²+d1²)+(d2²+d3²)
@@ -122,6 +120,7 @@ function wide_scalar(g: usize, m: usize, w: usize, n: usize, sigma: f32, mk: i32
 
 /** Σ(g − σ·m)² over n floats; with adaptive, Σ(w·(g − σ·m))². */
 export function f32_fsam_sumsq_simd(g: usize, m: usize, w: usize, n: usize, sigma: f32, adaptive: bool): f64 {
+  if (sigma == 1) return adaptive ? sumsq_simd(g, m, w, n, 1, M_F32 | UNIT_SIGMA, true) : sumsq_simd(g, m, w, n, 1, M_F32 | UNIT_SIGMA, false);
   return adaptive ? sumsq_simd(g, m, w, n, sigma, M_F32, true) : sumsq_simd(g, m, w, n, sigma, M_F32, false);
 }
 export function f32_fsam_sumsq_scalar(g: usize, m: usize, w: usize, n: usize, sigma: f32, adaptive: bool): f64 {
@@ -136,6 +135,7 @@ export function f32_sam_sumsq_scalar(g: usize, w: usize, n: usize, adaptive: boo
 }
 /** Σ(g − σ·m)² over n floats, m in bf16 (low-memory mode; no adaptive variant). */
 export function f32_fsam_sumsq_bf16m_simd(g: usize, m: usize, n: usize, sigma: f32): f64 {
+  if (sigma == 1) return sumsq_simd(g, m, 0, n, 1, M_BF16 | UNIT_SIGMA, false);
   return sumsq_simd(g, m, 0, n, sigma, M_BF16, false);
 }
 export function f32_fsam_sumsq_bf16m_scalar(g: usize, m: usize, n: usize, sigma: f32): f64 {

@@ -279,6 +279,21 @@ s('Ctrl-C mid-run: status 130, one line naming the checkpoint; resuming it equal
   assert.ok(readFileSync(join(whole, 'model/weights.bin')).equals(readFileSync(join(cut, 'model/weights.bin'))), 'final weights are bitwise equal');
 });
 
+s('resume refuses when the built-in task\'s digits are not the ones the checkpoint saw', () => {
+  const dir = join(root, 'digest');
+  const a = run(['personalize', '--epochs', '2', '--stop-after', '1', '--out', dir]);
+  assert.is(a.status, 0, a.stderr);
+  const path = join(dir, 'checkpoint.fsam');
+  const { header, blob } = cli.checkpoint.decodeCheckpoint(readFileSync(path), path);
+  assert.match(header.config.data.digest, /^[0-9a-f]{64}$/);
+  const { blobs, ...rest } = header;
+  rest.config.data.digest = '0'.repeat(64);
+  writeFileSync(path, cli.checkpoint.encodeCheckpoint(rest, Object.fromEntries(Object.keys(blobs).map((k) => [k, blob(k)]))));
+  const r = run(['resume', '--checkpoint', path]);
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /the built-in task's digits differ from those the checkpoint was trained on/);
+});
+
 s('resume refuses a data file that changed since the checkpoint', () => {
   const dir = join(root, 'changed');
   const data2 = join(root, 'changing.csv');

@@ -13,7 +13,7 @@ import { cachedBaseModel } from './base_model';
 import type { LayersModel } from './train';
 
 export type DataSpec =
-  | { kind: 'default'; noiseRate: number; seed: number }
+  | { kind: 'default'; noiseRate: number; seed: number; /** SHA-256 of the examples and labels. */ digest?: string }
   | { kind: 'file'; path: string; sha256: string; evalPath: string | null; evalSha256: string | null; holdout: number; seed: number };
 
 export interface Task {
@@ -51,7 +51,7 @@ export function openDefaultTask(noiseRate: number, seed: number, model: LayersMo
   const st = DEFAULT_USER_STYLE;
   return {
     train: reshape(task.userTrain), heldOut: reshape(task.userTest),
-    spec: { kind: 'default', noiseRate, seed },
+    spec: { kind: 'default', noiseRate, seed, digest: digestOf(task.userTrain, task.userTest) },
     description: [
       `built-in task: a user who writes digits rotated ${st.rotateDeg}°, sheared ${st.shear} and with heavier strokes`,
       `${countOf(task.userTrain)} training digits, ${task.flipped.reduce((a, b) => a + b, 0)} of them (${Math.round(noiseRate * 100)}%) with wrong labels; ` +
@@ -84,12 +84,23 @@ export function openFileTask(dataPath: string, evalPath: string | undefined, hol
 
 /** Rebuilds a checkpoint's task, refusing when a data file changed since. */
 export function reopenTask(spec: DataSpec, model: LayersModel, source: string): Task {
-  if (spec.kind === 'default') return openDefaultTask(spec.noiseRate, spec.seed, model, source);
+  if (spec.kind === 'default') {
+    const task = openDefaultTask(spec.noiseRate, spec.seed, model, source);
+    if (spec.digest !== undefined && task.spec.kind === 'default' && task.spec.digest !== spec.digest) {
+      throw new DataError('the built-in task\'s digits differ from those the checkpoint was trained on (another version of the mnist package or of fsam-edge); resuming would not continue the same run');
+    }
+    return task;
+  }
   const task = openFileTask(spec.path, spec.evalPath ?? undefined, spec.holdout, spec.seed, model, source);
   if (task.spec.kind === 'file' && (task.spec.sha256 !== spec.sha256 || task.spec.evalSha256 !== spec.evalSha256)) {
     throw new DataError(`${spec.path}${spec.evalPath ? ` or ${spec.evalPath}` : ''} changed since the checkpoint was written (SHA-256 differs); resuming would not continue the same run`);
   }
   return task;
+}
+
+function digestOf(...sets: LabelledSet[]): string {
+  const bytes = (a: Float32Array | Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  return sha256Hex(...sets.flatMap((s) => [bytes(s.features), bytes(s.labels)]));
 }
 
 /** A fresh copy of a model (same topology and weights, new variables). */

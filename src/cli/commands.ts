@@ -36,12 +36,14 @@ async function openInputs(v: FlagValues, ctx: Context): Promise<{ model: LayersM
 }
 
 function summaryTable(runs: ReportRun[]): string {
+  const memorized = runs.some((r) => r.history.at(-1)?.memorized !== undefined);
   return formatTable(
-    ['optimizer', 'held-out before', 'after', 'best', 'final loss', 'state', 'B/param', 'time'],
+    ['optimizer', 'held-out before', 'after', 'best', 'final loss', ...(memorized ? ['wrong labels learned'] : []), 'state', 'B/param', 'time'],
     runs.map((r) => [
       r.optimizer, percent(r.before.accuracy), percent(r.after.accuracy), percent(Math.max(...r.history.map((e) => e.heldOutAccuracy))),
-      r.history.length ? r.history[r.history.length - 1].loss.toFixed(4) : 'n/a', formatBytes(r.memory.stateBytes),
-      r.memory.parameters ? (r.memory.stateBytes / r.memory.parameters).toFixed(0) : '0', `${r.seconds.toFixed(1)}s`,
+      r.history.length ? r.history[r.history.length - 1].loss.toFixed(4) : 'n/a',
+      ...(memorized ? [percent(r.history.at(-1)?.memorized ?? NaN)] : []),
+      formatBytes(r.memory.stateBytes), r.memory.parameters ? (r.memory.stateBytes / r.memory.parameters).toFixed(0) : '0', `${r.seconds.toFixed(1)}s`,
     ]),
   );
 }

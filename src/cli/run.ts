@@ -90,7 +90,7 @@ export async function runOptimizer(o: RunOptions): Promise<{ run: ReportRun; pro
     }
     try {
       await train({
-        model, optimizer, train: task.train, heldOut: task.heldOut, batchSize: config.batchSize, seed: config.seed,
+        model, optimizer, train: task.train, flipped: task.flipped, heldOut: task.heldOut, batchSize: config.batchSize, seed: config.seed,
         fromEpoch: from, toEpoch: to,
         onBatch: (epoch, b, n, loss) => out.progress(`${label} epoch ${epoch}/${config.epochs}`, b, n, `loss ${loss.toFixed(4)}`),
         onEpoch: async (r) => {

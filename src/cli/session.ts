@@ -19,6 +19,8 @@ export type DataSpec =
 export interface Task {
   train: LabelledSet;
   heldOut: LabelledSet;
+  /** Which training labels are wrong, where that is known (the built-in task). */
+  flipped?: Uint8Array;
   spec: DataSpec;
   /** Human-readable lines for the console and the report. */
   description: string[];
@@ -50,7 +52,7 @@ export function openDefaultTask(noiseRate: number, seed: number, model: LayersMo
   const reshape = (s: LabelledSet): LabelledSet => ({ ...s, shape: sig.shape });
   const st = DEFAULT_USER_STYLE;
   return {
-    train: reshape(task.userTrain), heldOut: reshape(task.userTest),
+    train: reshape(task.userTrain), heldOut: reshape(task.userTest), flipped: task.flipped,
     spec: { kind: 'default', noiseRate, seed, digest: digestOf(task.userTrain, task.userTest) },
     description: [
       `built-in task: a user who writes digits rotated ${st.rotateDeg}°, sheared ${st.shear} and with heavier strokes`,

@@ -22,10 +22,12 @@ export interface EpochRecord {
   trainAccuracy: number;
   heldOutLoss: number;
   heldOutAccuracy: number;
+  /** Where the wrong labels are known (the built-in task): the share of them the model has learned. */
+  memorized?: number;
   seconds: number;
 }
 
-export interface Evaluation { loss: number; accuracy: number }
+export interface Evaluation { loss: number; accuracy: number; /** Share of the `marked` examples predicted as labelled. */ markedAccuracy?: number }
 
 /** What the model's output is: probabilities (a softmax last layer) or logits. */
 export function outputKind(model: LayersModel): 'probabilities' | 'logits' {
@@ -49,11 +51,11 @@ export function tensorsOf(set: LabelledSet): { x: tf.Tensor; y: tf.Tensor1D } {
   return { x: tf.tensor(set.features, [countOf(set), ...set.shape]), y: tf.tensor1d(set.labels, 'int32') };
 }
 
-export function evaluate(model: LayersModel, set: LabelledSet, batchSize = 256): Evaluation {
+export function evaluate(model: LayersModel, set: LabelledSet, marked?: Uint8Array, batchSize = 256): Evaluation {
   const kind = outputKind(model);
   const n = countOf(set);
   const d = sizeOf(set.shape);
-  let lossSum = 0, correct = 0;
+  let lossSum = 0, correct = 0, markedCorrect = 0, markedCount = 0;
   for (let start = 0; start < n; start += batchSize) {
     const end = Math.min(n, start + batchSize);
     tf.tidy(() => {
@@ -62,16 +64,22 @@ export function evaluate(model: LayersModel, set: LabelledSet, batchSize = 256):
       const out = model.apply(x, { training: false }) as tf.Tensor;
       lossSum += crossEntropy(kind, out, y, set.numClasses).dataSync()[0] * (end - start);
       const pred = tf.argMax(out, -1).dataSync();
-      for (let i = 0; i < pred.length; i++) if (pred[i] === set.labels[start + i]) correct++;
+      for (let i = 0; i < pred.length; i++) {
+        const hit = pred[i] === set.labels[start + i];
+        if (hit) correct++;
+        if (marked?.[start + i]) { markedCount++; if (hit) markedCorrect++; }
+      }
     });
   }
-  return { loss: lossSum / n, accuracy: correct / n };
+  return { loss: lossSum / n, accuracy: correct / n, ...(marked ? { markedAccuracy: markedCount ? markedCorrect / markedCount : NaN } : {}) };
 }
 
 export interface TrainOptions {
   model: LayersModel;
   optimizer: TrainingOptimizer;
   train: LabelledSet;
+  /** Which training labels are known to be wrong, if any. */
+  flipped?: Uint8Array;
   /** Held-out examples evaluated after each epoch (NaN in the record without them). */
   heldOut?: LabelledSet;
   batchSize: number;
@@ -125,11 +133,13 @@ export async function train(o: TrainOptions): Promise<EpochRecord[]> {
         // signals (Ctrl-C) are handled now rather than when training ends.
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
-      const trainEval = evaluate(model, set);
+      const trainEval = evaluate(model, set, o.flipped);
       const held = o.heldOut ? evaluate(model, o.heldOut) : { loss: NaN, accuracy: NaN };
       const record: EpochRecord = {
         epoch, loss: lossSum / n, trainAccuracy: trainEval.accuracy,
-        heldOutLoss: held.loss, heldOutAccuracy: held.accuracy, seconds: (performance.now() - t0) / 1000,
+        heldOutLoss: held.loss, heldOutAccuracy: held.accuracy,
+        ...(trainEval.markedAccuracy !== undefined ? { memorized: trainEval.markedAccuracy } : {}),
+        seconds: (performance.now() - t0) / 1000,
       };
       records.push(record);
       await o.onEpoch?.(record);

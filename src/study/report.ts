@@ -111,7 +111,7 @@ export function writeReport(c: StudyConfig, done: RunResult[], out: string, o: {
   const pbRuns = (opt: OptimizerName, pb: number) => done.filter((r) => r.optimizer === opt && r.noise === c.sweepNoise && r.perturbBatch === pb && r.rho === rhoStar.get(opt)?.rho
     && c.perturbSeeds.includes(r.seed) && (pb === s.batch ? r.group === 'sweep' : r.group === 'pbatch'));
   md.push(`| optimizer | ${pbs.map((b) => `batch ${b}`).join(' | ')} |`, `|---|${pbs.map(() => '---').join('|')}|`);
-  for (const opt of c.perturbOptimizers) md.push(`| ${LABEL[opt]} (ρ ${rhoStar.get(opt)?.rho ?? '–'}) | ${pbs.map((pb) => pm(pbRuns(opt, pb).map((r) => last(r).test))).join(' | ')} |`);
+  for (const opt of c.perturbOptimizers) md.push(`| ${LABEL[opt]} (ρ ${rhoStar.get(opt)?.rho ?? '–'}) | ${pbs.map((pb) => { const xs = pbRuns(opt, pb).map((r) => last(r).test); return xs.length > 1 ? `${pm(xs)} (n=${xs.length})` : pm(xs); }).join(' | ')} |`);
   md.push('');
   save('perturbation_batch.svg', categoryChart({
     title: `Test accuracy vs perturbation batch, ${c.sweepNoise * 100}% noise`, xLabel: `examples in the perturbation's batch (update batch ${s.batch})`, yLabel: 'final test accuracy', categories: pbs.map(String),

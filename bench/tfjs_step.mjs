@@ -1,7 +1,7 @@
 // Benchmark: F-SAM through tfjs's minimize(), on the wasm backend.
 //  1. The optimizer alone, N floats over 8 variables. The loss is a tf.customGrad whose
 //     gradient is a tensor sharing the data of a constant (what tf.clone does on the cpu
-//     backend; tfjs-wasm's Identity kernel copies, ~0.2 ms per 1M floats), so the
+//     backend; tfjs-wasm's Identity kernel copies, ~0.3 ms per 1M floats), so the
 //     gradient costs nothing and only the optimizer is timed. (With an ordinary loss
 //     such as Σw, tfjs's Sum gradient materializes ones and multiplies: ~4 ms per 1M
 //     floats per pass, more than the whole F-SAM update; the Σw column shows it.)

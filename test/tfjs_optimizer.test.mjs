@@ -95,6 +95,22 @@ s('lowMemory: ≤ 8 bytes of state per parameter, no tensor or heap growth, clos
   opt.dispose(); m.dispose(); tf.dispose(batches.flatMap((b) => [b.x, b.y]));
 });
 
+s('lowMemory: a full-mode checkpoint loads (m and momentum rounded to bf16) and saves back under the same names', async () => {
+  const v = tf.variable(tf.tensor1d([1, 2, 3, 4, 5]), true, `cross${unique++}`);
+  const loss = () => tf.sum(tf.square(v));
+  const full = new FSAM({ learningRate: 0.1 });
+  for (let i = 0; i < 3; i++) full.minimize(loss, false, [v]);
+  const saved = await full.getWeights();
+  const low = new FSAM({ learningRate: 0.1, lowMemory: true });
+  await low.setWeights(saved);
+  low.minimize(loss, false, [v]); // lays the arena out and applies the loaded state
+  const back = await low.getWeights();
+  assert.equal(back.map((w) => w.name), saved.map((w) => w.name));
+  assert.is(low.iterations, 4);
+  tf.dispose([...saved, ...back].map((w) => w.tensor));
+  full.dispose(); low.dispose(); v.dispose();
+});
+
 s('weights written in place reach every op: matMul after a step uses the new weights', () => {
   const gold = loadGolden('sam_sgd');
   const m = mlp(gold.init, gold.shapes);

@@ -168,12 +168,20 @@ s('types: the snippet type-checks against the package as installed, with tsc and
   await exec(DENO, ['check', '--quiet', join(consumer, 'smoke.ts')], { cwd: consumer });
 });
 
+const codeBlocks = (page) => [...readFileSync(join(root, page), 'utf8').matchAll(/^```[a-z]*\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
+
 s('docs/runtimes.md shows each target\'s snippet exactly as tested', () => {
-  const doc = readFileSync(join(root, 'docs/runtimes.md'), 'utf8');
-  const blocks = [...doc.matchAll(/^```[a-z]*\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
+  const blocks = codeBlocks('docs/runtimes.md');
   for (const file of ['targets/node/smoke.mjs', 'targets/node/smoke.cjs', 'targets/deno/smoke.ts', 'targets/browser/index.html', 'targets/browser/app.js']) {
     const text = readFileSync(join(root, file), 'utf8');
     assert.ok(blocks.includes(text), `docs/runtimes.md has no code block equal to ${file}`);
+  }
+});
+
+s('README.md shows the Node, Deno and browser snippets exactly as tested', () => {
+  const blocks = codeBlocks('README.md');
+  for (const file of ['targets/node/smoke.mjs', 'targets/deno/smoke.ts', 'targets/browser/index.html', 'targets/browser/app.js']) {
+    assert.ok(blocks.includes(readFileSync(join(root, file), 'utf8')), `README.md has no code block equal to ${file}`);
   }
 });
 

@@ -15,6 +15,10 @@ export interface StudyConfig {
   noises: number[];
   sweepNoise: number;
   rhos: number[];
+  /** ρ values added to the sweep after a first study (said so in the report). */
+  rhosAddedLater: number[];
+  /** The perturbation-batch runs' ρ per optimizer, when pinned rather than ρ*. */
+  perturbRho: Partial<Record<OptimizerName, number>>;
   /** Phase E: ρ values run after everything else, reported but not used to choose ρ*. */
   probeRhos: number[];
   sharpOptimizers: OptimizerName[];
@@ -35,14 +39,19 @@ export const FULL: StudyConfig = {
   },
   noises: [0, 0.2, 0.4, 0.6],
   sweepNoise: 0.4,
-  rhos: [0.05, 0.1, 0.2, 0.5],
-  probeRhos: [0.02],
+  // 0.01 and 0.02 were added after the first sweep (0.05 … 0.5) put SAM's best ρ at its
+  // lower edge and a probe at 0.02 beat every swept ρ on validation; ρ* was chosen again.
+  rhos: [0.01, 0.02, 0.05, 0.1, 0.2, 0.5],
+  rhosAddedLater: [0.01, 0.02],
+  probeRhos: [],
   sharpOptimizers: ['sam', 'fsam0.6', 'fsam0.95'],
   seeds: [1, 2, 3],
   extraSeeds: [4, 5],
   perturbBatches: [512, 1024],
   perturbSeeds: [1, 2, 3],
   perturbOptimizers: ['sam', 'fsam0.6'],
+  // The first sweep's ρ*, with which the perturbation-batch runs were made.
+  perturbRho: { sam: 0.05, 'fsam0.6': 0.1 },
 };
 
 /**
@@ -54,7 +63,8 @@ export const LONG: StudyConfig = {
   ...FULL,
   scale: { ...FULL.scale, epochs: 25, trainEvalEvery: 5 },
   noises: [0.4],
-  rhos: [0.05, 0.1],
+  rhos: [0.02, 0.05],
+  rhosAddedLater: [],
   probeRhos: [],
   sharpOptimizers: ['sam', 'fsam0.6'],
   extraSeeds: [],
@@ -70,6 +80,8 @@ export const QUICK: StudyConfig = {
   noises: [0, 0.4],
   sweepNoise: 0.4,
   rhos: [0.05, 0.2],
+  rhosAddedLater: [],
+  perturbRho: {},
   probeRhos: [],
   sharpOptimizers: ['sam', 'fsam0.6'],
   seeds: [1],
@@ -98,6 +110,11 @@ export function chooseRho(c: StudyConfig, done: RunResult[], opt: OptimizerName)
   return best;
 }
 
+/** The perturbation-batch runs' ρ: pinned in the config, else ρ*. */
+export function perturbRhoOf(c: StudyConfig, done: RunResult[], opt: OptimizerName): number | undefined {
+  return c.perturbRho[opt] ?? chooseRho(c, done, opt)?.rho;
+}
+
 const sweepSpecs = (c: StudyConfig, seed: number): RunSpec[] =>
   c.sharpOptimizers.flatMap((optimizer) => c.rhos.map((rho) => ({ group: 'sweep' as const, optimizer, noise: c.sweepNoise, rho, seed, perturbBatch: c.scale.batch })));
 
@@ -123,7 +140,7 @@ export function phases(c: StudyConfig, done: RunResult[]): { name: string; specs
     { name: 'A: ρ sweep', specs: c.seeds.flatMap((s) => sweepSpecs(c, s)) },
     { name: 'B: noise grid', specs: c.seeds.flatMap((s) => gridSpecs(c, done, s)) },
     { name: 'C: perturbation batch', specs: c.perturbSeeds.flatMap((seed) => c.perturbBatches.flatMap((pb) => c.perturbOptimizers.flatMap((optimizer) => {
-      const rho = chooseRho(c, done, optimizer)?.rho;
+      const rho = perturbRhoOf(c, done, optimizer);
       return rho === undefined ? [] : [{ group: 'pbatch' as const, optimizer, noise: c.sweepNoise, rho, seed, perturbBatch: pb }];
     }))) },
     { name: 'D: more seeds', specs: c.extraSeeds.flatMap((s) => [

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lineChart } from '../report/svg';
 import { categoryChart } from './charts';
-import { chooseRho, type StudyConfig } from './plan';
+import { chooseRho, perturbRhoOf, type StudyConfig } from './plan';
 import type { RunResult, OptimizerName } from './run';
 import { mean, std, meanCi95 } from './stats';
 
@@ -43,6 +43,7 @@ export function writeReport(c: StudyConfig, done: RunResult[], out: string, o: {
   }
   md.push('## ρ* (chosen on validation)', '');
   md.push(`Each sharp optimizer's ρ is the one of {${c.rhos.join(', ')}} with the best mean final **validation** accuracy at ${c.sweepNoise * 100}% noise over seeds ${c.seeds.join(', ')}; that ρ is then used at every noise rate. The validation labels are clean.`, '');
+  if (c.rhosAddedLater.length) md.push(`ρ ${c.rhosAddedLater.join(' and ')} joined the sweep after a first pass over {${c.rhos.filter((r) => !c.rhosAddedLater.includes(r)).join(', ')}}: SAM's best ρ sat at that grid's lower edge, and a probe at 0.02 beat every swept ρ on validation for all three optimizers. ρ* was then chosen again, on validation, over the whole grid; the grid below uses it. The first pass's tables are kept in results_first_sweep.md.`, '');
   md.push('| optimizer | ρ* | mean final val acc at ρ* | seeds |', '|---|---|---|---|');
   for (const opt of c.sharpOptimizers) {
     const r = rhoStar.get(opt);
@@ -105,13 +106,14 @@ export function writeReport(c: StudyConfig, done: RunResult[], out: string, o: {
   }));
 
   if (c.perturbBatches.length) {
-  md.push(`## Perturbation batch larger than the update batch (${c.sweepNoise * 100}% noise, ρ*)`, '');
+  md.push(`## Perturbation batch larger than the update batch (${c.sweepNoise * 100}% noise${Object.keys(c.perturbRho).length ? ', the first sweep\'s ρ*' : ', ρ*'})`, '');
   md.push(`The first gradient — the one that sets the perturbation ε and F-SAM's m — is taken on the update's ${s.batch} examples plus other training examples, ${[s.batch, ...c.perturbBatches].join(' / ')} in all; the second gradient (at w + ε), which the update uses, on the ${s.batch} alone. The larger the perturbation batch, the more its gradient is the full-gradient component that F-SAM removes. Seeds ${c.perturbSeeds.join(', ')}.`, '');
   const pbs = [s.batch, ...c.perturbBatches];
-  const pbRuns = (opt: OptimizerName, pb: number) => done.filter((r) => r.optimizer === opt && r.noise === c.sweepNoise && r.perturbBatch === pb && r.rho === rhoStar.get(opt)?.rho
+  const pbRho = (opt: OptimizerName) => perturbRhoOf(c, done, opt);
+  const pbRuns = (opt: OptimizerName, pb: number) => done.filter((r) => r.optimizer === opt && r.noise === c.sweepNoise && r.perturbBatch === pb && r.rho === pbRho(opt)
     && c.perturbSeeds.includes(r.seed) && (pb === s.batch ? r.group === 'sweep' : r.group === 'pbatch'));
   md.push(`| optimizer | ${pbs.map((b) => `batch ${b}`).join(' | ')} |`, `|---|${pbs.map(() => '---').join('|')}|`);
-  for (const opt of c.perturbOptimizers) md.push(`| ${LABEL[opt]} (ρ ${rhoStar.get(opt)?.rho ?? '–'}) | ${pbs.map((pb) => { const xs = pbRuns(opt, pb).map((r) => last(r).test); return xs.length > 1 ? `${pm(xs)} (n=${xs.length})` : pm(xs); }).join(' | ')} |`);
+  for (const opt of c.perturbOptimizers) md.push(`| ${LABEL[opt]} (ρ ${pbRho(opt) ?? '–'}) | ${pbs.map((pb) => { const xs = pbRuns(opt, pb).map((r) => last(r).test); return xs.length > 1 ? `${pm(xs)} (n=${xs.length})` : pm(xs); }).join(' | ')} |`);
   md.push('');
   save('perturbation_batch.svg', categoryChart({
     title: `Test accuracy vs perturbation batch, ${c.sweepNoise * 100}% noise`, xLabel: `examples in the perturbation's batch (update batch ${s.batch})`, yLabel: 'final test accuracy', categories: pbs.map(String),

@@ -98,8 +98,8 @@ export function writeReport(c: StudyConfig, done: RunResult[], out: string, o: {
   for (const opt of c.sharpOptimizers) {
     md.push(`| ${LABEL[opt]} | ${allRhos.map((rho) => { const rs = sweepRuns(opt, rho); return rs.length ? `${pm(rs.map((r) => last(r).test))} (val ${pct(mean(rs.map((r) => last(r).val)))})` : '–'; }).join(' | ')} |`);
   }
-  const sgd40 = cell('sgd', c.sweepNoise);
-  md.push('', `SGD at ${c.sweepNoise * 100}% noise, for reference: ${pm(sgd40.map((r) => last(r).test))}.`, '');
+  const sgd40 = cell('sgd', c.sweepNoise).filter((r) => c.seeds.includes(r.seed));
+  md.push('', `SGD at ${c.sweepNoise * 100}% noise on the same seeds, for reference: ${pm(sgd40.map((r) => last(r).test))} (val ${pct(mean(sgd40.map((r) => last(r).val)))}).`, '');
   save('rho_sweep.svg', categoryChart({
     title: `Test accuracy vs ρ, ${c.sweepNoise * 100}% label noise`, xLabel: 'ρ', yLabel: 'final test accuracy', categories: allRhos.map(String),
     series: c.sharpOptimizers.map((opt) => ({ name: LABEL[opt], values: allRhos.map((rho) => { const xs = sweepRuns(opt, rho).map((r) => last(r).test); return { mean: mean(xs), std: std(xs) }; }) })),

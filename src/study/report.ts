@@ -43,7 +43,7 @@ export function writeReport(c: StudyConfig, done: RunResult[], out: string, o: {
   }
   md.push('## ρ* (chosen on validation)', '');
   md.push(`Each sharp optimizer's ρ is the one of {${c.rhos.join(', ')}} with the best mean final **validation** accuracy at ${c.sweepNoise * 100}% noise over seeds ${c.seeds.join(', ')}; that ρ is then used at every noise rate. The validation labels are clean.`, '');
-  if (c.rhosAddedLater.length) md.push(`ρ ${c.rhosAddedLater.join(' and ')} joined the sweep after a first pass over {${c.rhos.filter((r) => !c.rhosAddedLater.includes(r)).join(', ')}}: SAM's best ρ sat at that grid's lower edge, and a probe at 0.02 beat every swept ρ on validation for all three optimizers. ρ* was then chosen again, on validation, over the whole grid; the grid below uses it. The first pass's tables are kept in results_first_sweep.md.`, '');
+  if (c.rhoNote) md.push(c.rhoNote, '');
   md.push('| optimizer | ρ* | mean final val acc at ρ* | seeds |', '|---|---|---|---|');
   for (const opt of c.sharpOptimizers) {
     const r = rhoStar.get(opt);

@@ -19,7 +19,7 @@ export function baselineMaxDifference(steps = 5): { diff: number; moved: number 
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
     init = vars.map((v) => v.dataSync().slice() as Float32Array);
     for (let i = 0; i < steps; i++) {
-      tf.dispose(opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, false, vars));
+      opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, false, vars);
     }
     const w = vars.map((v) => v.dataSync().slice() as Float32Array);
     opt.dispose();

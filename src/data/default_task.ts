@@ -57,14 +57,3 @@ export function makeDefaultTask(digits: LabelledSet, options: DefaultTaskOptions
   };
 }
 
-/** A picture of a few digits as text, for eyeballing a style. */
-export function asciiDigit(features: Float32Array, side: number, index = 0): string {
-  const ramp = ' .:-=+*#%@';
-  const rows: string[] = [];
-  for (let y = 0; y < side; y++) {
-    let row = '';
-    for (let x = 0; x < side; x++) row += ramp[Math.min(9, Math.floor(features[index * side * side + y * side + x] * 10))];
-    rows.push(row);
-  }
-  return rows.join('\n');
-}

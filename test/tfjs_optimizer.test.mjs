@@ -161,6 +161,30 @@ s('getWeights / setWeights: stop at step 7, resume in a fresh optimizer, step 20
   tf.dispose(batches.flatMap((b) => [b.x, b.y]));
 });
 
+s('setWeights with a bad state is refused by name and changes nothing', async () => {
+  const v = tf.variable(tf.tensor1d([1, -2, 3, 0.5]), true, `sw${unique++}`);
+  const opt = new FSAM({ learningRate: 0.1 });
+  const f = () => tf.sum(tf.square(v));
+  for (let t = 0; t < 3; t++) opt.minimize(f, false, [v]);
+  const snapshot = async () => (await opt.getWeights()).map(({ name, tensor }) => [name, Array.from(tensor.dataSync())]);
+  const before = await snapshot(), weightsBefore = Array.from(v.dataSync());
+  const iter = tf.scalar(9), short = tf.tensor1d([1, 2]), full = tf.tensor1d([1, 2, 3, 4]);
+  for (const [bad, pattern] of [
+    [[{ name: 'iter', tensor: iter }, { name: `${v.name}/ema`, tensor: short }], /has 2 values/],
+    [[{ name: 'iter', tensor: iter }, { name: `${v.name}/bogus`, tensor: full }], /unknown optimizer weight/],
+    [[{ name: 'iter', tensor: iter }, { name: `nosuch/ema`, tensor: full }], /names no variable/],
+    [[{ name: `${v.name}/ema`, tensor: full }], /iter/],
+  ]) {
+    const err = await opt.setWeights(bad).then(() => null, (e) => e);
+    assert.ok(err && pattern.test(err.message), `expected ${pattern}, got ${err?.message}`);
+    assert.equal(await snapshot(), before);
+    assert.is(opt.iterations, 3);
+  }
+  assert.equal(Array.from(v.dataSync()), weightsBefore);
+  tf.dispose([v, iter, short, full]);
+  opt.dispose();
+});
+
 s('getConfig / fromConfig round-trip; the classes are registered for serialization', () => {
   const opt = new FSAM({ learningRate: 0.02, rho: 0.1, sigma: 0.5, lambda: 0.9, base: 'adamw', adaptive: true, maxBytes: 1e6 });
   const config = opt.getConfig();

@@ -110,17 +110,28 @@ abstract class SharpnessOptimizer extends tf.Optimizer {
     return out;
   }
 
+  /** Loads a state saved by getWeights. Everything is checked before anything is written. */
   override async setWeights(weights: NamedTensor[]): Promise<void> {
-    const rest = await this.extractIterations(weights);
+    if (!Array.isArray(weights)) throw new TypeError(`setWeights needs an array of { name, tensor }, got ${String(weights)}`);
+    const iter = weights.find((w) => w?.name === 'iter');
+    if (!iter) throw new RangeError("optimizer weights lack 'iter' (the step count)");
+    const steps = (await iter.tensor.data())[0];
+    if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`optimizer weight 'iter' must be an integer >= 0, got ${steps}`);
     const slabs = new Map<string, Float32Array>();
-    for (const { name, tensor } of rest) {
+    for (const { name, tensor } of weights) {
+      if (name === 'iter') continue;
       const kind = name.slice(name.lastIndexOf('/') + 1) as SlabKind;
       if (!SAVED_KINDS.includes(kind)) throw new RangeError(`unknown optimizer weight '${name}'`);
       if (tensor.dtype !== 'float32') throw new TypeError(`optimizer weight '${name}' must be float32, got ${tensor.dtype}`);
       slabs.set(name, (await tensor.data()) as Float32Array);
     }
-    this.pending = { step: this.iterations_, slabs };
-    if (this.step) this.applyPending(this.step);
+    const pending = { step: steps, slabs };
+    if (this.step) {
+      this.applyPending(this.step, pending);
+    } else { // no variables yet: checked against them at the first minimize()
+      this.pending = pending;
+      this.iterations_ = steps;
+    }
   }
 
   override getConfig(): tf.serialization.ConfigDict {
@@ -174,8 +185,8 @@ abstract class SharpnessOptimizer extends tf.Optimizer {
     return step;
   }
 
-  private applyPending(step: FsamStep): void {
-    const { slabs } = this.pending!;
+  private applyPending(step: FsamStep, pending = this.pending!): void {
+    const { slabs } = pending;
     const vars = step.arena.layout.variables;
     for (const [name, values] of slabs) {
       const slash = name.lastIndexOf('/');
@@ -190,7 +201,7 @@ abstract class SharpnessOptimizer extends tf.Optimizer {
       const i = vars.findIndex((v) => v.name === name.slice(0, slash));
       step.arena.writeFloats(slabFor(step.arena, name.slice(slash + 1) as SlabKind)!, i, values);
     }
-    step.step = this.pending!.step;
+    step.step = pending.step;
     step.emaReady = this.h.sharpness === 'fsam' && step.step > 0;
     this.iterations_ = step.step;
     this.pending = undefined;

@@ -1,6 +1,7 @@
 // The study's --quick mode end to end (the full study never runs here): every run
 // finishes, the numbers are accuracies, each optimizer beats chance on clean labels,
-// the report and its figures are written, and a rerun skips the finished runs.
+// the report and its figures are written, a rerun skips the finished runs, and runs in
+// --jobs child processes equal the same runs made inline.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFile } from 'node:child_process';
@@ -27,7 +28,7 @@ s.after(() => rmSync(out, { recursive: true, force: true }));
 
 s('runs every phase, with sane numbers', async () => {
   const started = Date.now();
-  const log = await study(['--quick', '--out', out]);
+  const log = await study(['--quick', '--jobs', '2', '--out', out]);
   const check = /baseline check: .* max \|Δw\| = (\S+)/.exec(log);
   assert.ok(check && Number(check[1]) < 1e-5, `the SGD baseline must take the arena's SGD step: ${check?.[0]}`);
   const secs = (Date.now() - started) / 1000;
@@ -64,6 +65,28 @@ s('a rerun skips every finished run', async () => {
   assert.match(log, /A: ρ sweep: \d+ done, 0 to run/);
   assert.match(log, /C: perturbation batch: \d+ done, 0 to run/);
   assert.is(readFileSync(join(out, 'results.jsonl'), 'utf8'), before);
+});
+
+s('a run in a --jobs child equals the same run inline, epoch for epoch', async () => {
+  const inline = mkdtempSync(join(tmpdir(), 'fsam-edge-study-inline-'));
+  try {
+    await study(['--quick', '--phases', 'A', '--out', inline]);
+    const read = (dir) => readFileSync(join(dir, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const pooled = new Map(read(out).map((r) => [r.key, r]));
+    const runs = read(inline);
+    assert.ok(runs.length >= 4, `phase A made ${runs.length} runs`);
+    for (const r of runs) assert.equal(r.epochs, pooled.get(r.key)?.epochs, r.key);
+  } finally {
+    rmSync(inline, { recursive: true, force: true });
+  }
+});
+
+s('bad flags are refused by name', async () => {
+  for (const [args, re] of [[['--jobs', '0'], /--jobs .* got '0'/], [['--short', '--long'], /pick one/], [['--nope'], /'--nope'/]]) {
+    const err = await study(args).then(() => null, (e) => e);
+    assert.ok(err, `${args.join(' ')} was accepted`);
+    assert.match(err.message, re);
+  }
 });
 
 s.run();

@@ -163,6 +163,32 @@ conv('tile edges: CI, CO across 1..17, 3×3 same, stride 1 and 2', () => {
     }
   }
 });
+conv('1–3 input channels with a non-finite filter: the same Inf and NaN as the float64 sum', () => {
+  // The gather form for CI ≤ 3 reads zero margins, which are exact only while F is
+  // finite; with an Inf in F the kernel must fall back and give the reference's pattern.
+  const r = rng(99);
+  for (const CI of [1, 3]) {
+    // Stride 1, 'same': dx's first column reads dy's column −1 through kw = 2.
+    const B = 2, H = 7, W = 7, Q = 4, KH = 3, KW = 3, s = 1;
+    const g = geometry(H, KH, s, 'same', 1);
+    const c = { B, H, W, CI, Q, KH, KW, sh: s, sw: s, dh: 1, dw: 1, pad: 'same', nchw: false, depthwise: false, OH: g.O, OW: g.O, pt: g.p, pl: g.p };
+    const x = randn(r, B * H * W * CI), dy = randn(r, B * g.O * g.O * Q), f = randn(r, KH * KW * CI * Q);
+    f[((1 * KW + 2) * CI + 0) * Q + 1] = Infinity; // kh 1, kw 2, ci 0, co 1
+    const want = refBackprops(c, x, dy, f).dx;
+    const got = tf.tidy(() => tf.engine().runKernel('Conv2DBackpropInput', { dy: tf.tensor(dy, [B, g.O, g.O, Q]), filter: tf.tensor(f, [KH, KW, CI, Q]) },
+      { strides: [s, s], pad: 'same', dilations: [1, 1], dataFormat: 'NHWC', inputShape: [B, H, W, CI] }).dataSync());
+    let finite = 0;
+    for (let i = 0; i < want.length; i++) {
+      if (Number.isFinite(want[i])) {
+        finite++;
+        assert.ok(Math.abs(got[i] - want[i]) <= 1e-5 * 8, `CI ${CI} index ${i}: got ${got[i]}, want ${want[i]}`);
+      } else {
+        assert.ok(Object.is(got[i], want[i]) || (Number.isNaN(got[i]) && Number.isNaN(want[i])), `CI ${CI} index ${i}: got ${got[i]}, want ${want[i]}`);
+      }
+    }
+    assert.ok(finite > 0 && finite < want.length, `CI ${CI}: the Inf must reach some values and not others (${finite} of ${want.length} finite)`);
+  }
+});
 conv.run();
 
 const dw = suite('DepthwiseConv2dNative backprops vs float64');

@@ -43,12 +43,12 @@ twins('conv2d and depthwise backprops, 150 configurations', () => {
     const what = `config ${t} ${JSON.stringify({ B, H, W, CI, CO, KH, KW, sh, sw, dh, dw, pt, pl })}`;
     const geo = [B, H, W, CI, OH, OW, CO, KH, KW, sh, sw, dh, dw, pt, pl];
     const nx = B * H * W * CI, ny = B * OH * OW * CO, nf = KH * KW * CI * CO;
-    const x = alloc(nx), dy = alloc(ny), f = alloc(nf), ft = alloc(nf, () => 0);
+    const x = alloc(nx), dy = alloc(ny), f = alloc(nf), ft = alloc(k.f32_conv2d_backprop_input_scratch_floats(...geo), () => 0);
     const a = alloc(nf, () => 0), b = alloc(nf, () => 0);
     k.f32_conv2d_backprop_filter_simd(x, dy, a, ...geo);
     k.f32_conv2d_backprop_filter_scalar(x, dy, b, ...geo);
     sameBits(a, b, nf, `Conv2DBackpropFilter ${what}`);
-    k.f32_transpose_last2(f, ft, KH * KW, CI, CO);
+    k.f32_conv2d_backprop_input_pack(f, ft, KH, KW, CI, CO);
     const c = alloc(nx, () => 0), d = alloc(nx, () => 0);
     k.f32_conv2d_backprop_input_simd(dy, f, ft, c, ...geo);
     k.f32_conv2d_backprop_input_scalar(dy, f, ft, d, ...geo);

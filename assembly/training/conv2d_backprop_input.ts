@@ -5,6 +5,9 @@
 // then is added into dx (zeroed first), skipping pixels whose target lies in the padding.
 // Contribution order per dx element: pixel tiles in order, taps in order, pixels within
 // a tile in order; the scalar twin keeps exactly that order.
+// With 1–3 input channels and a finite filter, the gather form
+// (conv2d_backprop_input_phases) runs instead, its scratch holding a transposed dy.
+import { uses_phases, all_finite, phases_scratch_floats, backprop_input_phases } from './conv2d_backprop_input_phases';
 
 @inline function dot4x8(y0: usize, y1: usize, y2: usize, y3: usize, wp: usize, CO: i32, wstride: usize,
                         d0: usize, d1: usize, d2: usize, d3: usize): void {
@@ -137,6 +140,10 @@
 @inline function backprop_input(dy: usize, f: usize, ft: usize, dx: usize, B: i32, H: i32, W: i32, CI: i32,
                                 OH: i32, OW: i32, CO: i32, KH: i32, KW: i32, sh: i32, sw: i32,
                                 dh: i32, dw: i32, pt: i32, pl: i32, simd: bool): void {
+  if (uses_phases(CI) && all_finite(f, KH * KW * CI * CO)) {
+    backprop_input_phases(dy, f, ft, dx, B, H, W, CI, OH, OW, CO, KH, KW, sh, sw, dh, dw, pt, pl, simd);
+    return;
+  }
   memory.fill(dx, 0, (<usize>B * H * W * CI) << 2);
   const P = B * OH * OW, ys = <usize>CO << 2, ws = <usize>CI << 2;
   for (let p0 = 0; p0 < P; p0 += 4) {
@@ -222,8 +229,20 @@ export function f32_conv2d_backprop_input_scalar(dy: usize, f: usize, ft: usize,
   backprop_input(dy, f, ft, dx, B, H, W, CI, OH, OW, CO, KH, KW, sh, sw, dh, dw, pt, pl, false);
 }
 
+/** Floats of the scratch `ft` the kernels above take, for this geometry. */
+export function f32_conv2d_backprop_input_scratch_floats(B: i32, H: i32, W: i32, CI: i32, OH: i32, OW: i32, CO: i32,
+                                                         KH: i32, KW: i32, sh: i32, sw: i32, dh: i32, dw: i32,
+                                                         pt: i32, pl: i32): i32 {
+  return uses_phases(CI) ? phases_scratch_floats(B, W, OH, OW, CO, KH, KW, sw, dw, pl) : KH * KW * CI * CO;
+}
+
+/** Fills the scratch before the kernel runs: Ft [KH, KW, CO, CI] (the gather form fills its own). */
+export function f32_conv2d_backprop_input_pack(f: usize, ft: usize, KH: i32, KW: i32, CI: i32, CO: i32): void {
+  if (!uses_phases(CI)) transpose_last2(f, ft, KH * KW, CI, CO);
+}
+
 // [N, R, C] → [N, C, R]: the filter's last two axes swapped (F → Ft above).
-export function f32_transpose_last2(src: usize, dst: usize, N: i32, R: i32, C: i32): void {
+function transpose_last2(src: usize, dst: usize, N: i32, R: i32, C: i32): void {
   for (let n = 0; n < N; n++) {
     const s = src + ((<usize>n * R * C) << 2), d = dst + ((<usize>n * R * C) << 2);
     for (let r = 0; r < R; r++) {

@@ -1,7 +1,8 @@
 // Conv2DBackpropInput for 'wasm', replacing tfjs-wasm's own (about 10× slower than its
 // forward conv): the scatter kernel of assembly/training/conv2d_backprop_input.ts over
-// the filter transposed to [KH, KW, CO, CI] in scratch (channels past the last multiple
-// of 4 use the filter as it is). NCHW is transposed through NHWC.
+// scratch on tfjs-wasm's heap (the filter transposed to [KH, KW, CO, CI]; for 1–3 input
+// channels, dy transposed for the gather form; the kernel module sizes and fills it).
+// NCHW is transposed through NHWC.
 // Accepts a `dilations` attribute beyond tfjs's, which the dilated Conv2D gradient uses.
 import { tf } from '../tf';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -23,12 +24,12 @@ function conv2DBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: Bac
   const dxShape = g.channelsFirst ? nhwcShape(attrs.inputShape) : attrs.inputShape;
   const dx = backend.makeOutput(dxShape, 'float32');
   const dyt = g.channelsFirst ? toNHWC(backend, dy) : dy;
-  const ft = malloc(backend, g.KH * g.KW * g.CI * g.CO * 4);
   const k = trainingKernels(backend);
-  k.f32_transpose_last2(offsetOf(backend, filter), ft, g.KH * g.KW, g.CI, g.CO);
+  const geometry = [g.B, g.H, g.W, g.CI, g.OH, g.OW, g.CO, g.KH, g.KW, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl];
+  const ft = malloc(backend, k.f32_conv2d_backprop_input_scratch_floats(...geometry) * 4);
+  k.f32_conv2d_backprop_input_pack(offsetOf(backend, filter), ft, g.KH, g.KW, g.CI, g.CO);
   const run = trainingKernelVariant() === 'simd' ? k.f32_conv2d_backprop_input_simd : k.f32_conv2d_backprop_input_scalar;
-  run(offsetOf(backend, dyt), offsetOf(backend, filter), ft, offsetOf(backend, dx),
-    g.B, g.H, g.W, g.CI, g.OH, g.OW, g.CO, g.KH, g.KW, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl);
+  run(offsetOf(backend, dyt), offsetOf(backend, filter), ft, offsetOf(backend, dx), ...geometry);
   free(backend, ft);
   if (!g.channelsFirst) return dx;
   backend.disposeData(dyt.dataId);

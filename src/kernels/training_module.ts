@@ -7,11 +7,12 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { wasmMemory } from '../backend/wasm_backend';
 
 type Fn = (...args: number[]) => void;
+type IntFn = (...args: number[]) => number;
 
 export interface TrainingKernels {
   f32_conv2d_backprop_filter_simd: Fn; f32_conv2d_backprop_filter_scalar: Fn;
   f32_conv2d_backprop_input_simd: Fn; f32_conv2d_backprop_input_scalar: Fn;
-  f32_transpose_last2: Fn;
+  f32_conv2d_backprop_input_scratch_floats: IntFn; f32_conv2d_backprop_input_pack: Fn;
   f32_depthwise_backprop_filter_simd: Fn; f32_depthwise_backprop_filter_scalar: Fn;
   f32_depthwise_backprop_input_simd: Fn; f32_depthwise_backprop_input_scalar: Fn;
   f32_expand_channels: Fn; f32_sum_groups: Fn;

@@ -4,6 +4,8 @@ export { wasmMemory, tensorOffset } from './backend/wasm_backend';
 export { layers } from './layers';
 export { FSAM, SAM } from './tfjs/sharpness_optimizer';
 export type { FSAMOptions, SAMOptions } from './tfjs/sharpness_optimizer';
+export { SGD, AdamW } from './tfjs/base_optimizers';
+export type { SGDOptions, AdamWOptions } from './tfjs/base_optimizers';
 export { ArenaBudgetError, NonFiniteGradientError, NonFinitePerturbationError } from './core/errors';
 export { WasmSimdUnsupportedError } from './backend/simd';
 export { createOptimizer } from './core/optimizer';

@@ -1,10 +1,11 @@
 // One run of the study: a fresh CNN trained from scratch with one optimizer on one
 // noise rate and seed, evaluated after every epoch. The step is the public API's:
-// optimizer.minimize(loss) on the wasm backend; SAM and F-SAM are fsam-edge's classes.
+// optimizer.minimize(loss) on the wasm backend; SGD, SAM and F-SAM are fsam-edge's own
+// exported classes (SGD: the base step alone, the same arena kernels).
 import { tf } from '../tf';
 import { FSAM, SAM } from '../tfjs/sharpness_optimizer';
+import { SGD } from '../tfjs/base_optimizers';
 import { createRng, deriveSeed, permutation, randomInt, type LabelledSet } from '../data/index';
-import { StudySGD } from './sgd';
 import { studyCnn, type ModelSize } from './model';
 import { studySplit, noisyTrainLabels } from './data';
 
@@ -55,7 +56,7 @@ export function runKey(s: RunSpec): string {
 function makeOptimizer(s: RunSpec, scale: Scale): tf.Optimizer & { learningRate: number } {
   const base = { learningRate: scale.learningRate, momentum: scale.momentum, weightDecay: scale.weightDecay };
   switch (s.optimizer) {
-    case 'sgd': return new StudySGD(base);
+    case 'sgd': return new SGD(base);
     case 'sam': return new SAM({ ...base, rho: s.rho, base: 'sgd' });
     case 'fsam0.6': return new FSAM({ ...base, rho: s.rho, sigma: 1, lambda: 0.6, base: 'sgd' });
     case 'fsam0.95': return new FSAM({ ...base, rho: s.rho, sigma: 1, lambda: 0.95, base: 'sgd' });

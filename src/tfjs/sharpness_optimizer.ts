@@ -1,4 +1,5 @@
-// F-SAM and SAM as tfjs optimizers. minimize() runs the step of src/core/fsam_step.ts
+// F-SAM and SAM as tfjs optimizers (and, for baselines, the base optimizer alone:
+// base_optimizers.ts). minimize() runs the step of src/core/fsam_step.ts
 // on tfjs-wasm's heap: the weights are the variables' own bytes, the gradients are
 // tfjs's gradient tensors, and the state (m, w_old, momentum or Adam moments) lives in
 // an arena allocated once beside them. Per step: first pass → perturb in place → second
@@ -30,7 +31,7 @@ const SAVED_KINDS: SlabKind[] = STATE_KINDS.filter((k) => k !== 'wold' && !BF16_
 const slabFor = (arena: Arena, saved: SlabKind): SlabKind | undefined =>
   arena.layout.kinds.find((k) => savedKind(k) === saved && k !== 'wold');
 
-abstract class SharpnessOptimizer extends tf.Optimizer {
+export abstract class SharpnessOptimizer extends tf.Optimizer {
   protected readonly h: Hyperparams;
   protected readonly maxBytes: number;
   private step?: FsamStep;
@@ -59,6 +60,7 @@ abstract class SharpnessOptimizer extends tf.Optimizer {
     const vars = this.variablesFor(varList);
     const step = this.layoutFor(vars);
     const loss = scalarLoss(f);
+    if (this.h.sharpness === 'none') return this.baseStep(step, loss, vars, returnCost);
     const first = tf.variableGrads(loss, vars);
     let second: { value: tf.Scalar; grads: tf.NamedTensorMap } | undefined;
     try {
@@ -81,6 +83,23 @@ abstract class SharpnessOptimizer extends tf.Optimizer {
     } finally {
       tf.dispose(first.grads);
       if (second) tf.dispose([second.value, ...Object.values(second.grads)]);
+    }
+  }
+
+  /** sharpness 'none': one gradient, the base optimizer's step in place. */
+  private baseStep(step: FsamStep, loss: () => tf.Scalar, vars: tf.Variable[], returnCost: boolean): tf.Scalar | null {
+    const { value, grads } = tf.variableGrads(loss, vars);
+    try {
+      const w = vars.map(ownedOffset);
+      step.apply(w, this.gradientOffsets(vars, grads));
+      this.iterations_ = step.step;
+      vars.forEach(contentsChanged);
+      return this.finish(value, returnCost);
+    } catch (err) {
+      value.dispose();
+      throw err;
+    } finally {
+      tf.dispose(grads);
     }
   }
 

@@ -110,6 +110,8 @@ for (const [name, rt] of Object.entries(runtimes)) {
     assert.is(result.backend, 'wasm');
     assert.is(result.steps, 50);
     assert.ok(result.lastLoss < result.firstLoss, `loss went from ${result.firstLoss} to ${result.lastLoss}`);
+    assert.ok(result.lowMemoryLastLoss < result.firstLoss, `low-memory loss went from ${result.firstLoss} to ${result.lowMemoryLastLoss}`);
+    assert.ok(result.lowMemoryHash !== result.hash, 'the low-memory run must differ from the full one (bf16 state): is it running?');
     conformance[name] = { ...result, wallMs: r.ms };
   });
 
@@ -124,15 +126,17 @@ for (const [name, rt] of Object.entries(runtimes)) {
 s('all four runtimes train to bit-identical weights', () => {
   const missing = Object.keys(runtimes).filter((n) => !conformance[n]);
   assert.equal(missing, [], `no conformance result from ${missing.join(', ')} (see the failures above)`);
-  console.log('\n  runtime        hash              loss hash         scenario  wall');
+  console.log('\n  runtime        hash              loss hash         low-memory hash   low-mem loss hash scenario  wall');
   for (const [name, r] of Object.entries(conformance)) {
-    console.log(`  ${name.padEnd(14)} ${r.hash}  ${r.lossHash}  ${String(r.ms).padStart(6)} ms ${String(r.wallMs).padStart(6)} ms  ${r.runtime}`);
+    console.log(`  ${name.padEnd(14)} ${r.hash}  ${r.lossHash}  ${r.lowMemoryHash}  ${r.lowMemoryLossHash}  ${String(r.ms).padStart(6)} ms ${String(r.wallMs).padStart(6)} ms  ${r.runtime}`);
   }
-  const hashes = Object.entries(conformance).map(([n, r]) => `${n} ${r.hash} ${r.lossHash}`);
+  const hashes = Object.entries(conformance).map(([n, r]) => `${n} ${r.hash} ${r.lossHash} ${r.lowMemoryHash} ${r.lowMemoryLossHash}`);
   const [first] = Object.values(conformance);
   for (const r of Object.values(conformance)) {
     assert.is(r.hash, first.hash, `weights differ:\n${hashes.join('\n')}`);
     assert.is(r.lossHash, first.lossHash, `loss trajectories differ:\n${hashes.join('\n')}`);
+    assert.is(r.lowMemoryHash, first.lowMemoryHash, `low-memory weights differ:\n${hashes.join('\n')}`);
+    assert.is(r.lowMemoryLossHash, first.lowMemoryLossHash, `low-memory loss trajectories differ:\n${hashes.join('\n')}`);
   }
 });
 

@@ -25,10 +25,13 @@ const outSize = (n) => Math.floor((n - 3) / 2) + 1;
 const FLAT = outSize(outSize(size)) ** 2 * CONVS[1].filters;
 
 // ─── The optimizer: the one place to change it ───────────────────────────────────────
-// F-SAM with SGD (its defaults: σ 1, λ 0.6, momentum 0.9, weight decay 5e-4). Any
-// tf.Optimizer fits here: the scenario only calls minimize(lossFn, true, variables), so
-// `(lib) => lib.tf.train.sgd(LEARNING_RATE)` runs the same scenario without F-SAM.
+// F-SAM with SGD (its defaults: σ 1, λ 0.6, momentum 0.9, weight decay 5e-4), run twice:
+// full mode, then the low-memory mode (bf16 m and momentum, no w_old copy), each from
+// the same initial weights. Any tf.Optimizer fits here: the scenario only calls
+// minimize(lossFn, true, variables), so `(lib) => lib.tf.train.sgd(LEARNING_RATE)` runs
+// the same scenario without F-SAM.
 const makeOptimizer = (lib) => new lib.FSAM({ learningRate: LEARNING_RATE, rho: RHO });
+const makeLowMemoryOptimizer = (lib) => new lib.FSAM({ learningRate: LEARNING_RATE, rho: RHO, lowMemory: true });
 
 /** mulberry32: a 32-bit seeded PRNG in integer arithmetic, the same in every engine. */
 function mulberry32(seed) {
@@ -90,12 +93,34 @@ function batchAt(tf, digits, step) {
 
 /**
  * Trains the CNN (two conv 3×3/2 + ReLU, dense 10, mean softmax cross-entropy) for STEPS
- * F-SAM steps and returns the hash of the final weights with a few facts to compare.
+ * F-SAM steps, in full and in low-memory mode, and returns the hashes of the final
+ * weights and of the loss trajectories with a few facts to compare.
  */
 export async function run(lib) {
-  const { tf } = lib;
   await lib.ready();
   const started = Date.now();
+  const full = train(lib, makeOptimizer(lib));
+  const low = train(lib, makeLowMemoryOptimizer(lib));
+  return {
+    hash: full.hash,
+    lossHash: full.lossHash,
+    lowMemoryHash: low.hash,
+    lowMemoryLossHash: low.lossHash,
+    runtime: runtimeName(),
+    backend: lib.tf.getBackend(),
+    steps: STEPS,
+    parameters: full.parameters,
+    firstLoss: full.losses[0],
+    lastLoss: full.losses[full.losses.length - 1],
+    lowMemoryLastLoss: low.losses[low.losses.length - 1],
+    accuracy: full.accuracy,
+    ms: Date.now() - started,
+  };
+}
+
+/** STEPS steps of `optimizer` from the seeded initial weights; disposes everything it made. */
+function train(lib, optimizer) {
+  const { tf } = lib;
   const random = mulberry32(SEED);
   const weights = [];
   CONVS.forEach(({ filters, inChannels }, i) => {
@@ -116,7 +141,6 @@ export async function run(lib) {
   const lossOf = (batch) => tf.neg(tf.mean(tf.sum(tf.mul(batch.oneHot, tf.logSoftmax(logits(batch))), 1)));
 
   const digits = loadDigits();
-  const optimizer = makeOptimizer(lib);
   const losses = [];
   for (let step = 0; step < STEPS; step++) {
     const batch = batchAt(tf, digits, step);
@@ -127,18 +151,12 @@ export async function run(lib) {
   }
 
   const finalWeights = weights.map((v) => v.dataSync());
-  const accuracy = trainingAccuracy(tf, digits, logits);
   const result = {
     hash: fnv1a64(finalWeights),
     lossHash: fnv1a64([Float32Array.from(losses)]),
-    runtime: runtimeName(),
-    backend: tf.getBackend(),
-    steps: STEPS,
+    losses,
     parameters: finalWeights.reduce((s, w) => s + w.length, 0),
-    firstLoss: losses[0],
-    lastLoss: losses[losses.length - 1],
-    accuracy,
-    ms: Date.now() - started,
+    accuracy: trainingAccuracy(tf, digits, logits),
   };
   optimizer.dispose();
   for (const v of weights) v.dispose();

@@ -3,7 +3,7 @@
 // weights, m and the base optimizer's state bit for bit as they were.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createOptimizer, resolveHyperparams, NonFiniteGradientError, NonFinitePerturbationError } from '../dist/core.js';
+import { createOptimizer, resolveHyperparams, NonFiniteGradientError, NonFinitePerturbationError, FsamStep, LowMemoryFsamStep, createStep } from '../dist/core.js';
 import { rng } from './support/random.mjs';
 
 const s = suite('errors');
@@ -151,6 +151,15 @@ s('learningRate setter validates', async () => {
   assert.throws(() => { opt.learningRate = -1; }, /learningRate.*-1/);
   opt.learningRate = 0.01;
   assert.is(opt.learningRate, 0.01);
+});
+
+s('a step class refuses the other mode\'s hyperparameters; createStep picks the right one', () => {
+  const full = resolveHyperparams({}), low = resolveHyperparams({ lowMemory: true });
+  assert.throws(() => new FsamStep(low, null, null), /lowMemory false, got lowMemory true: use createStep/);
+  assert.throws(() => new LowMemoryFsamStep(full, null, null), /lowMemory true, got lowMemory false: use createStep/);
+  const arena = { layout: { variables: [] } };
+  assert.instance(createStep(low, arena, {}), LowMemoryFsamStep);
+  assert.not.instance(createStep(full, arena, {}), LowMemoryFsamStep);
 });
 
 s.run();

@@ -16,11 +16,8 @@
 // m is updated in update(), not in perturb(), so a non-finite g₂ can still leave every
 // byte of state as it was: the weights go back to w_old and nothing else has changed.
 //
-// Low-memory mode (h.lowMemory): no w_old; m and the momentum buffer are bf16. The
-// restore is w = (w + ε) − ε with ε recomputed from the same g, the same m (still the
-// OLD m: it is updated only after the restore) and the same scale, so ε has the same
-// bits; w + ε and − ε each round once, so w comes back within 2⁻²⁴·(|w + ε| + |w|),
-// not exactly.
+// The low-memory mode (no w_old, bf16 m and momentum) is the subclass in
+// low_memory_step.ts; create_step.ts picks the class for a configuration.
 import type { Arena, SlabKind } from './arena';
 import type { Hyperparams } from './hyperparams';
 import type { OptimizerKernels } from './kernels';
@@ -44,14 +41,14 @@ export function stateKinds(h: Hyperparams): SlabKind[] {
   return kinds;
 }
 
-const SGD_PLAIN = 0, SGD_MOMENTUM = 1, SGD_NESTEROV = 2;
+export const SGD_PLAIN = 0, SGD_MOMENTUM = 1, SGD_NESTEROV = 2;
 
 export class FsamStep {
   readonly h: Hyperparams;
   readonly arena: Arena;
-  private readonly k: OptimizerKernels;
-  private readonly sizes: number[];
-  private readonly names: string[];
+  protected readonly k: OptimizerKernels;
+  protected readonly sizes: number[];
+  protected readonly names: string[];
   /** Completed steps; the base optimizer's step count t. */
   step = 0;
   /** Whether m holds an estimate yet (false until the first F-SAM step completes). */
@@ -60,12 +57,9 @@ export class FsamStep {
   skipped = 0;
   /** True between perturb() and update(): the weights are at w + ε. */
   perturbed = false;
-  /** Low-memory mode: what perturb() used, to take ε off again. */
-  private lastG: Pointers = [];
-  private lastScale = 0;
-  private lastFriendly = false;
 
   constructor(h: Hyperparams, arena: Arena, kernels: OptimizerKernels) {
+    if (h.lowMemory !== this.lowMemory) throw new TypeError(`this step class is for lowMemory ${this.lowMemory}, got lowMemory ${h.lowMemory}: use createStep()`);
     this.h = h;
     this.arena = arena;
     this.k = kernels;
@@ -73,77 +67,65 @@ export class FsamStep {
     this.names = arena.layout.variables.map((v) => v.name);
   }
 
+  /** Whether this step keeps bf16 state and no w_old (LowMemoryFsamStep). */
+  protected get lowMemory(): boolean { return false; }
+
   /** Climb to w + ε. Returns false if the step was skipped for a non-finite g. */
   perturb(w: Pointers, g: Pointers): boolean {
     if (this.h.sharpness === 'none') throw new Error("perturb() is for SAM and F-SAM; with sharpness 'none' call apply()");
     if (this.perturbed) throw new Error('perturb() called twice without update() or restore()');
-    const { rho, sigma, adaptive } = this.h;
     const friendly = this.h.sharpness === 'fsam' && this.emaReady;
-    const a = this.arena, k = this.k;
     let sumsq = 0;
-    for (let i = 0; i < this.sizes.length; i++) {
-      sumsq += friendly && this.h.lowMemory ? k.fsamSumsqBf16m(g[i], a.pointer('ema_bf16', i), this.sizes[i], sigma)
-        : friendly
-        ? k.fsamSumsq(g[i], a.pointer('ema', i), w[i], this.sizes[i], sigma, adaptive)
-        : k.samSumsq(g[i], w[i], this.sizes[i], adaptive);
-    }
+    for (let i = 0; i < this.sizes.length; i++) sumsq += this.sumsq(i, w[i], g[i], friendly);
     if (!Number.isFinite(sumsq)) return this.refuse(1, g, () => { throw new NonFinitePerturbationError(sumsq); });
-    const scale = rho / (Math.sqrt(sumsq) + 1e-12);
-    if (this.h.lowMemory) return this.perturbInPlace(w, g, friendly, scale);
-    for (let i = 0; i < this.sizes.length; i++) {
-      if (friendly) k.fsamPerturb(w[i], a.pointer('wold', i), g[i], a.pointer('ema', i), this.sizes[i], sigma, scale, adaptive);
-      else k.samPerturb(w[i], a.pointer('wold', i), g[i], this.sizes[i], scale, adaptive);
-    }
+    this.climb(w, g, friendly, this.h.rho / (Math.sqrt(sumsq) + 1e-12));
     this.perturbed = true;
     return true;
   }
 
-  private perturbInPlace(w: Pointers, g: Pointers, friendly: boolean, scale: number): true {
-    const { sigma } = this.h, a = this.arena, k = this.k;
+  /** Σd² of variable i: d = g − σ·m (friendly), else g; ASAM scales by |w|. */
+  protected sumsq(i: number, w: number, g: number, friendly: boolean): number {
+    const { sigma, adaptive } = this.h;
+    return friendly ? this.k.fsamSumsq(g, this.arena.pointer('ema', i), w, this.sizes[i], sigma, adaptive)
+      : this.k.samSumsq(g, w, this.sizes[i], adaptive);
+  }
+
+  /** w_old = w; w += ε with ε = scale·d. */
+  protected climb(w: Pointers, g: Pointers, friendly: boolean, scale: number): void {
+    const { sigma, adaptive } = this.h, a = this.arena, k = this.k;
     for (let i = 0; i < this.sizes.length; i++) {
-      if (friendly) k.fsamPerturbBf16m(w[i], g[i], a.pointer('ema_bf16', i), this.sizes[i], sigma, scale);
-      else k.samPerturb(w[i], w[i], g[i], this.sizes[i], scale, false);
+      if (friendly) k.fsamPerturb(w[i], a.pointer('wold', i), g[i], a.pointer('ema', i), this.sizes[i], sigma, scale, adaptive);
+      else k.samPerturb(w[i], a.pointer('wold', i), g[i], this.sizes[i], scale, adaptive);
     }
-    this.lastG = g;
-    this.lastScale = scale;
-    this.lastFriendly = friendly;
-    this.perturbed = true;
-    return true;
   }
 
   /** Back to w_old, the step abandoned (the second pass failed). */
   restore(w: Pointers): void {
     if (!this.perturbed) return;
     this.perturbed = false;
-    if (this.h.lowMemory) {
-      const g = this.lastG, scale = this.lastScale, { sigma } = this.h;
-      for (let i = 0; i < this.sizes.length; i++) {
-        if (this.lastFriendly) this.k.fsamUnperturbBf16m(w[i], g[i], this.arena.pointer('ema_bf16', i), this.sizes[i], sigma, scale);
-        else this.k.samUnperturb(w[i], g[i], this.sizes[i], scale);
-      }
-      return;
-    }
+    this.descend(w);
+  }
+
+  /** From w + ε back to w: here an exact copy of w_old. */
+  protected descend(w: Pointers): void {
     for (let i = 0; i < this.sizes.length; i++) this.k.copy(w[i], this.arena.pointer('wold', i), this.sizes[i]);
   }
 
   /** Restore w_old, update m, and take the base step with g₂. False if skipped. */
   update(w: Pointers, g: Pointers, g2: Pointers): boolean {
     if (!this.perturbed) throw new Error('update() needs perturb() first');
-    const bad = this.firstNonFinite(g2);
-    if (bad) {
+    if (this.firstNonFinite(g2)) {
       this.restore(w);
       return this.refuse(2, g2);
     }
-    if (this.h.lowMemory) this.restore(w); // w − ε needs the old m: before the EMA below
-    if (this.h.sharpness === 'fsam' && this.h.lowMemory) {
-      const { lambda } = this.h;
-      for (let i = 0; i < this.sizes.length; i++) {
-        const m = this.arena.pointer('ema_bf16', i);
-        if (this.emaReady) this.k.emaBf16m(m, g[i], this.sizes[i], lambda, 1 - lambda);
-        else this.k.toBf16(m, g[i], this.sizes[i]);
-      }
-      this.emaReady = true;
-    } else if (this.h.sharpness === 'fsam') {
+    this.settle(w, g, g2);
+    this.perturbed = false;
+    return true;
+  }
+
+  /** After a finite g₂: m = g (first step) or λ·m + (1−λ)·g, then the base step from w_old. */
+  protected settle(w: Pointers, g: Pointers, g2: Pointers): void {
+    if (this.h.sharpness === 'fsam') {
       const { lambda } = this.h;
       for (let i = 0; i < this.sizes.length; i++) {
         const m = this.arena.pointer('ema', i);
@@ -152,9 +134,7 @@ export class FsamStep {
       }
       this.emaReady = true;
     }
-    this.baseStep(w, this.h.lowMemory ? (i) => w[i] : (i) => this.arena.pointer('wold', i), g2);
-    this.perturbed = false;
-    return true;
+    this.baseStep(w, (i) => this.arena.pointer('wold', i), g2);
   }
 
   /** The base optimizer alone (sharpness 'none'). False if skipped. */
@@ -164,20 +144,12 @@ export class FsamStep {
     return true;
   }
 
-  private baseStep(w: Pointers, from: (i: number) => number, g: Pointers): void {
+  protected baseStep(w: Pointers, from: (i: number) => number, g: Pointers): void {
     const h = this.h, k = this.k, a = this.arena;
     const t = this.step + 1;
     if (h.base === 'sgd') {
       const mode = h.momentum === 0 ? SGD_PLAIN : h.nesterov ? SGD_NESTEROV : SGD_MOMENTUM;
-      for (let i = 0; i < this.sizes.length; i++) {
-        if (h.lowMemory) {
-          const b = mode === SGD_PLAIN ? 0 : a.pointer('momentum_bf16', i);
-          k.sgdUpdateBf16b(w[i], g[i], b, this.sizes[i], h.learningRate, h.weightDecay, h.momentum, mode, t === 1);
-          continue;
-        }
-        const b = mode === SGD_PLAIN ? 0 : a.pointer('momentum', i);
-        k.sgdUpdate(w[i], from(i), g[i], b, this.sizes[i], h.learningRate, h.weightDecay, h.momentum, mode, t === 1);
-      }
+      for (let i = 0; i < this.sizes.length; i++) this.sgd(i, w[i], from(i), g[i], mode, t === 1);
     } else {
       const decay = 1 - h.learningRate * h.weightDecay;
       const stepSize = h.learningRate / (1 - h.beta1 ** t);
@@ -190,7 +162,14 @@ export class FsamStep {
     this.step = t;
   }
 
-  private firstNonFinite(g: Pointers): { i: number; j: number } | undefined {
+  /** SGD on variable i from `from` (w_old, or w itself) into w; b is f32 here. */
+  protected sgd(i: number, w: number, from: number, g: number, mode: number, first: boolean): void {
+    const h = this.h;
+    const b = mode === SGD_PLAIN ? 0 : this.arena.pointer('momentum', i);
+    this.k.sgdUpdate(w, from, g, b, this.sizes[i], h.learningRate, h.weightDecay, h.momentum, mode, first);
+  }
+
+  protected firstNonFinite(g: Pointers): { i: number; j: number } | undefined {
     for (let i = 0; i < this.sizes.length; i++) {
       const j = this.k.firstNonFinite(g[i], this.sizes[i]);
       if (j >= 0) return { i, j };
@@ -199,7 +178,7 @@ export class FsamStep {
   }
 
   /** A non-finite gradient: throw, or count a skipped step. State is unchanged either way. */
-  private refuse(pass: 1 | 2, g: Pointers, otherwise?: () => never): false {
+  protected refuse(pass: 1 | 2, g: Pointers, otherwise?: () => never): false {
     if (this.h.onNonFinite === 'skip') {
       this.skipped++;
       return false;

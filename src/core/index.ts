@@ -4,6 +4,8 @@ export type { CoreOptimizerOptions, GradientFn, OptimizerState } from './optimiz
 export { Arena, ArenaLayout, ownMemoryHost, STATE_KINDS } from './arena';
 export type { ArenaHost, ArenaReport, SlabKind, VariableSpec } from './arena';
 export { FsamStep, stateKinds } from './fsam_step';
+export { LowMemoryFsamStep } from './low_memory_step';
+export { createStep } from './create_step';
 export type { Pointers } from './fsam_step';
 export { DEFAULTS, resolveHyperparams } from './hyperparams';
 export type { Hyperparams, OptimizerOptions, Sharpness, BaseOptimizer } from './hyperparams';

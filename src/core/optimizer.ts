@@ -5,7 +5,8 @@ import { Arena, ArenaLayout, type ArenaReport, type SlabKind, type VariableSpec,
 
 import { resolveHyperparams, type Hyperparams, type OptimizerOptions } from './hyperparams';
 import { loadOptimizerKernels, type KernelVariant } from './kernels';
-import { FsamStep, stateKinds } from './fsam_step';
+import { stateKinds, type FsamStep } from './fsam_step';
+import { createStep } from './create_step';
 
 export interface CoreOptimizerOptions extends OptimizerOptions {
   variables: VariableSpec[];
@@ -38,7 +39,7 @@ export async function createOptimizer(options: CoreOptimizerOptions): Promise<Co
   const layout = new ArenaLayout(variables, ['weights', 'grad', ...pass2, ...stateKinds(h)]);
   const arena = Arena.allocate(layout, { maxBytes });
   try {
-    return new CoreOptimizer(new FsamStep(h, arena, await loadOptimizerKernels(arena.memory, kernels)));
+    return new CoreOptimizer(createStep(h, arena, await loadOptimizerKernels(arena.memory, kernels)));
   } catch (err) {
     arena.release();
     throw err;

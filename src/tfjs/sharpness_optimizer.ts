@@ -8,7 +8,8 @@ import { tf } from '../tf';
 import { Arena, ArenaLayout, type ArenaReport, type SlabKind, STATE_KINDS, BF16_KINDS, savedKind } from '../core/arena';
 import { resolveHyperparams, type Hyperparams, type OptimizerOptions } from '../core/hyperparams';
 import { bindOptimizerKernels, compiledOptimizerKernels } from '../core/kernels';
-import { FsamStep, stateKinds } from '../core/fsam_step';
+import { stateKinds, type FsamStep } from '../core/fsam_step';
+import { createStep } from '../core/create_step';
 import { wasmBackend, wasmMemory } from '../backend/wasm_backend';
 import { contentsChanged, ownedOffset, tfjsHeapHost } from './tensor_memory';
 import { secondPass } from './second_pass';
@@ -185,7 +186,7 @@ export abstract class SharpnessOptimizer extends tf.Optimizer {
     }
     const layout = new ArenaLayout(names.map((name, i) => ({ name, size: sizes[i] })), stateKinds(this.h));
     const arena = Arena.allocate(layout, { maxBytes: this.maxBytes, host: tfjsHeapHost() });
-    const step = new FsamStep(this.h, arena, bindOptimizerKernels(compiledOptimizerKernels(), wasmMemory()));
+    const step = createStep(this.h, arena, bindOptimizerKernels(compiledOptimizerKernels(), wasmMemory()));
     if (old) {
       const before = new Map(old.arena.layout.variables.map((v, i) => [v.name, i]));
       names.forEach((name, i) => {

@@ -1,0 +1,63 @@
+// The F-SAM step in low-memory mode (h.lowMemory): no w_old, and m and the momentum
+// buffer in bf16 (2 bytes each). F-SAM + SGD momentum keeps 4 bytes per parameter.
+//
+//   perturb:  Σd² and w += ε in place, d from the bf16 m; g, the scale and whether m
+//             was used are remembered to take ε off again
+//   restore:  w = (w + ε) − ε with ε recomputed from the same g, the same m (still the
+//             OLD m: it is updated only after the restore) and the same scale, so ε has
+//             the same bits; w + ε and − ε each round once, so w comes back within
+//             2⁻²⁴·(|w + ε| + |w|), not exactly
+//   update:   restore, then m (bf16) = λ·m + (1−λ)·g, then SGD from w with a bf16 b
+import { FsamStep, SGD_PLAIN, type Pointers } from './fsam_step';
+
+export class LowMemoryFsamStep extends FsamStep {
+  private lastG: Pointers = [];
+  private lastScale = 0;
+  private lastFriendly = false;
+
+  protected override get lowMemory(): boolean { return true; }
+
+  protected override sumsq(i: number, w: number, g: number, friendly: boolean): number {
+    return friendly ? this.k.fsamSumsqBf16m(g, this.arena.pointer('ema_bf16', i), this.sizes[i], this.h.sigma)
+      : this.k.samSumsq(g, w, this.sizes[i], false);
+  }
+
+  protected override climb(w: Pointers, g: Pointers, friendly: boolean, scale: number): void {
+    const { sigma } = this.h, k = this.k;
+    for (let i = 0; i < this.sizes.length; i++) {
+      if (friendly) k.fsamPerturbBf16m(w[i], g[i], this.arena.pointer('ema_bf16', i), this.sizes[i], sigma, scale);
+      else k.samPerturb(w[i], w[i], g[i], this.sizes[i], scale, false);
+    }
+    this.lastG = g;
+    this.lastScale = scale;
+    this.lastFriendly = friendly;
+  }
+
+  protected override descend(w: Pointers): void {
+    const g = this.lastG, scale = this.lastScale, { sigma } = this.h;
+    for (let i = 0; i < this.sizes.length; i++) {
+      if (this.lastFriendly) this.k.fsamUnperturbBf16m(w[i], g[i], this.arena.pointer('ema_bf16', i), this.sizes[i], sigma, scale);
+      else this.k.samUnperturb(w[i], g[i], this.sizes[i], scale);
+    }
+  }
+
+  protected override settle(w: Pointers, g: Pointers, g2: Pointers): void {
+    this.restore(w); // w − ε needs the old m: before the EMA below
+    if (this.h.sharpness === 'fsam') {
+      const { lambda } = this.h;
+      for (let i = 0; i < this.sizes.length; i++) {
+        const m = this.arena.pointer('ema_bf16', i);
+        if (this.emaReady) this.k.emaBf16m(m, g[i], this.sizes[i], lambda, 1 - lambda);
+        else this.k.toBf16(m, g[i], this.sizes[i]);
+      }
+      this.emaReady = true;
+    }
+    this.baseStep(w, (i) => w[i], g2);
+  }
+
+  protected override sgd(i: number, w: number, _from: number, g: number, mode: number, first: boolean): void {
+    const h = this.h;
+    const b = mode === SGD_PLAIN ? 0 : this.arena.pointer('momentum_bf16', i);
+    this.k.sgdUpdateBf16b(w, g, b, this.sizes[i], h.learningRate, h.weightDecay, h.momentum, mode, first);
+  }
+}

@@ -1,7 +1,7 @@
 // Times fsam-edge's training kernels on 'wasm' against (a) tfjs-backend-cpu, today's
 // only way to train these layers, (b) the wasm backend's forward op on the same layer
 // (XNNPACK for convs, Gather for the segment sum), the near-limit reference, and (c) for
-// Conv2DBackpropInput, tfjs-wasm's own kernel, which fsam-edge replaces.
+// Conv2DBackpropInput and MaxPoolGrad, tfjs-wasm's own kernels, which fsam-edge replaces.
 // Prints a JSON line, then a markdown table. Target: each backprop ≤ 2× its forward.
 //   node bench/training_kernels.mjs [--quick]
 import { execFileSync } from 'node:child_process';
@@ -14,6 +14,8 @@ const quick = ${process.argv.includes('--quick')};
 // tfjs-wasm's own Conv2DBackpropInput, kept before ready() replaces it (its setup runs
 // when the backend starts, inside ready()).
 const wasmOwnBackpropInput = tf.getKernel('Conv2DBackpropInput', 'wasm');
+const wasmOwnMaxPoolGrad = tf.getKernel('MaxPoolGrad', 'wasm');
+const wasmOwnBatchMatMul = tf.getKernel('BatchMatMul', 'wasm');
 await ready();
 
 // Median of repeated runs within a time budget, after one warm-up run; a kernel whose
@@ -108,6 +110,44 @@ for (const [B, L, V, D] of [[32, 32, 5000, 64], [64, 16, 1000, 128]]) {
   rows.push({ kernel: 'UnsortedSegmentSum', layer, ms: ours, forwardMs: forward, vsForward: ours / forward,
     cpuMs: cpu, speedupVsCpu: cpu / ours, wasmOwnMs: null, speedupVsWasmOwn: null });
   tf.dispose([table, ids, rowsT]);
+}
+// Max pooling's gradient, against the forward MaxPool and tfjs-wasm's own MaxPoolGrad.
+for (const [shape, size, stride, pad] of [[[128, 26, 26, 8], 2, 2, 'valid'], [[128, 11, 11, 16], 2, 2, 'valid'], [[8, 32, 32, 32], 3, 2, 'same']]) {
+  tf.setBackend('wasm');
+  const x = tf.randomNormal(shape);
+  const attrs = { filterSize: [size, size], strides: [stride, stride], pad };
+  const y = tf.engine().runKernel('MaxPool', { x }, attrs);
+  const dy = tf.randomNormal(y.shape);
+  const layer = 'max pool ' + size + 'x' + size + ' s' + stride + ' ' + pad + ' on ' + shape.join('x');
+  const inputs = { dy, input: x, output: y };
+  const forward = time(runKernel('MaxPool', { x }, attrs), budget);
+  const ours = time(runKernel('MaxPoolGrad', inputs, attrs), budget);
+  const backend = tf.backend();
+  const wasmOwn = time(() => backend.disposeData(wasmOwnMaxPoolGrad.kernelFunc({ inputs, backend, attrs }).dataId), budget);
+  tf.setBackend('cpu');
+  const xi = tf.tensor(x.dataSync(), x.shape), yi = tf.tensor(y.dataSync(), y.shape), dyi = tf.tensor(dy.dataSync(), dy.shape);
+  const cpu = time(runKernel('MaxPoolGrad', { dy: dyi, input: xi, output: yi }, attrs), cpuBudget);
+  tf.dispose([xi, yi, dyi]);
+  tf.setBackend('wasm');
+  rows.push({ kernel: 'MaxPoolGrad', layer, ms: ours, forwardMs: forward, vsForward: ours / forward,
+    cpuMs: cpu, speedupVsCpu: cpu / ours, wasmOwnMs: wasmOwn, speedupVsWasmOwn: wasmOwn / ours });
+  tf.dispose([x, y, dy]);
+}
+// A dense layer's backward products (transposed operands) against its forward product
+// (none), through fsam-edge's BatchMatMul wrapper and through tfjs-wasm's own kernel.
+for (const [B, I, O] of [[128, 784, 64], [64, 256, 128]]) {
+  tf.setBackend('wasm');
+  const x = tf.randomNormal([1, B, I]), w = tf.randomNormal([1, I, O]), dy = tf.randomNormal([1, B, O]);
+  const forward = time(runKernel('BatchMatMul', { a: x, b: w }, { transposeA: false, transposeB: false }), budget);
+  const backend = tf.backend();
+  for (const [what, inputs, attrs] of [['dx = dy·Wᵀ', { a: dy, b: w }, { transposeA: false, transposeB: true }],
+    ['dW = xᵀ·dy', { a: x, b: dy }, { transposeA: true, transposeB: false }]]) {
+    const ours = time(runKernel('BatchMatMul', inputs, attrs), budget);
+    const wasmOwn = time(() => backend.disposeData(wasmOwnBatchMatMul.kernelFunc({ inputs, backend, attrs }).dataId), budget);
+    rows.push({ kernel: 'BatchMatMul (transposed)', layer: 'dense ' + I + '->' + O + ', batch ' + B + ': ' + what, ms: ours, forwardMs: forward,
+      vsForward: ours / forward, cpuMs: null, speedupVsCpu: null, wasmOwnMs: wasmOwn, speedupVsWasmOwn: wasmOwn / ours });
+  }
+  tf.dispose([x, w, dy]);
 }
 console.log(JSON.stringify({ bench: 'training_kernels', node: process.version, date: new Date().toISOString(), rows }));
 `;

@@ -235,6 +235,62 @@ seg.run();
 
 // Dilated gradients: tfjs-core rejects them; ours must match the composed-ops path on cpu?
 // Here: through tf.grads on 'wasm', against the float64 reference.
+const pool = suite('MaxPoolGrad vs float64 (tfjs-backend-cpu\'s tie rule)');
+/** dx of a max pool in float64: each window's first strict maximum gets its dy. */
+function refMaxPoolGrad(x, dy, c) {
+  const { B, H, W, C, OH, OW, fh, fw, sh, sw, pt, pl } = c;
+  const dx = new Float64Array(B * H * W * C);
+  for (let b = 0; b < B; b++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) for (let ch = 0; ch < C; ch++) {
+    let best = -Infinity, at = -1;
+    for (let r = oh * sh - pt; r < oh * sh - pt + fh; r++) {
+      if (r < 0 || r >= H) continue;
+      for (let q = ow * sw - pl; q < ow * sw - pl + fw; q++) {
+        if (q < 0 || q >= W) continue;
+        const i = ((b * H + r) * W + q) * C + ch;
+        if (x[i] > best) { best = x[i]; at = i; }
+      }
+    }
+    if (at >= 0) dx[at] += dy[((b * OH + oh) * OW + ow) * C + ch];
+  }
+  return dx;
+}
+pool('200 random pools: windows 1–3, strides 1–3, overlapping, every pad kind, ties, NaN and −Inf', () => {
+  const r = rng(2024);
+  for (let t = 0; t < 200; t++) {
+    const B = int(r, 1, 2), H = int(r, 1, 9), W = int(r, 1, 9), C = pick(r, [1, 2, 3, 4, 5, 8, 9, 16]);
+    const fh = int(r, 1, 3), fw = int(r, 1, 3), sh = int(r, 1, 3), sw = int(r, 1, 3);
+    const kind = pick(r, ['same', 'valid', 'number']);
+    const pad = kind === 'number' ? int(r, 0, 1) : kind;
+    const mode = kind === 'number' ? pick(r, ['floor', 'round', 'ceil']) : undefined;
+    // tfjs sizes a numeric pad's width with the filter's height and stride (see above).
+    const gh = geometry(H, fh, sh, pad, 1, mode), gw = typeof pad === 'number' ? { O: geometry(W, fh, sh, pad, 0, mode).O, p: pad } : geometry(W, fw, sw, pad, 2, mode);
+    if (gh.O < 1 || gw.O < 1) continue;
+    const c = { B, H, W, C, OH: gh.O, OW: gw.O, fh, fw, sh, sw, pt: gh.p, pl: gw.p };
+    // Small integers make ties common; a few NaN and −Inf test the strict comparison.
+    const x = Float32Array.from({ length: B * H * W * C }, () => { const u = r(); return u < 0.03 ? NaN : u < 0.06 ? -Infinity : int(r, -3, 3); });
+    const dy = randn(r, B * gh.O * gw.O * C);
+    const attrs = { filterSize: [fh, fw], strides: [sh, sw], pad, dimRoundingMode: mode };
+    const what = `pool ${t} ${JSON.stringify(attrs)} ${JSON.stringify(c)}`;
+    const xt = tf.tensor(x, [B, H, W, C]), dyt = tf.tensor(dy, [B, gh.O, gw.O, C]);
+    const before = tf.memory().numTensors;
+    const got = tf.engine().runKernel('MaxPoolGrad', { dy: dyt, input: xt, output: xt }, attrs);
+    assert.equal(got.shape, [B, H, W, C], what);
+    assertClose(got.dataSync(), refMaxPoolGrad(x, dy, c), what);
+    got.dispose();
+    assert.is(tf.memory().numTensors, before, `${what}: leaked tensors`);
+    tf.dispose([xt, dyt]);
+  }
+});
+pool('a bad dy shape is refused by name', () => {
+  const x = tf.zeros([1, 4, 4, 2]), dy = tf.zeros([1, 3, 3, 2]);
+  assert.throws(() => tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: x }, { filterSize: 2, strides: 2, pad: 'valid' }),
+    /MaxPoolGrad: dy must have the conv output's shape \[1,2,2,2\], got \[1,3,3,2\]/);
+  assert.throws(() => tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: x }, { filterSize: 0, strides: 2, pad: 'valid' }),
+    /MaxPoolGrad: filterSize must be a positive integer or a pair of them, got 0/);
+  tf.dispose([x, dy]);
+});
+pool.run();
+
 const dil = suite('dilated conv gradients (tf.grads)');
 dil('Conv2D and depthwise with dilations 2 and 3', () => {
   const r = rng(3);

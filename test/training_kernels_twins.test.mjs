@@ -66,6 +66,22 @@ twins('conv2d and depthwise backprops, 150 configurations', () => {
     sameBits(h, i, nxe, `DepthwiseBackpropInput ${what}`);
   }
 });
+twins('max pool gradient, 150 configurations with ties, NaN and −Inf', () => {
+  for (let t = 0; t < 150; t++) {
+    top = 1024;
+    const B = int(1, 2), H = int(1, 9), W = int(1, 9), C = int(1, 19), fh = int(1, 3), fw = int(1, 3);
+    const sh = int(1, 3), sw = int(1, 3), dh = int(1, 2), dw = int(1, 2), pt = int(0, 1), pl = int(0, 1);
+    const OH = Math.floor((H + 2 * pt - (fh - 1) * dh - 1) / sh) + 1, OW = Math.floor((W + 2 * pl - (fw - 1) * dw - 1) / sw) + 1;
+    if (OH < 1 || OW < 1) continue;
+    const nx = B * H * W * C;
+    const x = alloc(nx, () => { const u = rand(); return u < -0.9 ? NaN : u < -0.8 ? -Infinity : Math.round(u * 3); });
+    const dy = alloc(B * OH * OW * C), a = alloc(nx, () => 0), b = alloc(nx, () => 0);
+    const geo = [B, H, W, C, OH, OW, fh, fw, sh, sw, dh, dw, pt, pl];
+    k.f32_max_pool_grad_simd(x, dy, a, ...geo);
+    k.f32_max_pool_grad_scalar(x, dy, b, ...geo);
+    sameBits(a, b, nx, `MaxPoolGrad ${JSON.stringify(geo)}`);
+  }
+});
 twins('unsorted segment sum, f32 and i32, 100 configurations', () => {
   for (let t = 0; t < 100; t++) {
     top = 1024;

@@ -5,3 +5,4 @@ export * from './conv2d_backprop_filter';
 export * from './conv2d_backprop_input';
 export * from './depthwise_backprop';
 export * from './segment_sum';
+export * from './max_pool_grad';

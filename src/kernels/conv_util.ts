@@ -27,7 +27,7 @@ export function checkShape(kernel: string, name: string, shape: unknown, rank: n
   }
 }
 
-function pair(kernel: string, name: string, v: unknown): [number, number] {
+export function pair(kernel: string, name: string, v: unknown): [number, number] {
   const p = typeof v === 'number' ? [v, v] : v;
   if (!Array.isArray(p) || p.length !== 2 || !p.every((n) => Number.isInteger(n) && n >= 1)) {
     fail(kernel, `${name} must be a positive integer or a pair of them, got ${show(v)}`);

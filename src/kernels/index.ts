@@ -1,5 +1,5 @@
-// Training kernels that tfjs-backend-wasm lacks, registered for 'wasm' by ready(), and
-// the conv gradients completed for dilations > 1. Idempotent.
+// Training kernels that tfjs-backend-wasm lacks or runs slowly, registered for 'wasm' by
+// ready(), and the conv gradients completed for dilations > 1. Idempotent.
 //
 // tfjs's registries: registerKernel for a name already registered on a backend warns
 // ("already registered") and overrides; registerGradient overrides (warning only with
@@ -11,9 +11,11 @@ import { conv2DBackpropInputConfig } from './Conv2DBackpropInput';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter';
 import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput';
 import { unsortedSegmentSumConfig } from './UnsortedSegmentSum';
+import { maxPoolGradConfig } from './MaxPoolGrad';
 import { makeConv2DGradConfig, ownKernels } from './Conv2D_grad';
 import { makeDepthwiseConv2dNativeGradConfig } from './DepthwiseConv2dNative_grad';
 import { makeConv2DConfig } from './Conv2D';
+import { makeBatchMatMulConfig } from './BatchMatMul';
 
 export { setTrainingKernelVariant, trainingKernelVariant, type TrainingVariant } from './training_module';
 
@@ -23,10 +25,12 @@ const kernels: tf.KernelConfig[] = [
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
   unsortedSegmentSumConfig,
+  maxPoolGradConfig,
 ];
 
 let gradientsDone = false;
 let conv2DConfig: tf.KernelConfig | undefined;
+let batchMatMulConfig: tf.KernelConfig | undefined;
 
 export function registerTrainingKernels(): void {
   for (const config of kernels) {
@@ -43,6 +47,14 @@ export function registerTrainingKernels(): void {
     conv2DConfig = makeConv2DConfig(conv);
     tf.unregisterKernel('Conv2D', 'wasm');
     tf.registerKernel(conv2DConfig);
+  }
+  // BatchMatMul: tfjs-wasm's own, with transposed operands transposed first.
+  const matMul = tf.getKernel('BatchMatMul', 'wasm');
+  if (!matMul) throw new Error("tfjs-backend-wasm registered no BatchMatMul kernel");
+  if (matMul !== batchMatMulConfig) {
+    batchMatMulConfig = makeBatchMatMulConfig(matMul);
+    tf.unregisterKernel('BatchMatMul', 'wasm');
+    tf.registerKernel(batchMatMulConfig);
   }
   if (!gradientsDone) {
     const convGrad = tf.getGradient('Conv2D');

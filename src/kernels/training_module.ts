@@ -17,6 +17,7 @@ export interface TrainingKernels {
   f32_depthwise_backprop_input_simd: Fn; f32_depthwise_backprop_input_scalar: Fn;
   f32_expand_channels: Fn; f32_sum_groups: Fn;
   f32_unsorted_segment_sum_simd: Fn; f32_unsorted_segment_sum_scalar: Fn;
+  f32_max_pool_grad_simd: Fn; f32_max_pool_grad_scalar: Fn;
   i32_unsorted_segment_sum_simd: Fn; i32_unsorted_segment_sum_scalar: Fn;
 }
 

@@ -1,0 +1,80 @@
+// MaxPoolGrad, NHWC: each output (b, oh, ow) sends dy[b, oh, ow, c] to the input position
+// of its window's maximum, channel by channel. The maximum is tfjs-backend-cpu's: the
+// window read row by row, a value replaces the running maximum only if strictly greater,
+// starting from −Inf (so ties go to the first position, and a window of NaN or −Inf
+// sends nothing). Windows may overlap: dx (zeroed first) accumulates, outputs in order.
+// SIMD: 4 channels at once, the running maximum and its position as vectors (strict
+// f32x4.gt, then bitselect), the 4 adds one lane at a time. The scalar twin finds the
+// same positions and adds in the same order.
+
+@inline function add_at(dx: usize, base: usize, pos: i32, C: i32, c: i32, v: f32): void {
+  if (pos >= 0) {
+    const p = dx + base + ((<usize>pos * C + c) << 2);
+    store<f32>(p, load<f32>(p) + v);
+  }
+}
+
+@inline function max_pool_grad(x: usize, dy: usize, dx: usize, B: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32,
+                               fh: i32, fw: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, simd: bool): void {
+  memory.fill(dx, 0, (<usize>B * H * W * C) << 2);
+  const image = (<usize>H * W * C) << 2;
+  const c4 = simd ? C & ~3 : 0;
+  let yp = dy;
+  for (let b = 0; b < B; b++) {
+    const xb = x + <usize>b * image;
+    const dxb = <usize>b * image;
+    for (let oh = 0; oh < OH; oh++) {
+      // Rows of the window inside x: r0, r0 + dh, … below r1.
+      const corner = oh * sh - pt;
+      let r0 = corner;
+      while (r0 < 0) r0 += dh;
+      const r1 = corner + (fh - 1) * dh + 1 < H ? corner + (fh - 1) * dh + 1 : H;
+      for (let ow = 0; ow < OW; ow++, yp += <usize>C << 2) {
+        const cc = ow * sw - pl;
+        let q0 = cc;
+        while (q0 < 0) q0 += dw;
+        const q1 = cc + (fw - 1) * dw + 1 < W ? cc + (fw - 1) * dw + 1 : W;
+        for (let c = 0; c < c4; c += 4) {
+          let best = f32x4.splat(-Infinity);
+          let at = i32x4.splat(-1);
+          for (let r = r0; r < r1; r += dh) {
+            for (let q = q0; q < q1; q += dw) {
+              const pos = r * W + q;
+              const v = v128.load(xb + ((<usize>pos * C + c) << 2));
+              const gt = f32x4.gt(v, best);
+              best = v128.bitselect(v, best, gt);
+              at = v128.bitselect(i32x4.splat(pos), at, gt);
+            }
+          }
+          const g = v128.load(yp + (<usize>c << 2));
+          add_at(dx, dxb, i32x4.extract_lane(at, 0), C, c, f32x4.extract_lane(g, 0));
+          add_at(dx, dxb, i32x4.extract_lane(at, 1), C, c + 1, f32x4.extract_lane(g, 1));
+          add_at(dx, dxb, i32x4.extract_lane(at, 2), C, c + 2, f32x4.extract_lane(g, 2));
+          add_at(dx, dxb, i32x4.extract_lane(at, 3), C, c + 3, f32x4.extract_lane(g, 3));
+        }
+        for (let c = c4; c < C; c++) {
+          let best: f32 = -Infinity;
+          let at = -1;
+          for (let r = r0; r < r1; r += dh) {
+            for (let q = q0; q < q1; q += dw) {
+              const pos = r * W + q;
+              const v = load<f32>(xb + ((<usize>pos * C + c) << 2));
+              if (v > best) { best = v; at = pos; }
+            }
+          }
+          add_at(dx, dxb, at, C, c, load<f32>(yp + (<usize>c << 2)));
+        }
+      }
+    }
+  }
+}
+
+export function f32_max_pool_grad_simd(x: usize, dy: usize, dx: usize, B: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32,
+                                       fh: i32, fw: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32): void {
+  max_pool_grad(x, dy, dx, B, H, W, C, OH, OW, fh, fw, sh, sw, dh, dw, pt, pl, true);
+}
+
+export function f32_max_pool_grad_scalar(x: usize, dy: usize, dx: usize, B: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32,
+                                         fh: i32, fw: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32): void {
+  max_pool_grad(x, dy, dx, B, H, W, C, OH, OW, fh, fw, sh, sw, dh, dw, pt, pl, false);
+}

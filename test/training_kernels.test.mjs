@@ -291,6 +291,44 @@ pool('a bad dy shape is refused by name', () => {
 });
 pool.run();
 
+const bias = suite('Add and Sum for a bias: the bits of a float32 add and of a row-order float32 sum');
+bias('200 random shapes: bias as either operand, [C] or [1, …, 1, C]; sums over all but the last axis, keepDims, negative axes', () => {
+  const r = rng(77);
+  const bits = (a) => new Uint32Array(Float32Array.from(a).buffer);
+  for (let t = 0; t < 200; t++) {
+    const rank = int(r, 2, 4), C = pick(r, [1, 3, 4, 5, 8, 16, 17, 33]);
+    const shape = [...Array.from({ length: rank - 1 }, () => int(r, 1, 6)), C];
+    const n = shape.reduce((a, b) => a * b, 1);
+    // Large, mixed magnitudes: a different summation order would change the bits.
+    const x = Float32Array.from({ length: n }, () => (r() * 2 - 1) * 10 ** int(r, -3, 4));
+    const b = Float32Array.from({ length: C }, () => r() * 2 - 1);
+    const what = `shape ${shape}`;
+    const xt = tf.tensor(x, shape), bt = tf.tensor(b, r() < 0.5 ? [C] : [...Array(rank - 1).fill(1), C]);
+    const wantAdd = x.map((v, i) => Math.fround(v + b[i % C]));
+    const flip = r() < 0.5;
+    const sum = flip ? tf.add(bt, xt) : tf.add(xt, bt);
+    assert.equal(sum.shape, shape, what);
+    assert.equal(bits(sum.dataSync()), bits(wantAdd), `${what}: bias add`);
+    const wantSum = new Float32Array(C);
+    for (let i = 0; i < n; i++) wantSum[i % C] = Math.fround(wantSum[i % C] + x[i]);
+    const axes = Array.from({ length: rank - 1 }, (_, i) => (r() < 0.5 ? i : i - rank));
+    const keepDims = r() < 0.5;
+    const s = tf.sum(xt, axes, keepDims);
+    assert.equal(s.shape, keepDims ? [...Array(rank - 1).fill(1), C] : [C], `${what}: sum shape`);
+    assert.equal(bits(s.dataSync()), bits(wantSum), `${what}: column sums`);
+    tf.dispose([xt, bt, sum, s]);
+  }
+});
+bias('other shapes still go to tfjs-wasm\'s kernels and give the right values', () => {
+  const a = tf.tensor([[1, 2, 3], [4, 5, 6]]), col = tf.tensor([[10], [20]]);
+  assert.equal(tf.add(a, col).arraySync(), [[11, 12, 13], [24, 25, 26]]);
+  assert.equal(tf.sum(a, 1).arraySync(), [6, 15]);
+  assert.equal(tf.sum(a).arraySync(), 21);
+  assert.equal(tf.add(tf.tensor([1, 2], [2], 'int32'), tf.tensor([3, 4], [2], 'int32')).arraySync(), [4, 6]);
+  tf.dispose([a, col]);
+});
+bias.run();
+
 const dil = suite('dilated conv gradients (tf.grads)');
 dil('Conv2D and depthwise with dilations 2 and 3', () => {
   const r = rng(3);

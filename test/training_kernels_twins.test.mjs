@@ -82,6 +82,20 @@ twins('max pool gradient, 150 configurations with ties, NaN and −Inf', () => {
     sameBits(a, b, nx, `MaxPoolGrad ${JSON.stringify(geo)}`);
   }
 });
+twins('bias add and column sums, 100 configurations', () => {
+  for (let t = 0; t < 100; t++) {
+    top = 1024;
+    const rows = int(1, 40), C = int(1, 70), n = rows * C;
+    const x = alloc(n), bias = alloc(C), a = alloc(n, () => 0), b = alloc(n, () => 0);
+    k.f32_add_bias_simd(x, bias, a, rows, C);
+    k.f32_add_bias_scalar(x, bias, b, rows, C);
+    sameBits(a, b, n, `add bias ${rows}×${C}`);
+    const s1 = alloc(C, () => 0), s2 = alloc(C, () => 0);
+    k.f32_column_sums_simd(x, s1, rows, C);
+    k.f32_column_sums_scalar(x, s2, rows, C);
+    sameBits(s1, s2, C, `column sums ${rows}×${C}`);
+  }
+});
 twins('unsorted segment sum, f32 and i32, 100 configurations', () => {
   for (let t = 0; t < 100; t++) {
     top = 1024;

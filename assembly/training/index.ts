@@ -6,3 +6,4 @@ export * from './conv2d_backprop_input';
 export * from './depthwise_backprop';
 export * from './segment_sum';
 export * from './max_pool_grad';
+export * from './broadcast';

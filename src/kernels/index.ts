@@ -16,6 +16,7 @@ import { makeConv2DGradConfig, ownKernels } from './Conv2D_grad';
 import { makeDepthwiseConv2dNativeGradConfig } from './DepthwiseConv2dNative_grad';
 import { makeConv2DConfig } from './Conv2D';
 import { makeBatchMatMulConfig } from './BatchMatMul';
+import { makeAddConfig, makeSumConfig } from './BiasBroadcast';
 
 export { setTrainingKernelVariant, trainingKernelVariant, type TrainingVariant } from './training_module';
 
@@ -29,8 +30,18 @@ const kernels: tf.KernelConfig[] = [
 ];
 
 let gradientsDone = false;
-let conv2DConfig: tf.KernelConfig | undefined;
-let batchMatMulConfig: tf.KernelConfig | undefined;
+/** tfjs-wasm's own kernels fsam-edge wraps, and the wrapper each is replaced by. */
+const wrapped = new Map<string, tf.KernelConfig>();
+
+function wrap(name: string, make: (original: tf.KernelConfig) => tf.KernelConfig): void {
+  const current = tf.getKernel(name, 'wasm');
+  if (!current) throw new Error(`tfjs-backend-wasm registered no ${name} kernel`);
+  if (current === wrapped.get(name)) return;
+  const config = make(current);
+  wrapped.set(name, config);
+  tf.unregisterKernel(name, 'wasm');
+  tf.registerKernel(config);
+}
 
 export function registerTrainingKernels(): void {
   for (const config of kernels) {
@@ -40,22 +51,12 @@ export function registerTrainingKernels(): void {
     tf.registerKernel(config);
     ownKernels.add(config.kernelFunc);
   }
-  // Conv2D: tfjs-wasm's own, wrapped for NCHW.
-  const conv = tf.getKernel('Conv2D', 'wasm');
-  if (!conv) throw new Error("tfjs-backend-wasm registered no Conv2D kernel");
-  if (conv !== conv2DConfig) {
-    conv2DConfig = makeConv2DConfig(conv);
-    tf.unregisterKernel('Conv2D', 'wasm');
-    tf.registerKernel(conv2DConfig);
-  }
-  // BatchMatMul: tfjs-wasm's own, with transposed operands transposed first.
-  const matMul = tf.getKernel('BatchMatMul', 'wasm');
-  if (!matMul) throw new Error("tfjs-backend-wasm registered no BatchMatMul kernel");
-  if (matMul !== batchMatMulConfig) {
-    batchMatMulConfig = makeBatchMatMulConfig(matMul);
-    tf.unregisterKernel('BatchMatMul', 'wasm');
-    tf.registerKernel(batchMatMulConfig);
-  }
+  // tfjs-wasm's own kernels, wrapped: Conv2D for NCHW; BatchMatMul's transposed operands
+  // transposed first; Add and Sum fast for a bias and its gradient.
+  wrap('Conv2D', makeConv2DConfig);
+  wrap('BatchMatMul', makeBatchMatMulConfig);
+  wrap('Add', makeAddConfig);
+  wrap('Sum', makeSumConfig);
   if (!gradientsDone) {
     const convGrad = tf.getGradient('Conv2D');
     const depthwise = tf.getGradient('DepthwiseConv2dNative');

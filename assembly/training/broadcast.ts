@@ -1,0 +1,56 @@
+// Two elementwise patterns tfjs-wasm runs slowly and every layer with a bias meets:
+//   bias add        out[r, c] = a[r, c] + bias[c]       (Add with bias broadcast over rows)
+//   column sums     out[c] = Σ_r x[r, c], r ascending   (Sum over all axes but the last:
+//                                                         the bias's gradient)
+// Both give the bits tfjs-wasm's own kernels give (one rounding per add; the sums run
+// in row order, as tfjs-wasm's reduction does), 4 columns per vector. The scalar twins
+// do the same per element.
+
+export function f32_add_bias_simd(a: usize, bias: usize, out: usize, rows: i32, C: i32): void {
+  const c4 = (<usize>C & ~3) << 2, cb = <usize>C << 2;
+  for (let r = 0; r < rows; r++) {
+    const ar = a + <usize>r * cb, orow = out + <usize>r * cb;
+    for (let i: usize = 0; i < c4; i += 16) v128.store(orow + i, f32x4.add(v128.load(ar + i), v128.load(bias + i)));
+    for (let i = c4; i < cb; i += 4) store<f32>(orow + i, load<f32>(ar + i) + load<f32>(bias + i));
+  }
+}
+
+export function f32_add_bias_scalar(a: usize, bias: usize, out: usize, rows: i32, C: i32): void {
+  const cb = <usize>C << 2;
+  for (let r = 0; r < rows; r++) {
+    for (let i: usize = 0; i < cb; i += 4) store<f32>(out + <usize>r * cb + i, load<f32>(a + <usize>r * cb + i) + load<f32>(bias + i));
+  }
+}
+
+export function f32_column_sums_simd(x: usize, out: usize, rows: i32, C: i32): void {
+  const c4 = (<usize>C & ~3) << 2, cb = <usize>C << 2;
+  // 16 columns at a time keep 4 independent accumulators in flight; then 4, then 1.
+  let i: usize = 0;
+  for (; i + 64 <= c4; i += 64) {
+    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+    let p = x + i;
+    for (let r = 0; r < rows; r++, p += cb) {
+      s0 = f32x4.add(s0, v128.load(p)); s1 = f32x4.add(s1, v128.load(p, 16));
+      s2 = f32x4.add(s2, v128.load(p, 32)); s3 = f32x4.add(s3, v128.load(p, 48));
+    }
+    v128.store(out + i, s0); v128.store(out + i, s1, 16); v128.store(out + i, s2, 32); v128.store(out + i, s3, 48);
+  }
+  for (; i < c4; i += 16) {
+    let s = f32x4.splat(0);
+    let p = x + i;
+    for (let r = 0; r < rows; r++, p += cb) s = f32x4.add(s, v128.load(p));
+    v128.store(out + i, s);
+  }
+  for (; i < cb; i += 4) store<f32>(out + i, column_sum(x + i, rows, cb));
+}
+
+export function f32_column_sums_scalar(x: usize, out: usize, rows: i32, C: i32): void {
+  const cb = <usize>C << 2;
+  for (let i: usize = 0; i < cb; i += 4) store<f32>(out + i, column_sum(x + i, rows, cb));
+}
+
+@inline function column_sum(p: usize, rows: i32, stride: usize): f32 {
+  let s: f32 = 0;
+  for (let r = 0; r < rows; r++, p += stride) s += load<f32>(p);
+  return s;
+}

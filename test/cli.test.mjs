@@ -131,6 +131,15 @@ s('compare: the built-in digits task with SGD, SAM and F-SAM (base CNN trained a
   const again = run(['personalize', '--epochs', '1', '--out', join(root, 'cached')]);
   assert.is(again.status, 0, again.stderr);
   assert.not.match(again.stdout, /training the base CNN/);
+  // Its entry is keyed by the recipe and the runtime that trained it: another tfjs or
+  // another build of the training kernels trains a new base model instead of reusing it.
+  assert.equal(readdirSync(cache), [cli.baseModelKey()]);
+  const { runtime } = cli.BASE_RECIPE;
+  assert.equal([runtime.tfjsCore, runtime.tfjsWasm], [tf.version_core, JSON.parse(readFileSync(new URL('../node_modules/@tensorflow/tfjs-backend-wasm/package.json', import.meta.url), 'utf8')).version]);
+  assert.match(runtime.trainingKernels, /^[0-9a-f]{8}$/);
+  for (const changed of [{ tfjsCore: '4.23.0' }, { tfjsWasm: '4.23.0' }, { trainingKernels: '00000000' }]) {
+    assert.is.not(cli.baseModelKey({ ...cli.BASE_RECIPE, runtime: { ...runtime, ...changed } }), cli.baseModelKey(), JSON.stringify(changed));
+  }
 });
 
 // ---------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 // The default task's base model: a small CNN for 28×28×1 digits (seeded, softmax output),
 // trained once on the population digits and cached.
 import { tf, layers } from '../index';
+import { version_wasm } from '@tensorflow/tfjs-backend-wasm';
+import trainingWasm from '../../build/training.wasm';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
@@ -25,25 +27,34 @@ export function buildDigitCnn(seed: number): ReturnType<typeof layers.sequential
   });
 }
 
-/** Everything the cached base model depends on; a change makes a new cache entry. */
+/** Everything the cached base model depends on; a change makes a new cache entry. The
+ *  runtime part is there because another tfjs or another build of fsam-edge's training
+ *  kernels rounds differently, and the same command must give the same bits whether or not
+ *  an older cache entry exists. */
 export const BASE_RECIPE = {
   model: 'digit_cnn/conv8x5s2-conv16x3s2-dense32-dense10', seed: 7, epochs: 4, batchSize: 64,
   optimizer: 'adam', learningRate: 0.003, population: DEFAULT_TASK_SIZES.populationSize, splitSeed: SPLIT_SEED, split: 'proportional', version: 2,
+  runtime: { tfjsCore: tf.version_core, tfjsWasm: version_wasm, trainingKernels: fnv1a(trainingWasm as Uint8Array) },
 };
 
 export function defaultCacheDir(): string {
   return process.env.FSAM_EDGE_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'fsam-edge');
 }
 
-function recipeKey(): string {
+/** 32-bit FNV-1a of bytes (or of a string's UTF-16 code units), as 8 hex digits. */
+function fnv1a(data: ArrayLike<number> | string): string {
   let h = 0x811c9dc5;
-  const s = JSON.stringify(BASE_RECIPE);
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return `base-digit-cnn-${(h >>> 0).toString(16).padStart(8, '0')}`;
+  for (let i = 0; i < data.length; i++) h = Math.imul(h ^ (typeof data === 'string' ? data.charCodeAt(i) : data[i]), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+/** The cache entry's directory name for a recipe. */
+export function baseModelKey(recipe: object = BASE_RECIPE): string {
+  return `base-digit-cnn-${fnv1a(JSON.stringify(recipe))}`;
 }
 
 export async function cachedBaseModel(cacheDir: string, population: LabelledSet, log: (line: string) => void): Promise<{ model: LayersModel; path: string }> {
-  const dir = join(cacheDir, recipeKey());
+  const dir = join(cacheDir, baseModelKey());
   const path = join(dir, 'model.json');
   if (existsSync(path)) {
     try {

@@ -67,4 +67,4 @@ export async function main(argv: string[]): Promise<number> {
 export { ready, tf, layers } from '../index';
 export * as checkpoint from '../checkpoint/index';
 export * as data from '../data/index';
-export { buildDigitCnn, cachedBaseModel, defaultCacheDir } from './base_model';
+export { buildDigitCnn, cachedBaseModel, defaultCacheDir, baseModelKey, BASE_RECIPE } from './base_model';

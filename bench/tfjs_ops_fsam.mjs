@@ -16,27 +16,28 @@ export function tfjsOpsFsam(tf, { learningRate, rho, sigma, lambda, momentum, we
       if (m) tf.dispose(m);
       m = mNew.map((t) => tf.keep(t));
     }
+    // w_old: tf.clone is the copy (on wasm its Identity kernel copies; on cpu it shares the
+    // data, which v.assign then leaves to wOld alone).
     const wOld = vars.map((v) => tf.clone(v));
-    const wCopy = wOld.map((w) => tf.add(w, 0));
     tf.tidy(() => {
       const norm = tf.sqrt(tf.addN(d.map((di) => tf.sum(tf.square(di)))));
       const scale = tf.div(rho, tf.add(norm, 1e-12));
       vars.forEach((v, i) => v.assign(tf.add(v, tf.mul(d[i], scale))));
     });
-    tf.dispose([...d, ...Object.values(grads), ...wOld]);
+    tf.dispose([...d, ...Object.values(grads)]);
     const second = gradients();
     second.value.dispose();
     tf.tidy(() => {
       const first = b === null;
       const bNew = vars.map((v, i) => {
-        const p = tf.add(second.grads[v.name], tf.mul(weightDecay, wCopy[i]));
+        const p = tf.add(second.grads[v.name], tf.mul(weightDecay, wOld[i]));
         return first ? p : tf.add(tf.mul(momentum, b[i]), p);
       });
       if (b) tf.dispose(b);
       b = bNew.map((t) => tf.keep(t));
-      vars.forEach((v, i) => v.assign(tf.sub(wCopy[i], tf.mul(learningRate, b[i]))));
+      vars.forEach((v, i) => v.assign(tf.sub(wOld[i], tf.mul(learningRate, b[i]))));
     });
-    tf.dispose([...wCopy, ...Object.values(second.grads)]);
+    tf.dispose([...wOld, ...Object.values(second.grads)]);
   }
   return {
     step,

@@ -115,6 +115,27 @@ export function writeReport(c: StudyConfig, done: RunResult[], out: string, o: {
   md.push(`| optimizer | ${pbs.map((b) => `batch ${b}`).join(' | ')} |`, `|---|${pbs.map(() => '---').join('|')}|`);
   for (const opt of c.perturbOptimizers) md.push(`| ${LABEL[opt]} (ρ ${pbRho(opt) ?? '–'}) | ${pbs.map((pb) => { const xs = pbRuns(opt, pb).map((r) => last(r).test); return xs.length > 1 ? `${pm(xs)} (n=${xs.length})` : pm(xs); }).join(' | ')} |`);
   md.push('');
+  // Paired by seed: each optimizer's change from the update's own batch, and F-SAM's change
+  // minus SAM's (positive: F-SAM loses less).
+  const change = (opt: OptimizerName, pb: number): Map<number, number> => {
+    const base = new Map(pbRuns(opt, s.batch).map((r) => [r.seed, last(r).test]));
+    return new Map(pbRuns(opt, pb).filter((r) => base.has(r.seed)).map((r) => [r.seed, last(r).test - base.get(r.seed)!]));
+  };
+  const ciCell = (d: number[]) => { const ci = meanCi95(d); return `${d.length ? (100 * ci.mean).toFixed(2) : '–'} | ${Number.isFinite(ci.half) ? `[${(100 * (ci.mean - ci.half)).toFixed(2)}, ${(100 * (ci.mean + ci.half)).toFixed(2)}]` : '–'}`; };
+  md.push(`Paired by seed, in percentage points: each optimizer's change in final test accuracy from batch ${s.batch}, and F-SAM's change minus SAM's (positive: F-SAM loses less). 95% CI as above.`, '');
+  md.push('| difference | perturbation batch | n | mean | 95% CI | per seed |', '|---|---|---|---|---|---|');
+  const perSeed = (m: Map<number, number>) => [...m].sort((a, b) => a[0] - b[0]).map(([, x]) => (100 * x).toFixed(1)).join(', ');
+  for (const pb of c.perturbBatches) {
+    for (const opt of c.perturbOptimizers) { const m = change(opt, pb); md.push(`| ${LABEL[opt]}: batch ${pb} − batch ${s.batch} | ${pb} | ${m.size} | ${ciCell([...m.values()])} | ${perSeed(m)} |`); }
+    if (c.perturbOptimizers.includes('sam')) {
+      const sam = change('sam', pb);
+      for (const opt of c.perturbOptimizers.filter((x) => x !== 'sam')) {
+        const f = change(opt, pb), d = new Map([...f].filter(([seed]) => sam.has(seed)).map(([seed, x]) => [seed, x - sam.get(seed)!]));
+        md.push(`| ${LABEL[opt]}'s change − SAM's | ${pb} | ${d.size} | ${ciCell([...d.values()])} | ${perSeed(d)} |`);
+      }
+    }
+  }
+  md.push('');
   save('perturbation_batch.svg', categoryChart({
     title: `Test accuracy vs perturbation batch, ${c.sweepNoise * 100}% noise`, xLabel: `examples in the perturbation's batch (update batch ${s.batch})`, yLabel: 'final test accuracy', categories: pbs.map(String),
     series: c.perturbOptimizers.map((opt) => ({ name: LABEL[opt], values: pbs.map((pb) => { const xs = pbRuns(opt, pb).map((r) => last(r).test); return { mean: mean(xs), std: std(xs) }; }) })),

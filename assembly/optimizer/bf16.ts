@@ -37,19 +37,21 @@ export const UNIT_SIGMA: i32 = 4;
   v128.store64_lane(p, i16x8.narrow_i32x4_u(r, r), 0);
 }
 
-/** The float32 slab's elements at byte offset i, or the same elements of a bf16 slab (at i/2), as f32. */
-@inline export function m_simd(m: usize, i: usize, mk: i32): v128 {
-  return (mk & 2) != 0 ? bf16x4_load(m + (i >> 1)) : v128.load(m + i);
+/** The float32 slab's elements at byte offset i + off, or the same elements of a bf16 slab
+ *  (at half that), as f32. off is a constant: `m + i + off` lets the optimizer fold it into
+ *  the load's offset immediate, where `m + (i + off)` would cost an add per load. */
+@inline export function m_simd(m: usize, i: usize, off: usize, mk: i32): v128 {
+  return (mk & 2) != 0 ? bf16x4_load(m + (i >> 1) + (off >> 1)) : v128.load(m + i + off);
 }
 
 @inline export function m_scalar(m: usize, i: usize, mk: i32): f32 {
   return (mk & 2) != 0 ? bf16_load(m + (i >> 1)) : load<f32>(m + i);
 }
 
-/** d − σ·m (F-SAM's direction) for the vector at byte offset i; d unchanged without m. */
-@inline export function minus_sigma_m_simd(d: v128, s: v128, m: usize, i: usize, mk: i32): v128 {
+/** d − σ·m (F-SAM's direction) for the vector at byte offset i + off; d unchanged without m. */
+@inline export function minus_sigma_m_simd(d: v128, s: v128, m: usize, i: usize, off: usize, mk: i32): v128 {
   if ((mk & 1) == 0) return d;
-  const mv = m_simd(m, i, mk);
+  const mv = m_simd(m, i, off, mk);
   return f32x4.sub(d, (mk & UNIT_SIGMA) != 0 ? mv : f32x4.mul(s, mv));
 }
 

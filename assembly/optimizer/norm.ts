@@ -8,8 +8,9 @@
 // byte offset of element i is then i/2 of a float32's), decoded exactly to float32.
 import { NO_M, M_F32, M_BF16, UNIT_SIGMA, minus_sigma_m_simd, minus_sigma_m_scalar } from './bf16';
 
-@inline function direction_simd(g: usize, m: usize, i: usize, sigma: v128, mk: i32): v128 {
-  return minus_sigma_m_simd(v128.load(g + i), sigma, m, i, mk);
+/** d for the vector at byte offset i + off (off a constant, folded into the loads). */
+@inline function direction_simd(g: usize, m: usize, i: usize, off: usize, sigma: v128, mk: i32): v128 {
+  return minus_sigma_m_simd(v128.load(g + i + off), sigma, m, i, off, mk);
 }
 
 @inline function direction_scalar(g: usize, m: usize, i: usize, sigma: f32, mk: i32): f32 {
@@ -24,9 +25,9 @@ import { NO_M, M_F32, M_BF16, UNIT_SIGMA, minus_sigma_m_simd, minus_sigma_m_scal
 // A square over f32's range (|d| > 1.8e19) overflows that path; only then does the
 // sum run again with every square in f64 (wide_*: lanes k, k+1 in one f64x2 accumulator
 // per half vector, combined (0+1)+(2+3)), so the result is Inf only if Σd² is.
-@inline function direction_block(g: usize, m: usize, w: usize, i: usize, s: v128, mk: i32, adaptive: bool): v128 {
-  let d = direction_simd(g, m, i, s, mk);
-  if (adaptive) d = f32x4.mul(v128.load(w + i), d);
+@inline function direction_block(g: usize, m: usize, w: usize, i: usize, off: usize, s: v128, mk: i32, adaptive: bool): v128 {
+  let d = direction_simd(g, m, i, off, s, mk);
+  if (adaptive) d = f32x4.mul(v128.load(w + i + off), d);
   return f32x4.mul(d, d);
 }
 
@@ -46,8 +47,8 @@ import { NO_M, M_F32, M_BF16, UNIT_SIGMA, minus_sigma_m_simd, minus_sigma_m_scal
   const body = (n & ~15) << 2;
   for (let i: usize = 0; i < body; i += 64) {
     const t = f32x4.add(
-      f32x4.add(direction_block(g, m, w, i, s, mk, adaptive), direction_block(g, m, w, i + 16, s, mk, adaptive)),
-      f32x4.add(direction_block(g, m, w, i + 32, s, mk, adaptive), direction_block(g, m, w, i + 48, s, mk, adaptive)));
+      f32x4.add(direction_block(g, m, w, i, 0, s, mk, adaptive), direction_block(g, m, w, i, 16, s, mk, adaptive)),
+      f32x4.add(direction_block(g, m, w, i, 32, s, mk, adaptive), direction_block(g, m, w, i, 48, s, mk, adaptive)));
     lo = f64x2.add(lo, f64x2.promote_low_f32x4(t));
     hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.shuffle<u32>(t, t, 2, 3, 2, 3)));
   }
@@ -94,7 +95,7 @@ function wide_simd(g: usize, m: usize, w: usize, n: usize, sigma: f32, mk: i32, 
   let lo = f64x2.splat(0), hi = f64x2.splat(0);
   const body = (n & ~3) << 2;
   for (let i: usize = 0; i < body; i += 16) {
-    let d = direction_simd(g, m, i, s, mk);
+    let d = direction_simd(g, m, i, 0, s, mk);
     if (adaptive) d = f32x4.mul(v128.load(w + i), d);
     const dl = f64x2.promote_low_f32x4(d), dh = f64x2.promote_low_f32x4(v128.shuffle<u32>(d, d, 2, 3, 2, 3));
     lo = f64x2.add(lo, f64x2.mul(dl, dl));
@@ -120,8 +121,8 @@ function wide_scalar(g: usize, m: usize, w: usize, n: usize, sigma: f32, mk: i32
 
 /** Σ(g − σ·m)² over n floats; with adaptive, Σ(w·(g − σ·m))². */
 export function f32_fsam_sumsq_simd(g: usize, m: usize, w: usize, n: usize, sigma: f32, adaptive: bool): f64 {
-  if (sigma == 1) return adaptive ? sumsq_simd(g, m, w, n, 1, M_F32 | UNIT_SIGMA, true) : sumsq_simd(g, m, w, n, 1, M_F32 | UNIT_SIGMA, false);
-  return adaptive ? sumsq_simd(g, m, w, n, sigma, M_F32, true) : sumsq_simd(g, m, w, n, sigma, M_F32, false);
+  if (adaptive) return sigma == 1 ? sumsq_simd(g, m, w, n, 1, M_F32 | UNIT_SIGMA, true) : sumsq_simd(g, m, w, n, sigma, M_F32, true);
+  return sigma == 1 ? sumsq_simd(g, m, w, n, 1, M_F32 | UNIT_SIGMA, false) : sumsq_simd(g, m, w, n, sigma, M_F32, false);
 }
 export function f32_fsam_sumsq_scalar(g: usize, m: usize, w: usize, n: usize, sigma: f32, adaptive: bool): f64 {
   return adaptive ? sumsq_scalar(g, m, w, n, sigma, M_F32, true) : sumsq_scalar(g, m, w, n, sigma, M_F32, false);

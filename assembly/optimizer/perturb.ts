@@ -14,7 +14,7 @@ import { NO_M, M_F32, M_BF16, UNIT_SIGMA, minus_sigma_m_simd, minus_sigma_m_scal
   for (let i: usize = 0; i < body; i += 16) {
     const wv = v128.load(w + i);
     let d = v128.load(g + i);
-    d = minus_sigma_m_simd(d, s, m, i, mk);
+    d = minus_sigma_m_simd(d, s, m, i, 0, mk);
     if (adaptive) d = f32x4.mul(f32x4.mul(wv, wv), d);
     v128.store(wold + i, wv);
     v128.store(w + i, f32x4.add(wv, f32x4.mul(d, k)));
@@ -41,7 +41,7 @@ import { NO_M, M_F32, M_BF16, UNIT_SIGMA, minus_sigma_m_simd, minus_sigma_m_scal
   const body = (n & ~3) << 2;
   for (let i: usize = 0; i < body; i += 16) {
     let d = v128.load(g + i);
-    d = minus_sigma_m_simd(d, s, m, i, mk);
+    d = minus_sigma_m_simd(d, s, m, i, 0, mk);
     v128.store(w + i, f32x4.sub(v128.load(w + i), f32x4.mul(d, k)));
   }
   for (let i = body; i < n << 2; i += 4) unperturb_one(w, g, m, i, sigma, scale, mk);

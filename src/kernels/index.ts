@@ -17,6 +17,7 @@ import { makeDepthwiseConv2dNativeGradConfig } from './DepthwiseConv2dNative_gra
 import { makeConv2DConfig } from './Conv2D';
 import { makeBatchMatMulConfig } from './BatchMatMul';
 import { makeAddConfig, makeSumConfig } from './BiasBroadcast';
+import { makeCastConfig, makeIdentityConfig } from './SharedIdentity';
 
 export { setTrainingKernelVariant, trainingKernelVariant, type TrainingVariant } from './training_module';
 
@@ -52,11 +53,14 @@ export function registerTrainingKernels(): void {
     ownKernels.add(config.kernelFunc);
   }
   // tfjs-wasm's own kernels, wrapped: Conv2D for NCHW; BatchMatMul's transposed operands
-  // transposed first; Add and Sum fast for a bias and its gradient.
+  // transposed first; Add and Sum fast for a bias and its gradient; Identity and a
+  // same-dtype Cast sharing their input's data instead of copying it.
   wrap('Conv2D', makeConv2DConfig);
   wrap('BatchMatMul', makeBatchMatMulConfig);
   wrap('Add', makeAddConfig);
   wrap('Sum', makeSumConfig);
+  wrap('Identity', makeIdentityConfig);
+  wrap('Cast', makeCastConfig);
   if (!gradientsDone) {
     const convGrad = tf.getGradient('Conv2D');
     const depthwise = tf.getGradient('DepthwiseConv2dNative');

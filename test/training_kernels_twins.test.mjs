@@ -96,6 +96,18 @@ twins('bias add and column sums, 100 configurations', () => {
     sameBits(s1, s2, C, `column sums ${rows}×${C}`);
   }
 });
+twins('clip by value, 100 configurations with NaN, ±Inf and ±0', () => {
+  const special = [NaN, Infinity, -Infinity, 0, -0, 1e-45, -3.4e38];
+  for (let t = 0; t < 100; t++) {
+    top = 1024;
+    const n = int(0, 70), lo = rand(), hi = t % 10 === 0 ? lo : lo + (rand() + 1) / 2;
+    const x = alloc(n, () => (rand() > 0.7 ? special[int(0, special.length - 1)] : rand() * 2));
+    const a = alloc(n, () => 0), b = alloc(n, () => 0);
+    k.f32_clip_simd(x, a, n, lo, hi);
+    k.f32_clip_scalar(x, b, n, lo, hi);
+    sameBits(a, b, n, `clip n=${n} [${lo}, ${hi}]`);
+  }
+});
 twins('unsorted segment sum, f32 and i32, 100 configurations', () => {
   for (let t = 0; t < 100; t++) {
     top = 1024;

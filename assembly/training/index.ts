@@ -7,3 +7,4 @@ export * from './depthwise_backprop';
 export * from './segment_sum';
 export * from './max_pool_grad';
 export * from './broadcast';
+export * from './clip';

@@ -18,6 +18,7 @@ import { makeConv2DConfig } from './Conv2D';
 import { makeBatchMatMulConfig } from './BatchMatMul';
 import { makeAddConfig, makeSumConfig } from './BiasBroadcast';
 import { makeCastConfig, makeIdentityConfig } from './SharedIdentity';
+import { makeClipByValueConfig } from './ClipByValue';
 
 export { setTrainingKernelVariant, trainingKernelVariant, type TrainingVariant } from './training_module';
 
@@ -54,13 +55,14 @@ export function registerTrainingKernels(): void {
   }
   // tfjs-wasm's own kernels, wrapped: Conv2D for NCHW; BatchMatMul's transposed operands
   // transposed first; Add and Sum fast for a bias and its gradient; Identity and a
-  // same-dtype Cast sharing their input's data instead of copying it.
+  // same-dtype Cast sharing their input's data instead of copying it; ClipByValue keeping NaN.
   wrap('Conv2D', makeConv2DConfig);
   wrap('BatchMatMul', makeBatchMatMulConfig);
   wrap('Add', makeAddConfig);
   wrap('Sum', makeSumConfig);
   wrap('Identity', makeIdentityConfig);
   wrap('Cast', makeCastConfig);
+  wrap('ClipByValue', makeClipByValueConfig);
   if (!gradientsDone) {
     const convGrad = tf.getGradient('Conv2D');
     const depthwise = tf.getGradient('DepthwiseConv2dNative');

@@ -20,6 +20,7 @@ export interface TrainingKernels {
   f32_max_pool_grad_simd: Fn; f32_max_pool_grad_scalar: Fn;
   f32_add_bias_simd: Fn; f32_add_bias_scalar: Fn; f32_column_sums_simd: Fn; f32_column_sums_scalar: Fn;
   i32_unsorted_segment_sum_simd: Fn; i32_unsorted_segment_sum_scalar: Fn;
+  f32_clip_simd: Fn; f32_clip_scalar: Fn;
 }
 
 export type TrainingVariant = 'simd' | 'scalar';

@@ -13,6 +13,11 @@ const LABEL: Record<OptimizerName, string> = { sgd: 'SGD', sam: 'SAM', 'fsam0.6'
 const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(2) : '–');
 const pm = (xs: number[]) => (xs.length === 0 ? '–' : xs.length === 1 ? `${pct(xs[0])} (n=1)` : `${pct(mean(xs))} ± ${pct(std(xs))}`);
 const last = (r: RunResult) => r.epochs[r.epochs.length - 1];
+/** "mean | [lo, hi]" in percentage points: the mean of paired differences and its 95% CI. */
+const ciCells = (d: number[]) => {
+  const ci = meanCi95(d);
+  return `${d.length ? (100 * ci.mean).toFixed(2) : '–'} | ${Number.isFinite(ci.half) ? `[${(100 * (ci.mean - ci.half)).toFixed(2)}, ${(100 * (ci.mean + ci.half)).toFixed(2)}]` : '–'}`;
+};
 const bestTest = (r: RunResult) => Math.max(...r.epochs.map((e) => e.test));
 /** Test accuracy at the epoch of best validation accuracy (the first, on ties). */
 const testAtBestVal = (r: RunResult) => r.epochs.reduce((b, e) => (e.val > b.val ? e : b)).test;
@@ -72,9 +77,8 @@ export function writeReport(c: StudyConfig, done: RunResult[], out: string, o: {
     for (const noise of c.noises) {
       const A = new Map(cell(a, noise).map((r) => [r.seed, last(r).test]));
       const d = cell(b, noise).filter((r) => A.has(r.seed)).map((r) => A.get(r.seed)! - last(r).test);
-      const ci = meanCi95(d);
       const wins = d.filter((x) => x > 0).length;
-      md.push(`| ${LABEL[a]} − ${LABEL[b]} | ${noise * 100}% | ${d.length} | ${d.length ? (100 * ci.mean).toFixed(2) : '–'} | ${Number.isFinite(ci.half) ? `[${(100 * (ci.mean - ci.half)).toFixed(2)}, ${(100 * (ci.mean + ci.half)).toFixed(2)}]` : '–'} | ${wins}/${d.length} |`);
+      md.push(`| ${LABEL[a]} − ${LABEL[b]} | ${noise * 100}% | ${d.length} | ${ciCells(d)} | ${wins}/${d.length} |`);
     }
   }
   md.push('');
@@ -121,17 +125,16 @@ export function writeReport(c: StudyConfig, done: RunResult[], out: string, o: {
     const base = new Map(pbRuns(opt, s.batch).map((r) => [r.seed, last(r).test]));
     return new Map(pbRuns(opt, pb).filter((r) => base.has(r.seed)).map((r) => [r.seed, last(r).test - base.get(r.seed)!]));
   };
-  const ciCell = (d: number[]) => { const ci = meanCi95(d); return `${d.length ? (100 * ci.mean).toFixed(2) : '–'} | ${Number.isFinite(ci.half) ? `[${(100 * (ci.mean - ci.half)).toFixed(2)}, ${(100 * (ci.mean + ci.half)).toFixed(2)}]` : '–'}`; };
   md.push(`Paired by seed, in percentage points: each optimizer's change in final test accuracy from batch ${s.batch}, and F-SAM's change minus SAM's (positive: F-SAM loses less). 95% CI as above.`, '');
   md.push('| difference | perturbation batch | n | mean | 95% CI | per seed |', '|---|---|---|---|---|---|');
   const perSeed = (m: Map<number, number>) => [...m].sort((a, b) => a[0] - b[0]).map(([, x]) => (100 * x).toFixed(1)).join(', ');
   for (const pb of c.perturbBatches) {
-    for (const opt of c.perturbOptimizers) { const m = change(opt, pb); md.push(`| ${LABEL[opt]}: batch ${pb} − batch ${s.batch} | ${pb} | ${m.size} | ${ciCell([...m.values()])} | ${perSeed(m)} |`); }
+    for (const opt of c.perturbOptimizers) { const m = change(opt, pb); md.push(`| ${LABEL[opt]}: batch ${pb} − batch ${s.batch} | ${pb} | ${m.size} | ${ciCells([...m.values()])} | ${perSeed(m)} |`); }
     if (c.perturbOptimizers.includes('sam')) {
       const sam = change('sam', pb);
       for (const opt of c.perturbOptimizers.filter((x) => x !== 'sam')) {
         const f = change(opt, pb), d = new Map([...f].filter(([seed]) => sam.has(seed)).map(([seed, x]) => [seed, x - sam.get(seed)!]));
-        md.push(`| ${LABEL[opt]}'s change − SAM's | ${pb} | ${d.size} | ${ciCell([...d.values()])} | ${perSeed(d)} |`);
+        md.push(`| ${LABEL[opt]}'s change − SAM's | ${pb} | ${d.size} | ${ciCells([...d.values()])} | ${perSeed(d)} |`);
       }
     }
   }

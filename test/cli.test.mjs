@@ -131,15 +131,24 @@ s('compare: the built-in digits task with SGD, SAM and F-SAM (base CNN trained a
   const again = run(['personalize', '--epochs', '1', '--out', join(root, 'cached')]);
   assert.is(again.status, 0, again.stderr);
   assert.not.match(again.stdout, /training the base CNN/);
-  // Its entry is keyed by the recipe and the runtime that trained it: another tfjs or
-  // another build of the training kernels trains a new base model instead of reusing it.
-  assert.equal(readdirSync(cache), [cli.baseModelKey()]);
+  // Its entry is keyed by the recipe, the runtime that trained it and the population's
+  // digits: another tfjs, another build of the training kernels or other digits train a
+  // new base model instead of reusing it.
+  const population = cli.data.makeDefaultTask(cli.data.loadMnist()).population;
+  const key = cli.baseModelKey(population);
+  assert.equal(readdirSync(cache), [key]);
   const { runtime } = cli.BASE_RECIPE;
   assert.equal([runtime.tfjsCore, runtime.tfjsWasm], [tf.version_core, JSON.parse(readFileSync(new URL('../node_modules/@tensorflow/tfjs-backend-wasm/package.json', import.meta.url), 'utf8')).version]);
   assert.match(runtime.trainingKernels, /^[0-9a-f]{8}$/);
   for (const changed of [{ tfjsCore: '4.23.0' }, { tfjsWasm: '4.23.0' }, { trainingKernels: '00000000' }]) {
-    assert.is.not(cli.baseModelKey({ ...cli.BASE_RECIPE, runtime: { ...runtime, ...changed } }), cli.baseModelKey(), JSON.stringify(changed));
+    assert.is.not(cli.baseModelKey(population, { ...cli.BASE_RECIPE, runtime: { ...runtime, ...changed } }), key, JSON.stringify(changed));
   }
+  const onePixel = { ...population, features: population.features.slice() };
+  onePixel.features[12345] += 1 / 255;
+  const oneLabel = { ...population, labels: population.labels.slice() };
+  oneLabel.labels[0] = (oneLabel.labels[0] + 1) % 10;
+  assert.is.not(cli.baseModelKey(onePixel), key, 'one pixel changed');
+  assert.is.not(cli.baseModelKey(oneLabel), key, 'one label changed');
 });
 
 // ---------------------------------------------------------------------------------

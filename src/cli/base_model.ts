@@ -48,13 +48,19 @@ function fnv1a(data: ArrayLike<number> | string): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
-/** The cache entry's directory name for a recipe. */
-export function baseModelKey(recipe: object = BASE_RECIPE): string {
-  return `base-digit-cnn-${fnv1a(JSON.stringify(recipe))}`;
+/** A fingerprint of a labelled set: every pixel's float32 bits and every label. */
+function dataFingerprint(set: LabelledSet): string {
+  return `${fnv1a(new Uint32Array(set.features.buffer, set.features.byteOffset, set.features.length))}-${fnv1a(set.labels)}`;
+}
+
+/** The cache entry's directory name for a recipe and the population it trains on (another
+ *  version of the mnist package gives other digits, and then another base model). */
+export function baseModelKey(population: LabelledSet, recipe: object = BASE_RECIPE): string {
+  return `base-digit-cnn-${fnv1a(JSON.stringify({ recipe, population: dataFingerprint(population) }))}`;
 }
 
 export async function cachedBaseModel(cacheDir: string, population: LabelledSet, log: (line: string) => void): Promise<{ model: LayersModel; path: string }> {
-  const dir = join(cacheDir, baseModelKey());
+  const dir = join(cacheDir, baseModelKey(population));
   const path = join(dir, 'model.json');
   if (existsSync(path)) {
     try {

@@ -1,6 +1,6 @@
 // Where the F-SAM step's time goes: each of its five passes alone (repeated, so its own
 // arrays stay in cache) against the STREAM triad in the same module, at N floats, and
-// the whole step over all six arrays. A pass's bandwidth is the bytes it moves per
+// the whole step over all six arrays; then the low-memory mode's passes. A pass's bandwidth is the bytes it moves per
 // parameter over its time; the sum of the passes against the whole step shows what the
 // larger working set costs. Writes bench/results/optimizer_passes.{json,md}.
 //   node bench/optimizer_passes.mjs [--quick]
@@ -27,22 +27,42 @@ const PASSES = [
   { name: 'triad (b, c → a)', bytes: 12, run: () => k.triad(t, g, m, N, 0.5) },
 ];
 const whole = () => { for (const p of PASSES.slice(0, 5)) p.run(); };
+// The low-memory mode's passes: m and b in bf16 (2 bytes), no w_old; m and b start as
+// the bf16 rounding of ordinary values (raw bits would hold denormals, which are slow),
+// written into the triad's output array once the triad has run.
+const [m16, b16] = [t, t + bytes / 2 + 64];
+const LOW_PASSES = [
+  { name: 'Σd² (reads g, m₁₆)', bytes: 6, run: () => k.fsamSumsqBf16m(g, m16, N, 1) },
+  { name: 'perturb in place (w, g, m₁₆ → w)', bytes: 14, run: () => k.fsamPerturbBf16m(w, g, m16, N, 1, 0.01) },
+  { name: 'finiteness of g₂ (reads g₂)', bytes: 4, run: () => k.firstNonFinite(g2, N) },
+  { name: 'w − ε (w, g, m₁₆ → w)', bytes: 14, run: () => k.fsamUnperturbBf16m(w, g, m16, N, 1, 0.01) },
+  { name: 'EMA (m₁₆, g → m₁₆)', bytes: 8, run: () => k.emaBf16m(m16, g, N, 0.6, 0.4) },
+  { name: 'update (w, g₂, b₁₆ → b₁₆, w)', bytes: 16, run: () => k.sgdUpdateBf16b(w, g2, b16, N, 0.01, 5e-4, 0.9, 1, false) },
+];
 
 const loadBefore = load();
 const rows = PASSES.map((p) => {
   const ms = time(p.run);
   return { pass: p.name, bytesPerParameter: p.bytes, ms, gbPerS: (p.bytes * N) / ms / 1e6 };
 });
+k.toBf16(m16, g, N); k.toBf16(b16, g2, N);
+const lowRows = LOW_PASSES.map((p) => {
+  const ms = time(p.run);
+  return { pass: p.name, bytesPerParameter: p.bytes, ms, gbPerS: (p.bytes * N) / ms / 1e6 };
+});
 const wholeMs = time(whole);
 const sumMs = rows.slice(0, 5).reduce((a, r) => a + r.ms, 0);
 const result = { benchmark: 'optimizer_passes', machine: machine(), date: new Date().toISOString(), command: 'npm run bench', n: N,
-  loadavg: { before: loadBefore, after: load() }, rows, wholeStepMs: wholeMs, sumOfPassesMs: sumMs, wholeGbPerS: (64 * N) / wholeMs / 1e6 };
+  loadavg: { before: loadBefore, after: load() }, rows, lowMemoryRows: lowRows, wholeStepMs: wholeMs, sumOfPassesMs: sumMs, wholeGbPerS: (64 * N) / wholeMs / 1e6 };
 const md = [`${result.machine}; load ${loadBefore.join(' ')}`, '',
   `F-SAM step passes at N = ${N.toExponential(0)}, each alone (its arrays cached):`, '',
   '| pass | bytes/param | ms | GB/s |', '|---|---:|---:|---:|',
   ...rows.map((r) => `| ${r.pass} | ${r.bytesPerParameter} | ${r.ms.toFixed(4)} | ${r.gbPerS.toFixed(1)} |`),
   `| the five passes, summed | 64 | ${sumMs.toFixed(4)} | ${((64 * N) / sumMs / 1e6).toFixed(1)} |`,
-  `| the whole step, one after another over 6 arrays | 64 | ${wholeMs.toFixed(4)} | ${result.wholeGbPerS.toFixed(1)} |`].join('\n');
+  `| the whole step, one after another over 6 arrays | 64 | ${wholeMs.toFixed(4)} | ${result.wholeGbPerS.toFixed(1)} |`, '',
+  'The low-memory mode\'s passes (m and the momentum b in bf16, no w_old), each alone:', '',
+  '| pass | bytes/param | ms | GB/s |', '|---|---:|---:|---:|',
+  ...lowRows.map((r) => `| ${r.pass} | ${r.bytesPerParameter} | ${r.ms.toFixed(4)} | ${r.gbPerS.toFixed(1)} |`)].join('\n');
 console.log(JSON.stringify(result));
 console.log(`\n${md}\n`);
 if (!quick) writeResults('optimizer_passes', result, md);

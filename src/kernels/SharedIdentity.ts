@@ -2,8 +2,8 @@
 // output shares the input's data (refcounted), as tfjs-backend-cpu's Identity and
 // tfjs-wasm's own Reshape do. tfjs-wasm 4.22 copies instead, and tfjs-core clones every
 // tensor it saves for the backward pass, so a training step copied each activation once
-// more (measured on the study's CNN at batch 128: 39 Identity and 9 Cast copies, 1.2 of
-// 13 ms per SGD step). Nothing in tfjs writes into a tensor's data in place; fsam-edge's
+// more (bench/step_profile.mjs, the study's CNN at batch 128: 31 Identity and 9 Cast
+// copies, 1.1 of 12.2 ms per SGD step). Nothing in tfjs writes into a tensor's data in place; fsam-edge's
 // optimizers do, and copy a variable's data first whenever it is shared
 // (src/tfjs/tensor_memory.ts, ownedOffset), so a clone keeps its values.
 // A numeric Cast to 'bool' is x ≠ 0 here (NaN → true, as on tfjs-backend-cpu): tfjs-wasm

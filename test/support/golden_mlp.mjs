@@ -1,10 +1,10 @@
-// The golden trajectories' model (shared/golden): x @ W1 + b1, tanh, @ W2 + b2, mean
+// The golden trajectories' model (test/fixtures/golden, copied from the official implementation's runs): x @ W1 + b1, tanh, @ W2 + b2, mean
 // softmax cross-entropy over integer labels; W is [in, out]. Loss and gradients in
 // float64, written as float32 into the caller's arrays.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const GOLDEN_DIR = fileURLToPath(new URL('../../../shared/golden/', import.meta.url));
+export const GOLDEN_DIR = fileURLToPath(new URL('../fixtures/golden/', import.meta.url));
 export const VARIABLES = ['W1', 'b1', 'W2', 'b2'];
 
 export function loadGolden(name) {

@@ -19,12 +19,12 @@ for (let i = 0; i < f.length; i++) f[i] = Math.sin(i) * 0.01;
 
 // Bytes per parameter, as in bench/optimizer_step.mjs.
 const PASSES = [
-  { name: 'Σd² (reads g, m)', bytes: 8, run: () => k.fsamSumsq(g, m, w, N, 1, false) },
-  { name: 'perturb (w, g, m → w_old, w)', bytes: 20, run: () => k.fsamPerturb(w, wold, g, m, N, 1, 0.01, false) },
-  { name: 'finiteness of g₂ (reads g₂)', bytes: 4, run: () => k.firstNonFinite(g2, N) },
-  { name: 'EMA (m, g → m)', bytes: 12, run: () => k.ema(m, g, N, 0.6, 0.4) },
-  { name: 'update (w_old, g₂, b → b, w)', bytes: 20, run: () => k.sgdUpdate(w, wold, g2, b, N, 0.01, 5e-4, 0.9, 1, false) },
-  { name: 'triad (b, c → a)', bytes: 12, run: () => k.triad(t, g, m, N, 0.5) },
+  { name: 'Σd² (reads g, m)', bytes: 8, run: () => k.f32_fsam_sumsq(g, m, w, N, 1, false) },
+  { name: 'perturb (w, g, m → w_old, w)', bytes: 20, run: () => k.f32_fsam_perturb(w, wold, g, m, N, 1, 0.01, false) },
+  { name: 'finiteness of g₂ (reads g₂)', bytes: 4, run: () => k.f32_first_nonfinite(g2, N) },
+  { name: 'EMA (m, g → m)', bytes: 12, run: () => k.f32_fsam_ema(m, g, N, 0.6, 0.4) },
+  { name: 'update (w_old, g₂, b → b, w)', bytes: 20, run: () => k.f32_sgd_update(w, wold, g2, b, N, 0.01, 5e-4, 0.9, k.SGD_MOMENTUM, false) },
+  { name: 'triad (b, c → a)', bytes: 12, run: () => k.f32_triad(t, g, m, N, 0.5) },
 ];
 const whole = () => { for (const p of PASSES.slice(0, 5)) p.run(); };
 // The low-memory mode's passes: m and b in bf16 (2 bytes), no w_old; m and b start as
@@ -32,12 +32,12 @@ const whole = () => { for (const p of PASSES.slice(0, 5)) p.run(); };
 // written into the triad's output array once the triad has run.
 const [m16, b16] = [t, t + bytes / 2 + 64];
 const LOW_PASSES = [
-  { name: 'Σd² (reads g, m₁₆)', bytes: 6, run: () => k.fsamSumsqBf16m(g, m16, N, 1) },
-  { name: 'perturb in place (w, g, m₁₆ → w)', bytes: 14, run: () => k.fsamPerturbBf16m(w, g, m16, N, 1, 0.01) },
-  { name: 'finiteness of g₂ (reads g₂)', bytes: 4, run: () => k.firstNonFinite(g2, N) },
-  { name: 'w − ε (w, g, m₁₆ → w)', bytes: 14, run: () => k.fsamUnperturbBf16m(w, g, m16, N, 1, 0.01) },
-  { name: 'EMA (m₁₆, g → m₁₆)', bytes: 8, run: () => k.emaBf16m(m16, g, N, 0.6, 0.4) },
-  { name: 'update (w, g₂, b₁₆ → b₁₆, w)', bytes: 16, run: () => k.sgdUpdateBf16b(w, g2, b16, N, 0.01, 5e-4, 0.9, 1, false) },
+  { name: 'Σd² (reads g, m₁₆)', bytes: 6, run: () => k.f32_fsam_sumsq_bf16m(g, m16, N, 1) },
+  { name: 'perturb in place (w, g, m₁₆ → w)', bytes: 14, run: () => k.f32_fsam_perturb_bf16m(w, g, m16, N, 1, 0.01) },
+  { name: 'finiteness of g₂ (reads g₂)', bytes: 4, run: () => k.f32_first_nonfinite(g2, N) },
+  { name: 'w − ε (w, g, m₁₆ → w)', bytes: 14, run: () => k.f32_fsam_unperturb_bf16m(w, g, m16, N, 1, 0.01) },
+  { name: 'EMA (m₁₆, g → m₁₆)', bytes: 8, run: () => k.f32_fsam_ema_bf16m(m16, g, N, 0.6, 0.4) },
+  { name: 'update (w, g₂, b₁₆ → b₁₆, w)', bytes: 16, run: () => k.f32_sgd_update_bf16b(w, g2, b16, N, 0.01, 5e-4, 0.9, k.SGD_MOMENTUM, false) },
 ];
 
 const loadBefore = load();
@@ -45,7 +45,7 @@ const rows = PASSES.map((p) => {
   const ms = time(p.run);
   return { pass: p.name, bytesPerParameter: p.bytes, ms, gbPerS: (p.bytes * N) / ms / 1e6 };
 });
-k.toBf16(m16, g, N); k.toBf16(b16, g2, N);
+k.f32_to_bf16(m16, g, N); k.f32_to_bf16(b16, g2, N);
 const lowRows = LOW_PASSES.map((p) => {
   const ms = time(p.run);
   return { pass: p.name, bytesPerParameter: p.bytes, ms, gbPerS: (p.bytes * N) / ms / 1e6 };

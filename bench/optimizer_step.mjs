@@ -44,7 +44,7 @@ async function triad(n) {
   const k = await loadOptimizerKernels(memory);
   const a = 0, b = n * 4, c = 2 * n * 4;
   new Float32Array(memory.buffer).fill(1);
-  const ms = time(() => k.triad(a, b, c, n, 0.5));
+  const ms = time(() => k.f32_triad(a, b, c, n, 0.5));
   return { ms, gbPerS: bytes / ms / 1e6 };
 }
 

@@ -1,22 +1,29 @@
 // Build: every assembly/<module>/index.ts becomes build/<module>.wasm (flags from
-// asconfig.json), then esbuild bundles the TypeScript entries with the wasm embedded.
-import { readdirSync, existsSync, mkdirSync, statSync } from 'node:fs';
+// asconfig.json) and src/wasm/<module>_exports.ts (its exports' signatures), then
+// esbuild bundles the TypeScript entries with the wasm embedded.
+import { readdirSync, existsSync, mkdirSync, statSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import * as esbuild from 'esbuild';
+import { writeExports } from './wasm_exports.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const asc = join(root, 'node_modules/assemblyscript/bin/asc.js');
 mkdirSync(join(root, 'build'), { recursive: true });
 
+// --bindings raw adds build/<module>.d.ts (every export's parameters, named) and leaves
+// the .wasm as it is; src/wasm/<module>_exports.ts is generated from it (wasm_exports.mjs).
+// asc's JavaScript loader beside it is not used: src/wasm/bind.ts binds the module.
 for (const name of readdirSync(join(root, 'assembly'))) {
   const entry = join(root, 'assembly', name, 'index.ts');
   if (!existsSync(entry)) continue;
   execFileSync(process.execPath, [asc, entry, '--config', join(root, 'asconfig.json'),
     '--outFile', join(root, 'build', `${name}.wasm`),
-    '--textFile', join(root, 'build', `${name}.wat`)], { stdio: 'inherit' });
+    '--textFile', join(root, 'build', `${name}.wat`), '--bindings', 'raw'], { stdio: 'inherit' });
+  rmSync(join(root, 'build', `${name}.js`), { force: true });
+  if (writeExports(root, name)) console.log(`src/wasm/${name}_exports.ts  regenerated from assembly/${name}`);
 }
 
 // Node built-ins that bundled dependencies require, answered by one shim module.

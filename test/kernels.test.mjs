@@ -1,5 +1,6 @@
 // Every optimizer kernel against its references, for every length 0…67 and random
-// lengths up to 100k, in place and out of place, on seeded data with special values:
+// lengths up to 100k, in place and out of place, on seeded data with special values
+// (every call checked for its number of arguments: support/strict_kernels.mjs):
 //  - the SIMD kernel and its scalar twin give the same bits;
 //  - both give the bits of the float32-emulated reference (the operation order);
 //  - both are within k·2⁻²⁴ of the float64 reference, relative to the terms' size.
@@ -7,12 +8,15 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadOptimizerKernels } from '../dist/core.js';
 import { assertClose, assertSameBits } from './support/assert_close.mjs';
+import { strictKernels } from './support/strict_kernels.mjs';
 import { rng, floats } from './support/random.mjs';
 import * as ref from './support/kernel_reference.mjs';
 
 const memory = new WebAssembly.Memory({ initial: 160 }); // 10 MiB: 6 arrays of 100k+ floats, with room
-const simd = await loadOptimizerKernels(memory, 'simd');
-const scalar = await loadOptimizerKernels(memory, 'scalar');
+const simd = strictKernels(await loadOptimizerKernels(memory, 'simd'));
+const scalar = strictKernels(await loadOptimizerKernels(memory, 'scalar'));
+// The SGD modes as the module exports them, and as the reference numbers them.
+const SGD_MODES = [[simd.SGD_PLAIN, 0], [simd.SGD_MOMENTUM, 1], [simd.SGD_NESTEROV, 2]];
 const U = 2 ** -24;
 
 const r0 = rng(7);
@@ -61,7 +65,7 @@ s('sumsq (SAM, F-SAM, adaptive): SIMD = scalar = float32 reference bits, ≈ flo
     const g = floats(r, n), m = floats(r, n), w = floats(r, n), sigma = fsam ? (r() < 0.5 ? 1 : 0.5 + r()) : 0;
     const label = `sumsq n=${n} fsam=${fsam} adaptive=${adaptive} σ=${sigma}`;
     const res = both([g, m, w], [], (k, [pg, pm, pw]) => fsam
-      ? k.fsamSumsq(pg, pm, pw, n, sigma, adaptive) : k.samSumsq(pg, pw, n, adaptive), r.int(4) * 4);
+      ? k.f32_fsam_sumsq(pg, pm, pw, n, sigma, adaptive) : k.f32_sam_sumsq(pg, pw, n, adaptive), r.int(4) * 4);
     assert.ok(Object.is(res.simd.ret, res.scalar.ret), `${label}: simd ${res.simd.ret} scalar ${res.scalar.ret}`);
     assert.ok(Object.is(res.simd.ret, ref.sumsq('f32', g, fsam && m, w, sigma, adaptive)), `${label}: vs float32 reference`);
     const want = ref.sumsq('f64', g, fsam && m, w, sigma, adaptive), mag = ref.sumsq('mag', g, fsam && m, w, sigma, adaptive);
@@ -79,8 +83,8 @@ s('perturb (SAM, F-SAM, adaptive), w_old separate and in place (w_old = w)', () 
     const sigma = fsam ? (r() < 0.5 ? 1 : 0.5 + r()) : 0, scale = 0.05 + r();
     const label = `perturb n=${n} fsam=${fsam} adaptive=${adaptive} inPlace=${inPlace} σ=${sigma}`;
     const res = both([w, wold, g, m], [0, 1], (k, [pw, po, pg, pm]) => fsam
-      ? k.fsamPerturb(pw, inPlace ? pw : po, pg, pm, n, sigma, scale, adaptive)
-      : k.samPerturb(pw, inPlace ? pw : po, pg, n, scale, adaptive));
+      ? k.f32_fsam_perturb(pw, inPlace ? pw : po, pg, pm, n, sigma, scale, adaptive)
+      : k.f32_sam_perturb(pw, inPlace ? pw : po, pg, n, scale, adaptive));
     for (const j of [0, 1]) assertSameBits(res.simd.out[j], res.scalar.out[j], `${label} out ${j}: simd vs scalar`);
     const args = [w, g, fsam && m, sigma, scale, adaptive];
     const [w32] = ref.perturb('f32', ...args), [w64] = ref.perturb('f64', ...args), [wmag] = ref.perturb('mag', ...args);
@@ -93,7 +97,7 @@ s('ema m = λ·m + (1−λ)·g', () => {
   const r = rng(3);
   for (const n of LENGTHS) {
     const m = floats(r, n), g = floats(r, n), lambda = r();
-    const res = both([m, g], [0], (k, [pm, pg]) => k.ema(pm, pg, n, lambda, 1 - lambda));
+    const res = both([m, g], [0], (k, [pm, pg]) => k.f32_fsam_ema(pm, pg, n, lambda, 1 - lambda));
     assertSameBits(res.simd.out[0], res.scalar.out[0], `ema n=${n}: simd vs scalar`);
     check(`ema n=${n}`, res.simd.out[0], ref.ema('f32', m, g, lambda), ref.ema('f64', m, g, lambda), ref.ema('mag', m, g, lambda), 4);
   }
@@ -101,19 +105,19 @@ s('ema m = λ·m + (1−λ)·g', () => {
 
 s('sgd update: plain, momentum, nesterov; first step or not; with and without restore', () => {
   const r = rng(4);
-  for (const n of LENGTHS) for (const mode of [0, 1, 2]) for (const first of [false, true]) for (const restore of [false, true]) {
-    if (mode === 0 && first) continue;
+  for (const n of LENGTHS) for (const [mode, refMode] of SGD_MODES) for (const first of [false, true]) for (const restore of [false, true]) {
+    if (refMode === 0 && first) continue;
     const w = floats(r, n), wold = floats(r, n), g = floats(r, n), b = floats(r, n);
     const lr = 0.01 + r() * 0.1, wd = r() < 0.3 ? 0 : 1e-3, mu = 0.9;
     const label = `sgd n=${n} mode=${mode} first=${first} restore=${restore}`;
     const res = both([w, wold, g, b], [0, 3], (k, [pw, po, pg, pb]) =>
-      k.sgdUpdate(pw, restore ? po : pw, pg, mode ? pb : 0, n, lr, wd, mu, mode, first));
+      k.f32_sgd_update(pw, restore ? po : pw, pg, refMode ? pb : 0, n, lr, wd, mu, mode, first));
     for (const j of [0, 1]) assertSameBits(res.simd.out[j], res.scalar.out[j], `${label} out ${j}: simd vs scalar`);
     const from = restore ? wold : w;
-    const args = [from, g, b, lr, wd, mu, mode, first];
+    const args = [from, g, b, lr, wd, mu, refMode, first];
     const [w32, b32] = ref.sgd('f32', ...args), [w64, b64] = ref.sgd('f64', ...args), [wm, bm] = ref.sgd('mag', ...args);
     check(`${label} w`, res.simd.out[0], w32, w64, wm, 8);
-    if (mode) check(`${label} b`, res.simd.out[1], b32, b64, bm, 4);
+    if (refMode) check(`${label} b`, res.simd.out[1], b32, b64, bm, 4);
     else assertSameBits(res.simd.out[1], b, `${label}: plain SGD leaves the buffer alone`);
   }
 });
@@ -127,7 +131,7 @@ s('adamw update, with and without restore', () => {
     const consts = [1 - lr * wd, b1, 1 - b1, b2, 1 - b2, eps, lr / (1 - b1 ** t), Math.sqrt(1 - b2 ** t)];
     const label = `adamw n=${n} t=${t} restore=${restore}`;
     const res = both([w, wold, g, m1, v], [0, 3, 4], (k, [pw, po, pg, pm, pv]) =>
-      k.adamwUpdate(pw, restore ? po : pw, pg, pm, pv, n, ...consts));
+      k.f32_adamw_update(pw, restore ? po : pw, pg, pm, pv, n, ...consts));
     for (const j of [0, 1, 2]) assertSameBits(res.simd.out[j], res.scalar.out[j], `${label} out ${j}: simd vs scalar`);
     const from = restore ? wold : w;
     const [w32, m32, v32] = ref.adamw('f32', from, g, m1, v, ...consts);
@@ -146,7 +150,7 @@ s('first non-finite: finds the first NaN or ±Inf, or -1', () => {
     const x = floats(r, n);
     for (const [name, k] of [['simd', simd], ['scalar', scalar]]) {
       const [px] = place([x]);
-      assert.is(k.firstNonFinite(px, n), -1, `${name} n=${n}: all finite`);
+      assert.is(k.f32_first_nonfinite(px, n), -1, `${name} n=${n}: all finite`);
     }
     if (n === 0) continue;
     for (const bad of [NaN, Infinity, -Infinity]) {
@@ -154,7 +158,7 @@ s('first non-finite: finds the first NaN or ±Inf, or -1', () => {
       y[Math.max(i, j)] = bad; y[Math.min(i, j)] = bad;
       for (const [name, k] of [['simd', simd], ['scalar', scalar]]) {
         const [py] = place([y]);
-        assert.is(k.firstNonFinite(py, n), Math.min(i, j), `${name} n=${n} ${bad} at ${Math.min(i, j)}`);
+        assert.is(k.f32_first_nonfinite(py, n), Math.min(i, j), `${name} n=${n} ${bad} at ${Math.min(i, j)}`);
       }
     }
   }
@@ -167,10 +171,10 @@ s('kernels never write past the end of their arrays', () => {
     guard.fill(12345);
     const w = 64, wold = w + 4 * 100, g = wold + 4 * 100, m = g + 4 * 100, b = m + 4 * 100, v = b + 4 * 100;
     for (const p of [w, wold, g, m, b, v]) new Float32Array(memory.buffer, p, n).set(floats(r, n, { specialRate: 0 }));
-    simd.fsamPerturb(w, wold, g, m, n, 1, 0.1, true);
-    simd.ema(m, g, n, 0.6, 0.4);
-    simd.sgdUpdate(w, wold, g, b, n, 0.1, 1e-3, 0.9, 2, false);
-    simd.adamwUpdate(w, wold, g, m, v, n, 0.99, 0.9, 0.999, 1e-8, 1e-3, 0.5);
+    simd.f32_fsam_perturb(w, wold, g, m, n, 1, 0.1, true);
+    simd.f32_fsam_ema(m, g, n, 0.6, 0.4);
+    simd.f32_sgd_update(w, wold, g, b, n, 0.1, 1e-3, 0.9, simd.SGD_NESTEROV, false);
+    simd.f32_adamw_update(w, wold, g, m, v, n, 0.99, 0.9, 0.1, 0.999, 0.001, 1e-8, 1e-3, 0.5);
     for (const p of [w, wold, g, m, b, v]) {
       const after = new Float32Array(memory.buffer, p + n * 4, 4);
       for (let i = 0; i < 4; i++) assert.is(after[i], 12345, `n=${n}: float ${n + i} after pointer ${p} was written`);
@@ -217,7 +221,7 @@ lm('bf16 rounding: nearest, ties to even, specials; SIMD = scalar', () => {
   const x = Float32Array.from(cases);
   for (const [name, k] of [['simd', simd], ['scalar', scalar]]) {
     const [[px], [ph]] = placeBf16([x], [new Uint16Array(x.length)]);
-    k.toBf16(ph, px, x.length);
+    k.f32_to_bf16(ph, px, x.length);
     const got = read16(ph, x.length);
     assert.equal([...got.slice(0, want.length)], want, `${name}: exact and tie cases`);
     assert.equal([...got], [...ref.toBf16(x)], `${name}: vs reference`);
@@ -226,7 +230,7 @@ lm('bf16 rounding: nearest, ties to even, specials; SIMD = scalar', () => {
   const r = rng(9);
   for (const n of LENGTHS) {
     const y = floats(r, n);
-    const res = [simd, scalar].map((k) => { const [[py], [ph]] = placeBf16([y], [new Uint16Array(n)]); k.toBf16(ph, py, n); return read16(ph, n); });
+    const res = [simd, scalar].map((k) => { const [[py], [ph]] = placeBf16([y], [new Uint16Array(n)]); k.f32_to_bf16(ph, py, n); return read16(ph, n); });
     assert.equal([...res[0]], [...res[1]], `to_bf16 n=${n}: simd vs scalar`);
     assert.equal([...res[0]], [...ref.toBf16(y)], `to_bf16 n=${n}: vs reference`);
   }
@@ -239,7 +243,7 @@ lm('sumsq, perturb in place and unperturb with m in bf16 (F-SAM) or none (SAM)',
     const sigma = fsam ? (r() < 0.5 ? 1 : 0.5 + r()) : 0, scale = 0.05 + r();
     const label = `n=${n} fsam=${fsam} σ=${sigma}`;
     if (fsam) {
-      const sums = [simd, scalar].map((k) => { const [[pg], [pm]] = placeBf16([g], [m16]); return k.fsamSumsqBf16m(pg, pm, n, sigma); });
+      const sums = [simd, scalar].map((k) => { const [[pg], [pm]] = placeBf16([g], [m16]); return k.f32_fsam_sumsq_bf16m(pg, pm, n, sigma); });
       assert.ok(Object.is(sums[0], sums[1]), `sumsq ${label}: simd ${sums[0]} scalar ${sums[1]}`);
       assert.ok(Object.is(sums[0], ref.sumsq('f32', g, m, w, sigma, false)), `sumsq ${label}: vs float32 reference`);
       const want = ref.sumsq('f64', g, m, w, sigma, false), mag = ref.sumsq('mag', g, m, w, sigma, false);
@@ -247,11 +251,11 @@ lm('sumsq, perturb in place and unperturb with m in bf16 (F-SAM) or none (SAM)',
     }
     const outs = [simd, scalar].map((k) => {
       const [[pw, pg], [pm]] = placeBf16([w, g], [m16]);
-      if (fsam) k.fsamPerturbBf16m(pw, pg, pm, n, sigma, scale);
-      else k.samPerturb(pw, pw, pg, n, scale, false);
+      if (fsam) k.f32_fsam_perturb_bf16m(pw, pg, pm, n, sigma, scale);
+      else k.f32_sam_perturb(pw, pw, pg, n, scale, false);
       const up = read(pw, n);
-      if (fsam) k.fsamUnperturbBf16m(pw, pg, pm, n, sigma, scale);
-      else k.samUnperturb(pw, pg, n, scale);
+      if (fsam) k.f32_fsam_unperturb_bf16m(pw, pg, pm, n, sigma, scale);
+      else k.f32_sam_unperturb(pw, pg, n, scale);
       assert.equal([...read16(pm, n)], [...m16], `${label}: m untouched`);
       return [up, read(pw, n)];
     });
@@ -270,7 +274,7 @@ lm('ema with m in bf16', () => {
   const r = rng(12);
   for (const n of LENGTHS) {
     const m16 = ref.toBf16(floats(r, n)), m = ref.fromBf16(m16), g = floats(r, n), lambda = r();
-    const res = [simd, scalar].map((k) => { const [[pg], [pm]] = placeBf16([g], [m16]); k.emaBf16m(pm, pg, n, lambda, 1 - lambda); return read16(pm, n); });
+    const res = [simd, scalar].map((k) => { const [[pg], [pm]] = placeBf16([g], [m16]); k.f32_fsam_ema_bf16m(pm, pg, n, lambda, 1 - lambda); return read16(pm, n); });
     assert.equal([...res[0]], [...res[1]], `ema bf16 n=${n}: simd vs scalar`);
     checkBf16(`ema bf16 n=${n}`, res[0], ref.ema('f32', m, g, lambda), ref.ema('f64', m, g, lambda), ref.ema('mag', m, g, lambda), 4);
   }
@@ -278,22 +282,22 @@ lm('ema with m in bf16', () => {
 
 lm('sgd update in place with the momentum buffer in bf16: plain, momentum, nesterov; first or not', () => {
   const r = rng(13);
-  for (const n of LENGTHS) for (const mode of [0, 1, 2]) for (const first of [false, true]) {
-    if (mode === 0 && first) continue;
+  for (const n of LENGTHS) for (const [mode, refMode] of SGD_MODES) for (const first of [false, true]) {
+    if (refMode === 0 && first) continue;
     const w = floats(r, n), g = floats(r, n), b16 = ref.toBf16(floats(r, n)), b = ref.fromBf16(b16);
     const lr = 0.01 + r() * 0.1, wd = r() < 0.3 ? 0 : 1e-3, mu = 0.9;
     const label = `sgd bf16 n=${n} mode=${mode} first=${first}`;
     const res = [simd, scalar].map((k) => {
       const [[pw, pg], [pb]] = placeBf16([w, g], [b16]);
-      k.sgdUpdateBf16b(pw, pg, pb, n, lr, wd, mu, mode, first);
+      k.f32_sgd_update_bf16b(pw, pg, pb, n, lr, wd, mu, mode, first);
       return [read(pw, n), read16(pb, n)];
     });
     assertSameBits(res[0][0], res[1][0], `${label} w: simd vs scalar`);
     assert.equal([...res[0][1]], [...res[1][1]], `${label} b: simd vs scalar`);
-    const args = [w, g, b, lr, wd, mu, mode, first];
+    const args = [w, g, b, lr, wd, mu, refMode, first];
     const [w32, bn32] = ref.sgd('f32', ...args), [w64, bn64] = ref.sgd('f64', ...args), [wm, bm] = ref.sgd('mag', ...args);
     check(`${label} w`, res[0][0], w32, w64, wm, 8);
-    if (mode) checkBf16(`${label} b`, res[0][1], bn32, bn64, bm, 4);
+    if (refMode) checkBf16(`${label} b`, res[0][1], bn32, bn64, bm, 4);
     else assert.equal([...res[0][1]], [...b16], `${label}: plain SGD leaves the buffer alone`);
   }
 });
@@ -305,11 +309,11 @@ lm('low-memory kernels never write past the end of their arrays', () => {
     const w = 64, g = w + 4 * 100, m = g + 4 * 100, b = m + 2 * 100;
     for (const p of [w, g]) new Float32Array(memory.buffer, p, n).set(floats(r, n, { specialRate: 0 }));
     for (const p of [m, b]) new Uint16Array(memory.buffer, p, n).set(ref.toBf16(floats(r, n, { specialRate: 0 })));
-    simd.fsamPerturbBf16m(w, g, m, n, 1, 0.1);
-    simd.fsamUnperturbBf16m(w, g, m, n, 1, 0.1);
-    simd.emaBf16m(m, g, n, 0.6, 0.4);
-    simd.toBf16(b, g, n);
-    simd.sgdUpdateBf16b(w, g, b, n, 0.1, 1e-3, 0.9, 1, false);
+    simd.f32_fsam_perturb_bf16m(w, g, m, n, 1, 0.1);
+    simd.f32_fsam_unperturb_bf16m(w, g, m, n, 1, 0.1);
+    simd.f32_fsam_ema_bf16m(m, g, n, 0.6, 0.4);
+    simd.f32_to_bf16(b, g, n);
+    simd.f32_sgd_update_bf16b(w, g, b, n, 0.1, 1e-3, 0.9, simd.SGD_MOMENTUM, false);
     for (const [p, bytes] of [[w, 4], [g, 4], [m, 2], [b, 2]]) {
       const after = new Uint8Array(memory.buffer, p + n * bytes, 8);
       const want = new Uint8Array(new Uint32Array([0x3039abcd, 0x3039abcd]).buffer).slice((p + n * bytes) % 4, ((p + n * bytes) % 4) + 8);

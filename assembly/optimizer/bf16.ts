@@ -5,7 +5,17 @@
 // NaN stays a quiet NaN of the same sign; a finite value rounds to ±Inf only above
 // bf16's largest, 3.39e38. Arithmetic stays float32: state is decoded, used, re-rounded.
 
-/** Where the state kernels read m: none (SAM), a float32 slab, a bf16 slab (bit 1 = has m, bit 2 = bf16). */
+// `mk` says where the state kernels read m, as flags; each call site passes a constant,
+// so the tests on it fold away. HasM and InBf16 are a const enum, inlined where used, so
+// the code compiles exactly as with literal bits (a const global there does not: binaryen
+// then allocates the surrounding function's locals differently).
+const enum MFlag {
+  /** F-SAM: there is an m (SAM has none). */
+  HasM = 1,
+  /** The low-memory mode's m, 2 bytes per element. */
+  InBf16 = 2,
+}
+/** The three places m can be: none, HasM, HasM | InBf16. */
 export const NO_M: i32 = 0, M_F32: i32 = 1, M_BF16: i32 = 3;
 /** A flag on M_F32 or M_BF16: σ = 1, so σ·m = m exactly and the multiply is left out (the same bits). */
 export const UNIT_SIGMA: i32 = 4;
@@ -41,22 +51,22 @@ export const UNIT_SIGMA: i32 = 4;
  *  (at half that), as f32. off is a constant: `m + i + off` lets the optimizer fold it into
  *  the load's offset immediate, where `m + (i + off)` would cost an add per load. */
 @inline export function m_simd(m: usize, i: usize, off: usize, mk: i32): v128 {
-  return (mk & 2) != 0 ? bf16x4_load(m + (i >> 1) + (off >> 1)) : v128.load(m + i + off);
+  return (mk & MFlag.InBf16) != 0 ? bf16x4_load(m + (i >> 1) + (off >> 1)) : v128.load(m + i + off);
 }
 
 @inline export function m_scalar(m: usize, i: usize, mk: i32): f32 {
-  return (mk & 2) != 0 ? bf16_load(m + (i >> 1)) : load<f32>(m + i);
+  return (mk & MFlag.InBf16) != 0 ? bf16_load(m + (i >> 1)) : load<f32>(m + i);
 }
 
 /** d − σ·m (F-SAM's direction) for the vector at byte offset i + off; d unchanged without m. */
 @inline export function minus_sigma_m_simd(d: v128, s: v128, m: usize, i: usize, off: usize, mk: i32): v128 {
-  if ((mk & 1) == 0) return d;
+  if ((mk & MFlag.HasM) == 0) return d;
   const mv = m_simd(m, i, off, mk);
   return f32x4.sub(d, (mk & UNIT_SIGMA) != 0 ? mv : f32x4.mul(s, mv));
 }
 
 @inline export function minus_sigma_m_scalar(d: f32, sigma: f32, m: usize, i: usize, mk: i32): f32 {
-  if ((mk & 1) == 0) return d;
+  if ((mk & MFlag.HasM) == 0) return d;
   return d - sigma * m_scalar(m, i, mk);
 }
 

@@ -6,18 +6,19 @@
 // updated in f32, and the f32 value steps w before b is stored rounded.
 import { bf16_load, bf16_store, bf16x4_load, bf16x4_store } from './bf16';
 
-const PLAIN: i32 = 0, MOMENTUM: i32 = 1, NESTEROV: i32 = 2;
+/** The base step's kind, the `mode` argument: exported, so the TypeScript step reads them here. */
+export const SGD_PLAIN: i32 = 0, SGD_MOMENTUM: i32 = 1, SGD_NESTEROV: i32 = 2;
 
 @inline function sgd_one(w: usize, wold: usize, g: usize, b: usize, i: usize, lr: f32, wd: f32, mu: f32,
                          mode: i32, decay: bool, first: bool, half: bool): void {
   const x = load<f32>(wold + i);
   let p = load<f32>(g + i);
   if (decay) p = p + wd * x;
-  if (mode != PLAIN) {
+  if (mode != SGD_PLAIN) {
     const bn = first ? p : (half ? bf16_load(b + (i >> 1)) : load<f32>(b + i)) * mu + p;
     if (half) bf16_store(b + (i >> 1), bn);
     else store<f32>(b + i, bn);
-    p = mode == NESTEROV ? p + mu * bn : bn;
+    p = mode == SGD_NESTEROV ? p + mu * bn : bn;
   }
   store<f32>(w + i, x - lr * p);
 }
@@ -30,11 +31,11 @@ const PLAIN: i32 = 0, MOMENTUM: i32 = 1, NESTEROV: i32 = 2;
     const x = v128.load(wold + i);
     let p = v128.load(g + i);
     if (decay) p = f32x4.add(p, f32x4.mul(wdv, x));
-    if (mode != PLAIN) {
+    if (mode != SGD_PLAIN) {
       const bn = first ? p : f32x4.add(f32x4.mul(half ? bf16x4_load(b + (i >> 1)) : v128.load(b + i), muv), p);
       if (half) bf16x4_store(b + (i >> 1), bn);
       else v128.store(b + i, bn);
-      p = mode == NESTEROV ? f32x4.add(p, f32x4.mul(muv, bn)) : bn;
+      p = mode == SGD_NESTEROV ? f32x4.add(p, f32x4.mul(muv, bn)) : bn;
     }
     v128.store(w + i, f32x4.sub(x, f32x4.mul(lrv, p)));
   }
@@ -47,7 +48,7 @@ const PLAIN: i32 = 0, MOMENTUM: i32 = 1, NESTEROV: i32 = 2;
 }
 
 // The flags pick one of ten specialised loops, so no branch runs per element.
-// mode: 0 plain, 1 momentum, 2 nesterov; first: the momentum buffer's first step.
+// mode: SGD_PLAIN, SGD_MOMENTUM or SGD_NESTEROV; first: the momentum buffer's first step.
 @inline function sgd(w: usize, wold: usize, g: usize, b: usize, n: usize, lr: f32, wd: f32, mu: f32,
                      mode: i32, decay: bool, first: bool, half: bool, simd: bool): void {
   if (simd) sgd_simd(w, wold, g, b, n, lr, wd, mu, mode, decay, first, half);
@@ -57,15 +58,15 @@ const PLAIN: i32 = 0, MOMENTUM: i32 = 1, NESTEROV: i32 = 2;
 @inline function dispatch(w: usize, wold: usize, g: usize, b: usize, n: usize, lr: f32, wd: f32, mu: f32,
                           mode: i32, first: bool, half: bool, simd: bool): void {
   const decay = wd != 0;
-  if (mode == PLAIN) {
-    if (decay) sgd(w, wold, g, b, n, lr, wd, mu, PLAIN, true, false, half, simd);
-    else sgd(w, wold, g, b, n, lr, wd, mu, PLAIN, false, false, half, simd);
-  } else if (mode == MOMENTUM) {
-    if (decay) { if (first) sgd(w, wold, g, b, n, lr, wd, mu, MOMENTUM, true, true, half, simd); else sgd(w, wold, g, b, n, lr, wd, mu, MOMENTUM, true, false, half, simd); }
-    else { if (first) sgd(w, wold, g, b, n, lr, wd, mu, MOMENTUM, false, true, half, simd); else sgd(w, wold, g, b, n, lr, wd, mu, MOMENTUM, false, false, half, simd); }
+  if (mode == SGD_PLAIN) {
+    if (decay) sgd(w, wold, g, b, n, lr, wd, mu, SGD_PLAIN, true, false, half, simd);
+    else sgd(w, wold, g, b, n, lr, wd, mu, SGD_PLAIN, false, false, half, simd);
+  } else if (mode == SGD_MOMENTUM) {
+    if (decay) { if (first) sgd(w, wold, g, b, n, lr, wd, mu, SGD_MOMENTUM, true, true, half, simd); else sgd(w, wold, g, b, n, lr, wd, mu, SGD_MOMENTUM, true, false, half, simd); }
+    else { if (first) sgd(w, wold, g, b, n, lr, wd, mu, SGD_MOMENTUM, false, true, half, simd); else sgd(w, wold, g, b, n, lr, wd, mu, SGD_MOMENTUM, false, false, half, simd); }
   } else {
-    if (decay) { if (first) sgd(w, wold, g, b, n, lr, wd, mu, NESTEROV, true, true, half, simd); else sgd(w, wold, g, b, n, lr, wd, mu, NESTEROV, true, false, half, simd); }
-    else { if (first) sgd(w, wold, g, b, n, lr, wd, mu, NESTEROV, false, true, half, simd); else sgd(w, wold, g, b, n, lr, wd, mu, NESTEROV, false, false, half, simd); }
+    if (decay) { if (first) sgd(w, wold, g, b, n, lr, wd, mu, SGD_NESTEROV, true, true, half, simd); else sgd(w, wold, g, b, n, lr, wd, mu, SGD_NESTEROV, true, false, half, simd); }
+    else { if (first) sgd(w, wold, g, b, n, lr, wd, mu, SGD_NESTEROV, false, true, half, simd); else sgd(w, wold, g, b, n, lr, wd, mu, SGD_NESTEROV, false, false, half, simd); }
   }
 }
 

@@ -41,8 +41,6 @@ export function stateKinds(h: Hyperparams): SlabKind[] {
   return kinds;
 }
 
-export const SGD_PLAIN = 0, SGD_MOMENTUM = 1, SGD_NESTEROV = 2;
-
 export class FsamStep {
   readonly h: Hyperparams;
   readonly arena: Arena;
@@ -86,16 +84,16 @@ export class FsamStep {
   /** Σd² of variable i: d = g − σ·m (friendly), else g; ASAM scales by |w|. */
   protected sumsq(i: number, w: number, g: number, friendly: boolean): number {
     const { sigma, adaptive } = this.h;
-    return friendly ? this.k.fsamSumsq(g, this.arena.pointer('ema', i), w, this.sizes[i], sigma, adaptive)
-      : this.k.samSumsq(g, w, this.sizes[i], adaptive);
+    return friendly ? this.k.f32_fsam_sumsq(g, this.arena.pointer('ema', i), w, this.sizes[i], sigma, adaptive)
+      : this.k.f32_sam_sumsq(g, w, this.sizes[i], adaptive);
   }
 
   /** w_old = w; w += ε with ε = scale·d. */
   protected climb(w: Pointers, g: Pointers, friendly: boolean, scale: number): void {
     const { sigma, adaptive } = this.h, a = this.arena, k = this.k;
     for (let i = 0; i < this.sizes.length; i++) {
-      if (friendly) k.fsamPerturb(w[i], a.pointer('wold', i), g[i], a.pointer('ema', i), this.sizes[i], sigma, scale, adaptive);
-      else k.samPerturb(w[i], a.pointer('wold', i), g[i], this.sizes[i], scale, adaptive);
+      if (friendly) k.f32_fsam_perturb(w[i], a.pointer('wold', i), g[i], a.pointer('ema', i), this.sizes[i], sigma, scale, adaptive);
+      else k.f32_sam_perturb(w[i], a.pointer('wold', i), g[i], this.sizes[i], scale, adaptive);
     }
   }
 
@@ -108,7 +106,7 @@ export class FsamStep {
 
   /** From w + ε back to w: here an exact copy of w_old. */
   protected descend(w: Pointers): void {
-    for (let i = 0; i < this.sizes.length; i++) this.k.copy(w[i], this.arena.pointer('wold', i), this.sizes[i]);
+    for (let i = 0; i < this.sizes.length; i++) this.k.f32_copy(w[i], this.arena.pointer('wold', i), this.sizes[i]);
   }
 
   /** Restore w_old, update m, and take the base step with g₂. False if skipped. */
@@ -129,8 +127,8 @@ export class FsamStep {
       const { lambda } = this.h;
       for (let i = 0; i < this.sizes.length; i++) {
         const m = this.arena.pointer('ema', i);
-        if (this.emaReady) this.k.ema(m, g[i], this.sizes[i], lambda, 1 - lambda);
-        else this.k.copy(m, g[i], this.sizes[i]);
+        if (this.emaReady) this.k.f32_fsam_ema(m, g[i], this.sizes[i], lambda, 1 - lambda);
+        else this.k.f32_copy(m, g[i], this.sizes[i]);
       }
       this.emaReady = true;
     }
@@ -148,14 +146,14 @@ export class FsamStep {
     const h = this.h, k = this.k, a = this.arena;
     const t = this.step + 1;
     if (h.base === 'sgd') {
-      const mode = h.momentum === 0 ? SGD_PLAIN : h.nesterov ? SGD_NESTEROV : SGD_MOMENTUM;
+      const mode = h.momentum === 0 ? k.SGD_PLAIN : h.nesterov ? k.SGD_NESTEROV : k.SGD_MOMENTUM;
       for (let i = 0; i < this.sizes.length; i++) this.sgd(i, w[i], from(i), g[i], mode, t === 1);
     } else {
       const decay = 1 - h.learningRate * h.weightDecay;
       const stepSize = h.learningRate / (1 - h.beta1 ** t);
       const bc2sqrt = Math.sqrt(1 - h.beta2 ** t);
       for (let i = 0; i < this.sizes.length; i++) {
-        k.adamwUpdate(w[i], from(i), g[i], a.pointer('adam_m', i), a.pointer('adam_v', i), this.sizes[i],
+        k.f32_adamw_update(w[i], from(i), g[i], a.pointer('adam_m', i), a.pointer('adam_v', i), this.sizes[i],
           decay, h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.epsilon, stepSize, bc2sqrt);
       }
     }
@@ -165,13 +163,13 @@ export class FsamStep {
   /** SGD on variable i from `from` (w_old, or w itself) into w; b is f32 here. */
   protected sgd(i: number, w: number, from: number, g: number, mode: number, first: boolean): void {
     const h = this.h;
-    const b = mode === SGD_PLAIN ? 0 : this.arena.pointer('momentum', i);
-    this.k.sgdUpdate(w, from, g, b, this.sizes[i], h.learningRate, h.weightDecay, h.momentum, mode, first);
+    const b = mode === this.k.SGD_PLAIN ? 0 : this.arena.pointer('momentum', i);
+    this.k.f32_sgd_update(w, from, g, b, this.sizes[i], h.learningRate, h.weightDecay, h.momentum, mode, first);
   }
 
   protected firstNonFinite(g: Pointers): { i: number; j: number } | undefined {
     for (let i = 0; i < this.sizes.length; i++) {
-      const j = this.k.firstNonFinite(g[i], this.sizes[i]);
+      const j = this.k.f32_first_nonfinite(g[i], this.sizes[i]);
       if (j >= 0) return { i, j };
     }
     return undefined;

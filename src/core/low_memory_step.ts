@@ -8,7 +8,7 @@
 //             the same bits; w + ε and − ε each round once, so w comes back within
 //             2⁻²⁴·(|w + ε| + |w|), not exactly
 //   update:   restore, then m (bf16) = λ·m + (1−λ)·g, then SGD from w with a bf16 b
-import { FsamStep, SGD_PLAIN, type Pointers } from './fsam_step';
+import { FsamStep, type Pointers } from './fsam_step';
 
 export class LowMemoryFsamStep extends FsamStep {
   private lastG: Pointers = [];
@@ -18,15 +18,15 @@ export class LowMemoryFsamStep extends FsamStep {
   protected override get lowMemory(): boolean { return true; }
 
   protected override sumsq(i: number, w: number, g: number, friendly: boolean): number {
-    return friendly ? this.k.fsamSumsqBf16m(g, this.arena.pointer('ema_bf16', i), this.sizes[i], this.h.sigma)
-      : this.k.samSumsq(g, w, this.sizes[i], false);
+    return friendly ? this.k.f32_fsam_sumsq_bf16m(g, this.arena.pointer('ema_bf16', i), this.sizes[i], this.h.sigma)
+      : this.k.f32_sam_sumsq(g, w, this.sizes[i], false);
   }
 
   protected override climb(w: Pointers, g: Pointers, friendly: boolean, scale: number): void {
     const { sigma } = this.h, k = this.k;
     for (let i = 0; i < this.sizes.length; i++) {
-      if (friendly) k.fsamPerturbBf16m(w[i], g[i], this.arena.pointer('ema_bf16', i), this.sizes[i], sigma, scale);
-      else k.samPerturb(w[i], w[i], g[i], this.sizes[i], scale, false);
+      if (friendly) k.f32_fsam_perturb_bf16m(w[i], g[i], this.arena.pointer('ema_bf16', i), this.sizes[i], sigma, scale);
+      else k.f32_sam_perturb(w[i], w[i], g[i], this.sizes[i], scale, false);
     }
     this.lastG = g;
     this.lastScale = scale;
@@ -36,8 +36,8 @@ export class LowMemoryFsamStep extends FsamStep {
   protected override descend(w: Pointers): void {
     const g = this.lastG, scale = this.lastScale, { sigma } = this.h;
     for (let i = 0; i < this.sizes.length; i++) {
-      if (this.lastFriendly) this.k.fsamUnperturbBf16m(w[i], g[i], this.arena.pointer('ema_bf16', i), this.sizes[i], sigma, scale);
-      else this.k.samUnperturb(w[i], g[i], this.sizes[i], scale);
+      if (this.lastFriendly) this.k.f32_fsam_unperturb_bf16m(w[i], g[i], this.arena.pointer('ema_bf16', i), this.sizes[i], sigma, scale);
+      else this.k.f32_sam_unperturb(w[i], g[i], this.sizes[i], scale);
     }
   }
 
@@ -47,8 +47,8 @@ export class LowMemoryFsamStep extends FsamStep {
       const { lambda } = this.h;
       for (let i = 0; i < this.sizes.length; i++) {
         const m = this.arena.pointer('ema_bf16', i);
-        if (this.emaReady) this.k.emaBf16m(m, g[i], this.sizes[i], lambda, 1 - lambda);
-        else this.k.toBf16(m, g[i], this.sizes[i]);
+        if (this.emaReady) this.k.f32_fsam_ema_bf16m(m, g[i], this.sizes[i], lambda, 1 - lambda);
+        else this.k.f32_to_bf16(m, g[i], this.sizes[i]);
       }
       this.emaReady = true;
     }
@@ -57,7 +57,7 @@ export class LowMemoryFsamStep extends FsamStep {
 
   protected override sgd(i: number, w: number, _from: number, g: number, mode: number, first: boolean): void {
     const h = this.h;
-    const b = mode === SGD_PLAIN ? 0 : this.arena.pointer('momentum_bf16', i);
-    this.k.sgdUpdateBf16b(w, g, b, this.sizes[i], h.learningRate, h.weightDecay, h.momentum, mode, first);
+    const b = mode === this.k.SGD_PLAIN ? 0 : this.arena.pointer('momentum_bf16', i);
+    this.k.f32_sgd_update_bf16b(w, g, b, this.sizes[i], h.learningRate, h.weightDecay, h.momentum, mode, first);
   }
 }

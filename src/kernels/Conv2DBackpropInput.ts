@@ -25,7 +25,7 @@ function conv2DBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: Bac
   const dx = backend.makeOutput(dxShape, 'float32');
   const dyt = g.channelsFirst ? toNHWC(backend, dy) : dy;
   const k = trainingKernels(backend);
-  const geometry = [g.B, g.H, g.W, g.CI, g.OH, g.OW, g.CO, g.KH, g.KW, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl];
+  const geometry = [g.B, g.H, g.W, g.CI, g.OH, g.OW, g.CO, g.KH, g.KW, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl] as const;
   const ft = malloc(backend, k.f32_conv2d_backprop_input_scratch_floats(...geometry) * 4);
   k.f32_conv2d_backprop_input_pack(offsetOf(backend, filter), ft, g.KH, g.KW, g.CI, g.CO);
   const run = trainingKernelVariant() === 'simd' ? k.f32_conv2d_backprop_input_simd : k.f32_conv2d_backprop_input_scalar;

@@ -2,26 +2,15 @@
 // module has no data segment, so instantiating it writes nothing; it only touches the
 // bytes the kernels are pointed at. One instance per memory: tfjs makes a new wasm
 // module (and memory) whenever its backend is re-created, e.g. after engine.reset().
+// The kernels' parameters are their AssemblyScript exports' (src/wasm/bind.ts).
 import trainingWasm from '../../build/training.wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { wasmMemory } from '../backend/wasm_backend';
+import { bindModule } from '../wasm/bind';
+import { TRAINING_EXPORTS, type TrainingExports } from '../wasm/training_exports';
 
-type Fn = (...args: number[]) => void;
-type IntFn = (...args: number[]) => number;
-
-export interface TrainingKernels {
-  f32_conv2d_backprop_filter_simd: Fn; f32_conv2d_backprop_filter_scalar: Fn;
-  f32_conv2d_backprop_input_simd: Fn; f32_conv2d_backprop_input_scalar: Fn;
-  f32_conv2d_backprop_input_scratch_floats: IntFn; f32_conv2d_backprop_input_pack: Fn;
-  f32_depthwise_backprop_filter_simd: Fn; f32_depthwise_backprop_filter_scalar: Fn;
-  f32_depthwise_backprop_input_simd: Fn; f32_depthwise_backprop_input_scalar: Fn;
-  f32_expand_channels: Fn; f32_sum_groups: Fn;
-  f32_unsorted_segment_sum_simd: Fn; f32_unsorted_segment_sum_scalar: Fn;
-  f32_max_pool_grad_simd: Fn; f32_max_pool_grad_scalar: Fn;
-  f32_add_bias_simd: Fn; f32_add_bias_scalar: Fn; f32_column_sums_simd: Fn; f32_column_sums_scalar: Fn;
-  i32_unsorted_segment_sum_simd: Fn; i32_unsorted_segment_sum_scalar: Fn;
-  f32_clip_simd: Fn; f32_clip_scalar: Fn;
-}
+/** The module's exports, typed from the AssemblyScript source (src/wasm/training_exports.ts, generated). */
+export type TrainingKernels = TrainingExports;
 
 export type TrainingVariant = 'simd' | 'scalar';
 
@@ -35,7 +24,7 @@ export function trainingKernels(backend: BackendWasm): TrainingKernels {
   let k = instances.get(memory);
   if (!k) {
     compiled ??= new WebAssembly.Module(trainingWasm as Uint8Array<ArrayBuffer>);
-    k = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as TrainingKernels;
+    k = bindModule<TrainingExports>(compiled, memory, TRAINING_EXPORTS, 'build/training.wasm');
     instances.set(memory, k);
   }
   return k;

@@ -3,7 +3,7 @@
 // weights, m and the base optimizer's state bit for bit as they were.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createOptimizer, resolveHyperparams, NonFiniteGradientError, NonFinitePerturbationError, FsamStep, LowMemoryFsamStep, createStep } from '../dist/core.js';
+import { createOptimizer, resolveHyperparams, NonFiniteGradientError, NonFinitePerturbationError, SharpnessStep, LowMemorySharpnessStep, createStep } from '../dist/core.js';
 import { rng } from './support/random.mjs';
 
 const s = suite('errors');
@@ -121,7 +121,7 @@ for (const cfg of CONFIGS) for (const bad of [NaN, Infinity, -Infinity]) for (co
       }
       assertUnchanged(before, snapshot(opt), `${label} (${mode})`);
       opt.stepWith(grad); // and it still steps afterwards
-      assert.is(opt.step, warm + 1);
+      assert.is(opt.iterations, warm + 1);
       opt.dispose();
     }
   });
@@ -155,11 +155,11 @@ s('learningRate setter validates', async () => {
 
 s('a step class refuses the other mode\'s hyperparameters; createStep picks the right one', () => {
   const full = resolveHyperparams({}), low = resolveHyperparams({ lowMemory: true });
-  assert.throws(() => new FsamStep(low, null, null), /lowMemory false, got lowMemory true: use createStep/);
-  assert.throws(() => new LowMemoryFsamStep(full, null, null), /lowMemory true, got lowMemory false: use createStep/);
+  assert.throws(() => new SharpnessStep(low, null, null), /lowMemory false, got lowMemory true: use createStep/);
+  assert.throws(() => new LowMemorySharpnessStep(full, null, null), /lowMemory true, got lowMemory false: use createStep/);
   const arena = { layout: { variables: [] } };
-  assert.instance(createStep(low, arena, {}), LowMemoryFsamStep);
-  assert.not.instance(createStep(full, arena, {}), LowMemoryFsamStep);
+  assert.instance(createStep(low, arena, {}), LowMemorySharpnessStep);
+  assert.not.instance(createStep(full, arena, {}), LowMemorySharpnessStep);
 });
 
 s.run();

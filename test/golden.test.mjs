@@ -28,7 +28,7 @@ for (const name of ['fsam_sgd_sigma1', 'sam_sgd']) {
         for (let j = 0; j < want.length; j++) worst = Math.max(worst, Math.abs(opt.weights[i][j] - want[j]));
       });
     });
-    assert.is(opt.step, gold.batches.length);
+    assert.is(opt.iterations, gold.batches.length);
     assert.ok(worst < 5e-7, `worst deviation ${worst} should be a few 1e-7`);
     console.log(`  ${name}: worst deviation from the official trajectory ${worst.toExponential(2)}`);
     opt.dispose();

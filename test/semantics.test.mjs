@@ -56,7 +56,7 @@ for (const [fname, family] of Object.entries(FAMILY)) for (const [bname, base] o
         }
       }
     }
-    assert.is(opt.step, 50);
+    assert.is(opt.iterations, 50);
     opt.dispose();
   });
 }

@@ -3,9 +3,10 @@
 // tfjs's momentum optimizer with coupled weight decay, AdamW is ./adamw.ts.
 import { tf, FSAM, SAM } from '../index';
 
-export type NamedTensor = { name: string; tensor: tf.Tensor };
+import type { NamedTensor } from '../tfjs/optimizer_state';
+export type { NamedTensor };
 import { ArenaLayout, type ArenaReport } from '../core/arena';
-import { stateKinds } from '../core/fsam_step';
+import { stateKinds } from '../core/state';
 import { resolveHyperparams, type OptimizerOptions } from '../core/hyperparams';
 import { adamw } from './adamw';
 

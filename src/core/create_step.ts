@@ -2,9 +2,9 @@
 import type { Arena } from './arena';
 import type { Hyperparams } from './hyperparams';
 import type { OptimizerKernels } from './kernels';
-import { FsamStep } from './fsam_step';
-import { LowMemoryFsamStep } from './low_memory_step';
+import { SharpnessStep } from './sharpness_step';
+import { LowMemorySharpnessStep } from './low_memory_step';
 
-export function createStep(h: Hyperparams, arena: Arena, kernels: OptimizerKernels): FsamStep {
-  return h.lowMemory ? new LowMemoryFsamStep(h, arena, kernels) : new FsamStep(h, arena, kernels);
+export function createStep(hyper: Hyperparams, arena: Arena, kernels: OptimizerKernels): SharpnessStep {
+  return hyper.lowMemory ? new LowMemorySharpnessStep(hyper, arena, kernels) : new SharpnessStep(hyper, arena, kernels);
 }

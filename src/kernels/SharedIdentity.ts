@@ -5,7 +5,7 @@
 // more (bench/step_profile.mjs, the study's CNN at batch 128: 31 Identity and 9 Cast
 // copies, 1.1 of 12.2 ms per SGD step). Nothing in tfjs writes into a tensor's data in place; fsam-edge's
 // optimizers do, and copy a variable's data first whenever it is shared
-// (src/tfjs/tensor_memory.ts, ownedOffset), so a clone keeps its values.
+// (src/tfjs/wasm_bridge.ts, writableOffset), so a clone keeps its values.
 // A numeric Cast to 'bool' is x ≠ 0 here (NaN → true, as on tfjs-backend-cpu): tfjs-wasm
 // 4.22 copies the values instead (cast([0, 3], 'bool') gave [0, 3]; tfjs-core's own
 // tensor tests fail there). Strings, and every other cast, go to the original kernels.

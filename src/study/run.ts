@@ -3,8 +3,7 @@
 // optimizer.minimize(loss) on the wasm backend; SGD, SAM and F-SAM are fsam-edge's own
 // exported classes (SGD: the base step alone, the same arena kernels).
 import { tf } from '../tf';
-import { FSAM, SAM } from '../tfjs/sharpness_optimizer';
-import { SGD } from '../tfjs/base_optimizers';
+import { FSAM, SAM, SGD } from '../tfjs/optimizers';
 import { createRng, deriveSeed, permutation, randomInt, type LabelledSet } from '../data/index';
 import { studyCnn, type ModelSize } from './model';
 import { studySplit, noisyTrainLabels } from './data';

@@ -1,57 +1,52 @@
-// F-SAM and SAM as tfjs optimizers (and, for baselines, the base optimizer alone:
-// base_optimizers.ts). minimize() runs the step of src/core/fsam_step.ts
-// on tfjs-wasm's heap: the weights are the variables' own bytes, the gradients are
-// tfjs's gradient tensors, and the state (m, w_old, momentum or Adam moments) lives in
-// an arena allocated once beside them. Per step: first pass → perturb in place → second
-// pass (BN frozen) → restore and update in place. Nothing is copied into or out of tfjs.
+// The minimize protocol shared by the tfjs optimizers FSAM, SAM, SGD and AdamW
+// (./optimizers.ts): one sequencer with named phases, as tfjs-core's Optimizer and
+// davda54/sam sequence theirs.
+//
+//   minimize(loss):
+//     first pass    g = ∇L_B(w)                           tfjs's gradients, on the wasm heap
+//     perturb       w_old = w;  w = w + ε                  SAM, F-SAM   (the step: src/core/sharpness_step.ts)
+//     second pass   g₂ = ∇L_B(w + ε), BN frozen             ./second_pass.ts
+//     update        w = w_old;  m;  base step with g₂
+//   or, for the base optimizer alone:  first pass → apply (base step with g)
+//
+// The weights are the variables' own bytes and the gradients tfjs's gradient tensors; the
+// state lives in an arena beside them on tfjs-wasm's heap, laid out for the variables by
+// ./step_layout.ts. The tfjs internals this needs are in ./wasm_bridge.ts, the format of
+// getWeights()/setWeights() in ./optimizer_state.ts. Nothing is copied into or out of tfjs.
 import { tf } from '../tf';
-import { Arena, ArenaLayout, type ArenaReport, type SlabKind, STATE_KINDS, BF16_KINDS, savedKind } from '../core/arena';
+import type { ArenaReport } from '../core/arena';
 import { resolveHyperparams, type Hyperparams, type OptimizerOptions } from '../core/hyperparams';
-import { bindOptimizerKernels, compiledOptimizerKernels } from '../core/kernels';
-import { stateKinds, type FsamStep } from '../core/fsam_step';
-import { createStep } from '../core/create_step';
-import { wasmBackend, wasmMemory } from '../backend/wasm_backend';
-import { contentsChanged, ownedOffset, tfjsHeapHost } from './tensor_memory';
+import type { SharpnessStep, Pointers } from '../core/sharpness_step';
+import { contentsChanged, tensorOffset, writableOffset } from './wasm_bridge';
 import { secondPass } from './second_pass';
+import { stepFor } from './step_layout';
+import { readState, writeState, stateTensors, type NamedTensor, type SavedState } from './optimizer_state';
 
 export interface SharpnessOptions extends Omit<OptimizerOptions, 'sharpness'> {
   /** Budget in bytes for the optimizer state (the arena); weights and gradients are tfjs's. */
   maxBytes?: number;
 }
-export interface FSAMOptions extends SharpnessOptions {}
-export interface SAMOptions extends Omit<SharpnessOptions, 'sigma' | 'lambda'> {}
-
-/**
- * State slabs saved by getWeights, named `${variable}/${kind}` as tfjs names its slots.
- * The low-memory mode's bf16 slabs are saved decoded, under their float32 kind's name
- * (ema, momentum), so a checkpoint loads in either mode.
- */
-type NamedTensor = { name: string; tensor: tf.Tensor };
-const SAVED_KINDS: SlabKind[] = STATE_KINDS.filter((k) => k !== 'wold' && !BF16_KINDS.includes(k));
-/** The slab of this arena that holds a saved kind: itself, or its bf16 form. */
-const slabFor = (arena: Arena, saved: SlabKind): SlabKind | undefined =>
-  arena.layout.kinds.find((k) => savedKind(k) === saved && k !== 'wold');
 
 export abstract class SharpnessOptimizer extends tf.Optimizer {
-  protected readonly h: Hyperparams;
+  protected readonly hyper: Hyperparams;
   protected readonly maxBytes: number;
-  private step?: FsamStep;
-  private names: string[] = [];
-  /** State loaded by setWeights before the variables were known. */
-  private pending?: { step: number; slabs: Map<string, Float32Array> };
+  /** The step over the current variables, which owns the arena; undefined before the first minimize(). */
+  private step?: SharpnessStep;
+  /** A state setWeights() loaded before the variables were known, written at the first minimize(). */
+  private pendingState?: SavedState;
 
   protected constructor(options: OptimizerOptions & { maxBytes?: number }) {
     super();
     const { maxBytes = Infinity, ...rest } = options;
     if (!(typeof maxBytes === 'number' && maxBytes >= 0)) throw new RangeError(`maxBytes must be a number >= 0, got ${maxBytes}`);
-    this.h = resolveHyperparams(rest);
+    this.hyper = resolveHyperparams(rest);
     this.maxBytes = maxBytes;
   }
 
-  get learningRate(): number { return this.h.learningRate; }
+  get learningRate(): number { return this.hyper.learningRate; }
   set learningRate(lr: number) {
     if (!(typeof lr === 'number' && lr > 0 && Number.isFinite(lr))) throw new RangeError(`learningRate must be finite and > 0, got ${lr}`);
-    this.h.learningRate = lr;
+    this.hyper.learningRate = lr;
   }
 
   /** Steps skipped for non-finite gradients (onNonFinite: 'skip'). */
@@ -59,48 +54,43 @@ export abstract class SharpnessOptimizer extends tf.Optimizer {
 
   override minimize(f: () => tf.Scalar, returnCost = false, varList?: tf.Variable[]): tf.Scalar | null {
     const vars = this.variablesFor(varList);
-    const step = this.layoutFor(vars);
+    const step = this.layOut(vars);
     const loss = scalarLoss(f);
-    if (this.h.sharpness === 'none') return this.baseStep(step, loss, vars, returnCost);
-    const first = tf.variableGrads(loss, vars);
-    let second: { value: tf.Scalar; grads: tf.NamedTensorMap } | undefined;
+    const first = tf.variableGrads(loss, vars); // first pass: g = ∇L_B(w)
     try {
-      const w = vars.map(ownedOffset);
-      const g = this.gradientOffsets(vars, first.grads);
-      if (!step.perturb(w, g)) return this.finish(first.value, returnCost);
-      try {
-        vars.forEach(contentsChanged); // the second pass must see w + ε
-        second = secondPass(loss, vars);
-        step.update(w, g, this.gradientOffsets(vars, second.grads));
-        this.iterations_ = step.step;
-      } finally {
-        step.restore(w); // a no-op after update(); after a failure, back to w_old
-        vars.forEach(contentsChanged);
-      }
+      const w = vars.map(writableOffset);
+      const g = gradientOffsets(vars, first.grads);
+      if (this.hyper.sharpness === 'none') this.apply(step, vars, w, g);
+      else this.perturbAndUpdate(step, loss, vars, w, g);
       return this.finish(first.value, returnCost);
     } catch (err) {
       first.value.dispose();
       throw err;
     } finally {
       tf.dispose(first.grads);
-      if (second) tf.dispose([second.value, ...Object.values(second.grads)]);
     }
   }
 
-  /** sharpness 'none': one gradient, the base optimizer's step in place. */
-  private baseStep(step: FsamStep, loss: () => tf.Scalar, vars: tf.Variable[], returnCost: boolean): tf.Scalar | null {
-    const { value, grads } = tf.variableGrads(loss, vars);
+  /** The base optimizer alone: its step with g, in place. */
+  private apply(step: SharpnessStep, vars: tf.Variable[], w: Pointers, g: Pointers): void {
+    step.apply(w, g);
+    this.iterations_ = step.t;
+    vars.forEach(contentsChanged);
+  }
+
+  /** SAM and F-SAM: climb to w + ε, take g₂ there, come back to w_old and step; or, if anything fails, back to w_old. */
+  private perturbAndUpdate(step: SharpnessStep, loss: () => tf.Scalar, vars: tf.Variable[], w: Pointers, g: Pointers): void {
+    if (!step.perturb(w, g)) return; // skipped (a non-finite g): nothing changed
+    let second: { value: tf.Scalar; grads: tf.NamedTensorMap } | undefined;
     try {
-      const w = vars.map(ownedOffset);
-      step.apply(w, this.gradientOffsets(vars, grads));
-      this.iterations_ = step.step;
-      vars.forEach(contentsChanged);
-      return this.finish(value, returnCost);
-    } catch (err) {
-      value.dispose();
-      throw err;
+      vars.forEach(contentsChanged); // the second pass must see w + ε
+      second = secondPass(loss, vars); // second pass: g₂ = ∇L_B(w + ε)
+      step.update(w, g, gradientOffsets(vars, second.grads));
+      this.iterations_ = step.t;
     } finally {
-      tf.dispose(grads);
+      step.restore(w); // a no-op after update(); after a failure, back to w_old
+      vars.forEach(contentsChanged);
+      if (second) tf.dispose([second.value, ...Object.values(second.grads)]);
     }
   }
 
@@ -118,45 +108,34 @@ export abstract class SharpnessOptimizer extends tf.Optimizer {
   }
 
   override async getWeights(): Promise<NamedTensor[]> {
-    const out: NamedTensor[] = [await this.saveIterations()];
-    const s = this.step;
-    if (!s) return out;
-    s.arena.layout.variables.forEach((v, i) => {
-      for (const saved of SAVED_KINDS) {
-        const kind = slabFor(s.arena, saved);
-        if (kind) out.push({ name: `${v.name}/${saved}`, tensor: tf.tensor1d(s.arena.readFloats(kind, i)) });
-      }
-    });
-    return out;
+    const iter = await this.saveIterations();
+    if (this.step) return [iter, ...stateTensors(this.step)];
+    return [iter, ...(this.pendingState?.slabs ?? []).map(({ name, values }) => ({ name, tensor: tf.tensor1d(values) }))];
   }
 
-  /** Loads a state saved by getWeights. Everything is checked before anything is written. */
+  /** Loads a state saved by getWeights (./optimizer_state.ts). Everything is checked before anything is written. */
   override async setWeights(weights: NamedTensor[]): Promise<void> {
-    if (!Array.isArray(weights)) throw new TypeError(`setWeights needs an array of { name, tensor }, got ${String(weights)}`);
-    const iter = weights.find((w) => w?.name === 'iter');
-    if (!iter) throw new RangeError("optimizer weights lack 'iter' (the step count)");
-    const steps = (await iter.tensor.data())[0];
-    if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`optimizer weight 'iter' must be an integer >= 0, got ${steps}`);
-    const slabs = new Map<string, Float32Array>();
-    for (const { name, tensor } of weights) {
-      if (name === 'iter') continue;
-      const kind = name.slice(name.lastIndexOf('/') + 1) as SlabKind;
-      if (!SAVED_KINDS.includes(kind)) throw new RangeError(`unknown optimizer weight '${name}'`);
-      if (tensor.dtype !== 'float32') throw new TypeError(`optimizer weight '${name}' must be float32, got ${tensor.dtype}`);
-      slabs.set(name, (await tensor.data()) as Float32Array);
-    }
-    const pending = { step: steps, slabs };
-    if (this.step) {
-      this.applyPending(this.step, pending);
-    } else { // no variables yet: checked against them at the first minimize()
-      this.pending = pending;
-      this.iterations_ = steps;
-    }
+    const state = await readState(weights);
+    if (this.step) writeState(this.step, state);
+    else this.pendingState = state; // no variables yet: checked against them at the first minimize()
+    this.iterations_ = state.t;
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    const { onNonFinite, sharpness, ...rest } = this.h;
+    const { onNonFinite, sharpness, ...rest } = this.hyper;
     return { ...rest, onNonFinite, maxBytes: Number.isFinite(this.maxBytes) ? this.maxBytes : null };
+  }
+
+  /** The step for these variables (./step_layout.ts), with a pending state written into it. */
+  private layOut(vars: tf.Variable[]): SharpnessStep {
+    const step = stepFor(this.step, vars, this.hyper, this.maxBytes);
+    this.step = step;
+    if (this.pendingState) {
+      writeState(step, this.pendingState); // throws, keeping it pending, if it does not fit these variables
+      this.pendingState = undefined;
+      this.iterations_ = step.t;
+    }
+    return step;
   }
 
   /** The trainable float32 variables this step updates, checked. */
@@ -172,75 +151,20 @@ export abstract class SharpnessOptimizer extends tf.Optimizer {
     return vars;
   }
 
-  /**
-   * The step for this set of variables. The first call lays out the arena; a later call
-   * with other variables (a layer unfrozen, say) lays it out anew and carries each
-   * surviving variable's state over by name; new variables start with zero state.
-   */
-  private layoutFor(vars: tf.Variable[]): FsamStep {
-    const names = vars.map((v) => v.name);
-    const sizes = vars.map((v) => v.size);
-    const old = this.step;
-    if (old && names.length === this.names.length && names.every((n, i) => n === this.names[i] && old.arena.layout.variables[i].size === sizes[i])) {
-      return old;
-    }
-    const layout = new ArenaLayout(names.map((name, i) => ({ name, size: sizes[i] })), stateKinds(this.h));
-    const arena = Arena.allocate(layout, { maxBytes: this.maxBytes, host: tfjsHeapHost() });
-    const step = createStep(this.h, arena, bindOptimizerKernels(compiledOptimizerKernels(), wasmMemory()));
-    if (old) {
-      const before = new Map(old.arena.layout.variables.map((v, i) => [v.name, i]));
-      names.forEach((name, i) => {
-        const j = before.get(name);
-        if (j === undefined || old.arena.layout.variables[j].size !== sizes[i]) return;
-        for (const kind of layout.kinds) arena.bytes(kind, i).set(old.arena.bytes(kind, j));
-      });
-      step.step = old.step;
-      step.emaReady = old.emaReady;
-      step.skipped = old.skipped;
-      old.arena.release();
-    }
-    this.step = step;
-    this.names = names;
-    if (this.pending) this.applyPending(step);
-    return step;
-  }
-
-  private applyPending(step: FsamStep, pending = this.pending!): void {
-    const { slabs } = pending;
-    const vars = step.arena.layout.variables;
-    for (const [name, values] of slabs) {
-      const slash = name.lastIndexOf('/');
-      const i = vars.findIndex((v) => v.name === name.slice(0, slash));
-      const kind = slabFor(step.arena, name.slice(slash + 1) as SlabKind);
-      if (i < 0) throw new RangeError(`optimizer weight '${name}' names no variable this optimizer updates`);
-      if (!kind) throw new RangeError(`optimizer weight '${name}': this configuration keeps no '${name.slice(slash + 1)}'`);
-      if (values.length !== vars[i].size) throw new RangeError(`optimizer weight '${name}' has ${values.length} values, the variable ${vars[i].size}`);
-    }
-    for (const [name, values] of slabs) {
-      const slash = name.lastIndexOf('/');
-      const i = vars.findIndex((v) => v.name === name.slice(0, slash));
-      step.arena.writeFloats(slabFor(step.arena, name.slice(slash + 1) as SlabKind)!, i, values);
-    }
-    step.step = pending.step;
-    step.emaReady = this.h.sharpness === 'fsam' && step.step > 0;
-    this.iterations_ = step.step;
-    this.pending = undefined;
-  }
-
-  private gradientOffsets(vars: tf.Variable[], grads: tf.NamedTensorMap): number[] {
-    const backend = wasmBackend();
-    return vars.map((v) => {
-      const g = grads[v.name];
-      if (!g) throw new Error(`the loss does not depend on variable '${v.name}'`);
-      return backend.dataIdMap.get(g.dataId).memoryOffset;
-    });
-  }
-
   private finish(value: tf.Scalar, returnCost: boolean): tf.Scalar | null {
     if (returnCost) return value;
     value.dispose();
     return null;
   }
+}
+
+/** Byte offsets of each variable's gradient tensor. */
+function gradientOffsets(vars: tf.Variable[], grads: tf.NamedTensorMap): number[] {
+  return vars.map((v) => {
+    const g = grads[v.name];
+    if (!g) throw new Error(`the loss does not depend on variable '${v.name}'`);
+    return tensorOffset(g);
+  });
 }
 
 /** The loss function, checked to return a float32 scalar. */
@@ -255,37 +179,3 @@ function scalarLoss(f: () => tf.Scalar): () => tf.Scalar {
     return y;
   };
 }
-
-/**
- * Friendly Sharpness-Aware Minimization (Li et al., CVPR 2024): SAM whose perturbation
- * leaves out an EMA estimate of the full gradient. Defaults: ρ 0.2, σ 1, λ 0.6, SGD
- * with momentum 0.9 and weight decay 5e-4.
- */
-export class FSAM extends SharpnessOptimizer {
-  static className = 'FSAM';
-  constructor(options: FSAMOptions = {}) { super({ ...options, sharpness: 'fsam' }); }
-  static fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
-    return new cls({ ...config, maxBytes: config.maxBytes ?? undefined });
-  }
-}
-
-/** Sharpness-Aware Minimization (Foret et al., ICLR 2021); adaptive: true is ASAM. */
-export class SAM extends SharpnessOptimizer {
-  static className = 'SAM';
-  constructor(options: SAMOptions = {}) {
-    for (const key of ['sigma', 'lambda']) {
-      if (key in (options ?? {})) throw new TypeError(`SAM has no option '${key}' (that is F-SAM's)`);
-    }
-    super({ ...options, sharpness: 'sam' });
-  }
-  override getConfig(): tf.serialization.ConfigDict {
-    const { sigma, lambda, ...rest } = super.getConfig();
-    return rest;
-  }
-  static fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
-    return new cls({ ...config, maxBytes: config.maxBytes ?? undefined });
-  }
-}
-
-tf.serialization.registerClass(FSAM);
-tf.serialization.registerClass(SAM);

@@ -1,5 +1,6 @@
-// One F-SAM step (Li et al., CVPR 2024; official code nblt/F-SAM, class FriendlySAM),
-// sequenced over the arena's slabs and the caller's weight and gradient pointers:
+// One step of F-SAM (Li et al., CVPR 2024; official code nblt/F-SAM, class FriendlySAM),
+// of SAM, or of the base optimizer alone, sequenced over the arena's slabs and the
+// caller's weight and gradient pointers:
 //
 //   perturb(w, g):     g = ∇L_B(w) is given
 //                      d = g                      on the first step (a SAM step)
@@ -10,6 +11,7 @@
 //                      w = w_old                  a copy, not w − ε
 //                      m = g (first step), else m = λ·m + (1−λ)·g
 //                      the base optimizer steps from w with g₂
+//   apply(w, g):       the base optimizer alone (sharpness 'none'): one gradient, one step
 //
 // SAM is the same without m. The paper writes d = g − σ·m_t with the updated m; with
 // σ = 1 that is the same direction, with σ ≠ 1 it is not: this follows the code.
@@ -18,7 +20,7 @@
 //
 // The low-memory mode (no w_old, bf16 m and momentum) is the subclass in
 // low_memory_step.ts; create_step.ts picks the class for a configuration.
-import type { Arena, SlabKind } from './arena';
+import type { Arena } from './arena';
 import type { Hyperparams } from './hyperparams';
 import type { OptimizerKernels } from './kernels';
 import { NonFiniteGradientError, NonFinitePerturbationError } from './errors';
@@ -26,29 +28,14 @@ import { NonFiniteGradientError, NonFinitePerturbationError } from './errors';
 /** Byte pointers of each variable's weights or gradients, in layout order. */
 export type Pointers = ArrayLike<number>;
 
-/** The state slabs a configuration needs, in arena order. */
-export function stateKinds(h: Hyperparams): SlabKind[] {
-  const kinds: SlabKind[] = [];
-  if (h.lowMemory) {
-    if (h.sharpness === 'fsam') kinds.push('ema_bf16');
-    if (h.momentum > 0) kinds.push('momentum_bf16');
-    return kinds;
-  }
-  if (h.sharpness === 'fsam') kinds.push('ema');
-  if (h.sharpness !== 'none') kinds.push('wold');
-  if (h.base === 'sgd' && h.momentum > 0) kinds.push('momentum');
-  if (h.base === 'adamw') kinds.push('adam_m', 'adam_v');
-  return kinds;
-}
-
-export class FsamStep {
-  readonly h: Hyperparams;
+export class SharpnessStep {
+  readonly hyper: Hyperparams;
   readonly arena: Arena;
-  protected readonly k: OptimizerKernels;
+  protected readonly kernels: OptimizerKernels;
   protected readonly sizes: number[];
   protected readonly names: string[];
-  /** Completed steps; the base optimizer's step count t. */
-  step = 0;
+  /** Completed steps: the base optimizer's step count t. */
+  t = 0;
   /** Whether m holds an estimate yet (false until the first F-SAM step completes). */
   emaReady = false;
   /** Steps skipped for non-finite gradients (onNonFinite: 'skip'). */
@@ -56,44 +43,44 @@ export class FsamStep {
   /** True between perturb() and update(): the weights are at w + ε. */
   perturbed = false;
 
-  constructor(h: Hyperparams, arena: Arena, kernels: OptimizerKernels) {
-    if (h.lowMemory !== this.lowMemory) throw new TypeError(`this step class is for lowMemory ${this.lowMemory}, got lowMemory ${h.lowMemory}: use createStep()`);
-    this.h = h;
+  constructor(hyper: Hyperparams, arena: Arena, kernels: OptimizerKernels) {
+    if (hyper.lowMemory !== this.lowMemory) throw new TypeError(`this step class is for lowMemory ${this.lowMemory}, got lowMemory ${hyper.lowMemory}: use createStep()`);
+    this.hyper = hyper;
     this.arena = arena;
-    this.k = kernels;
+    this.kernels = kernels;
     this.sizes = arena.layout.variables.map((v) => v.size);
     this.names = arena.layout.variables.map((v) => v.name);
   }
 
-  /** Whether this step keeps bf16 state and no w_old (LowMemoryFsamStep). */
+  /** Whether this step keeps bf16 state and no w_old (LowMemorySharpnessStep). */
   protected get lowMemory(): boolean { return false; }
 
   /** Climb to w + ε. Returns false if the step was skipped for a non-finite g. */
   perturb(w: Pointers, g: Pointers): boolean {
-    if (this.h.sharpness === 'none') throw new Error("perturb() is for SAM and F-SAM; with sharpness 'none' call apply()");
+    if (this.hyper.sharpness === 'none') throw new Error("perturb() is for SAM and F-SAM; with sharpness 'none' call apply()");
     if (this.perturbed) throw new Error('perturb() called twice without update() or restore()');
-    const friendly = this.h.sharpness === 'fsam' && this.emaReady;
+    const friendly = this.hyper.sharpness === 'fsam' && this.emaReady;
     let sumsq = 0;
     for (let i = 0; i < this.sizes.length; i++) sumsq += this.sumsq(i, w[i], g[i], friendly);
     if (!Number.isFinite(sumsq)) return this.refuse(1, g, () => { throw new NonFinitePerturbationError(sumsq); });
-    this.climb(w, g, friendly, this.h.rho / (Math.sqrt(sumsq) + 1e-12));
+    this.climb(w, g, friendly, this.hyper.rho / (Math.sqrt(sumsq) + 1e-12));
     this.perturbed = true;
     return true;
   }
 
   /** Σd² of variable i: d = g − σ·m (friendly), else g; ASAM scales by |w|. */
   protected sumsq(i: number, w: number, g: number, friendly: boolean): number {
-    const { sigma, adaptive } = this.h;
-    return friendly ? this.k.f32_fsam_sumsq(g, this.arena.pointer('ema', i), w, this.sizes[i], sigma, adaptive)
-      : this.k.f32_sam_sumsq(g, w, this.sizes[i], adaptive);
+    const { sigma, adaptive } = this.hyper;
+    return friendly ? this.kernels.f32_fsam_sumsq(g, this.arena.pointer('ema', i), w, this.sizes[i], sigma, adaptive)
+      : this.kernels.f32_sam_sumsq(g, w, this.sizes[i], adaptive);
   }
 
   /** w_old = w; w += ε with ε = scale·d. */
   protected climb(w: Pointers, g: Pointers, friendly: boolean, scale: number): void {
-    const { sigma, adaptive } = this.h, a = this.arena, k = this.k;
+    const { sigma, adaptive } = this.hyper, arena = this.arena, kernels = this.kernels;
     for (let i = 0; i < this.sizes.length; i++) {
-      if (friendly) k.f32_fsam_perturb(w[i], a.pointer('wold', i), g[i], a.pointer('ema', i), this.sizes[i], sigma, scale, adaptive);
-      else k.f32_sam_perturb(w[i], a.pointer('wold', i), g[i], this.sizes[i], scale, adaptive);
+      if (friendly) kernels.f32_fsam_perturb(w[i], arena.pointer('wold', i), g[i], arena.pointer('ema', i), this.sizes[i], sigma, scale, adaptive);
+      else kernels.f32_sam_perturb(w[i], arena.pointer('wold', i), g[i], this.sizes[i], scale, adaptive);
     }
   }
 
@@ -106,7 +93,7 @@ export class FsamStep {
 
   /** From w + ε back to w: here an exact copy of w_old. */
   protected descend(w: Pointers): void {
-    for (let i = 0; i < this.sizes.length; i++) this.k.f32_copy(w[i], this.arena.pointer('wold', i), this.sizes[i]);
+    for (let i = 0; i < this.sizes.length; i++) this.kernels.f32_copy(w[i], this.arena.pointer('wold', i), this.sizes[i]);
   }
 
   /** Restore w_old, update m, and take the base step with g₂. False if skipped. */
@@ -123,12 +110,12 @@ export class FsamStep {
 
   /** After a finite g₂: m = g (first step) or λ·m + (1−λ)·g, then the base step from w_old. */
   protected settle(w: Pointers, g: Pointers, g2: Pointers): void {
-    if (this.h.sharpness === 'fsam') {
-      const { lambda } = this.h;
+    if (this.hyper.sharpness === 'fsam') {
+      const { lambda } = this.hyper;
       for (let i = 0; i < this.sizes.length; i++) {
         const m = this.arena.pointer('ema', i);
-        if (this.emaReady) this.k.f32_fsam_ema(m, g[i], this.sizes[i], lambda, 1 - lambda);
-        else this.k.f32_copy(m, g[i], this.sizes[i]);
+        if (this.emaReady) this.kernels.f32_fsam_ema(m, g[i], this.sizes[i], lambda, 1 - lambda);
+        else this.kernels.f32_copy(m, g[i], this.sizes[i]);
       }
       this.emaReady = true;
     }
@@ -142,34 +129,36 @@ export class FsamStep {
     return true;
   }
 
+  /** Step t of SGD or AdamW, from `from(i)` (w_old, or w itself) into w. */
   protected baseStep(w: Pointers, from: (i: number) => number, g: Pointers): void {
-    const h = this.h, k = this.k, a = this.arena;
-    const t = this.step + 1;
-    if (h.base === 'sgd') {
-      const mode = h.momentum === 0 ? k.SGD_PLAIN : h.nesterov ? k.SGD_NESTEROV : k.SGD_MOMENTUM;
+    const hyper = this.hyper, kernels = this.kernels, arena = this.arena;
+    const t = this.t + 1;
+    if (hyper.base === 'sgd') {
+      const mode = hyper.momentum === 0 ? kernels.SGD_PLAIN : hyper.nesterov ? kernels.SGD_NESTEROV : kernels.SGD_MOMENTUM;
       for (let i = 0; i < this.sizes.length; i++) this.sgd(i, w[i], from(i), g[i], mode, t === 1);
     } else {
-      const decay = 1 - h.learningRate * h.weightDecay;
-      const stepSize = h.learningRate / (1 - h.beta1 ** t);
-      const bc2sqrt = Math.sqrt(1 - h.beta2 ** t);
+      // The scalars in float64, as PyTorch folds them: decay = 1 − lr·wd, lr/(1−β₁ᵗ), √(1−β₂ᵗ).
+      const decay = 1 - hyper.learningRate * hyper.weightDecay;
+      const stepSize = hyper.learningRate / (1 - hyper.beta1 ** t);
+      const bc2sqrt = Math.sqrt(1 - hyper.beta2 ** t);
       for (let i = 0; i < this.sizes.length; i++) {
-        k.f32_adamw_update(w[i], from(i), g[i], a.pointer('adam_m', i), a.pointer('adam_v', i), this.sizes[i],
-          decay, h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.epsilon, stepSize, bc2sqrt);
+        kernels.f32_adamw_update(w[i], from(i), g[i], arena.pointer('adam_m', i), arena.pointer('adam_v', i), this.sizes[i],
+          decay, hyper.beta1, 1 - hyper.beta1, hyper.beta2, 1 - hyper.beta2, hyper.epsilon, stepSize, bc2sqrt);
       }
     }
-    this.step = t;
+    this.t = t;
   }
 
   /** SGD on variable i from `from` (w_old, or w itself) into w; b is f32 here. */
   protected sgd(i: number, w: number, from: number, g: number, mode: number, first: boolean): void {
-    const h = this.h;
-    const b = mode === this.k.SGD_PLAIN ? 0 : this.arena.pointer('momentum', i);
-    this.k.f32_sgd_update(w, from, g, b, this.sizes[i], h.learningRate, h.weightDecay, h.momentum, mode, first);
+    const hyper = this.hyper;
+    const b = mode === this.kernels.SGD_PLAIN ? 0 : this.arena.pointer('momentum', i);
+    this.kernels.f32_sgd_update(w, from, g, b, this.sizes[i], hyper.learningRate, hyper.weightDecay, hyper.momentum, mode, first);
   }
 
   protected firstNonFinite(g: Pointers): { i: number; j: number } | undefined {
     for (let i = 0; i < this.sizes.length; i++) {
-      const j = this.k.f32_first_nonfinite(g[i], this.sizes[i]);
+      const j = this.kernels.f32_first_nonfinite(g[i], this.sizes[i]);
       if (j >= 0) return { i, j };
     }
     return undefined;
@@ -177,7 +166,7 @@ export class FsamStep {
 
   /** A non-finite gradient: throw, or count a skipped step. State is unchanged either way. */
   protected refuse(pass: 1 | 2, g: Pointers, otherwise?: () => never): false {
-    if (this.h.onNonFinite === 'skip') {
+    if (this.hyper.onNonFinite === 'skip') {
       this.skipped++;
       return false;
     }

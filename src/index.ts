@@ -4,7 +4,7 @@ export { wasmMemory, tensorOffset } from './backend/wasm_backend';
 export { layers } from './layers';
 export { FSAM, SAM, SGD, AdamW } from './tfjs/optimizers';
 export type { FSAMOptions, SAMOptions, SGDOptions, AdamWOptions } from './tfjs/optimizers';
-export { ArenaBudgetError, NonFiniteGradientError, NonFinitePerturbationError } from './core/errors';
+export { ArenaBudgetError, NonFiniteGradientError, NonFinitePerturbationError, OptimizerDisposedError } from './core/errors';
 export { WasmSimdUnsupportedError } from './backend/simd';
 export { createOptimizer } from './core/optimizer';
 export type { ArenaReport } from './core/arena';

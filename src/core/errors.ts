@@ -35,3 +35,14 @@ export class NonFinitePerturbationError extends Error {
     this.normSquared = normSquared;
   }
 }
+
+/** A call on an optimizer after its dispose(): its arena, and the state in it, was freed. */
+export class OptimizerDisposedError extends Error {
+  /** The call that was refused, e.g. 'FSAM.minimize()'. */
+  readonly call: string;
+  constructor(call: string, remedy: string) {
+    super(`${call} after dispose(): the optimizer's arena, and the state in it, was freed; ${remedy}`);
+    this.name = 'OptimizerDisposedError';
+    this.call = call;
+  }
+}

@@ -12,4 +12,4 @@ export { DEFAULTS, resolveHyperparams } from './hyperparams';
 export type { Hyperparams, OptimizerOptions, Sharpness, BaseOptimizer } from './hyperparams';
 export { loadOptimizerKernels, bindOptimizerKernels, compileOptimizerKernels } from './kernels';
 export type { OptimizerKernels, KernelVariant } from './kernels';
-export { ArenaBudgetError, NonFiniteGradientError, NonFinitePerturbationError } from './errors';
+export { ArenaBudgetError, NonFiniteGradientError, NonFinitePerturbationError, OptimizerDisposedError } from './errors';

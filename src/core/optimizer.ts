@@ -7,6 +7,7 @@ import { loadOptimizerKernels, type KernelVariant } from './kernels';
 import type { SharpnessStep } from './sharpness_step';
 import { createStep } from './create_step';
 import { stateKinds, exportState, importState, type OptimizerState } from './state';
+import { OptimizerDisposedError } from './errors';
 
 export type { OptimizerState };
 
@@ -37,8 +38,8 @@ export async function createOptimizer(options: CoreOptimizerOptions): Promise<Co
 }
 
 export class CoreOptimizer {
-  /** The step, which owns the arena. */
-  private readonly sharpnessStep: SharpnessStep;
+  /** The step, which owns the arena; undefined once disposed. */
+  private sharpnessStep: SharpnessStep | undefined;
   /** The weights, views into the arena: write the initial values here. */
   readonly weights: Float32Array[];
   private readonly grads: Float32Array[];
@@ -58,14 +59,20 @@ export class CoreOptimizer {
     this.grad2Pointers = arena.has('grad2') ? indices.map((i) => arena.pointer('grad2', i)) : this.gradPointers;
   }
 
-  get hyperparams(): Readonly<Hyperparams> { return this.sharpnessStep.hyper; }
+  /** The live step; throws OptimizerDisposedError after dispose(). */
+  private step(call: string): SharpnessStep {
+    if (!this.sharpnessStep) throw new OptimizerDisposedError(`CoreOptimizer.${call}()`, 'createOptimizer() a new one (importState() restores a saved state into it)');
+    return this.sharpnessStep;
+  }
+
+  get hyperparams(): Readonly<Hyperparams> { return this.step('hyperparams').hyper; }
   /** Completed steps (the step count t), as tf.Optimizer's `iterations`. */
-  get iterations(): number { return this.sharpnessStep.t; }
-  get skipped(): number { return this.sharpnessStep.skipped; }
-  get learningRate(): number { return this.sharpnessStep.hyper.learningRate; }
+  get iterations(): number { return this.step('iterations').t; }
+  get skipped(): number { return this.step('skipped').skipped; }
+  get learningRate(): number { return this.step('learningRate').hyper.learningRate; }
   set learningRate(lr: number) {
     if (!(typeof lr === 'number' && lr > 0 && Number.isFinite(lr))) throw new RangeError(`learningRate must be finite and > 0, got ${lr}`);
-    this.sharpnessStep.hyper.learningRate = lr;
+    this.step('learningRate').hyper.learningRate = lr;
   }
 
   /**
@@ -74,7 +81,7 @@ export class CoreOptimizer {
    * step was skipped. If `gradients` throws, weights and state are left as they were.
    */
   stepWith(gradients: GradientFn): number | undefined {
-    const step = this.sharpnessStep;
+    const step = this.step('stepWith');
     const w = this.weightPointers, g = this.gradPointers, g2 = this.grad2Pointers;
     const loss = gradients(this.weights, this.grads);
     if (step.hyper.sharpness === 'none') return step.apply(w, g) ? (loss ?? NaN) : undefined;
@@ -89,12 +96,16 @@ export class CoreOptimizer {
   }
 
   /** The arena's layout: bytes per kind of slab, state bytes per parameter. */
-  memory(): ArenaReport { return this.sharpnessStep.arena.layout.report(); }
+  memory(): ArenaReport { return this.step('memory').arena.layout.report(); }
 
-  exportState(): OptimizerState { return exportState(this.sharpnessStep); }
+  exportState(): OptimizerState { return exportState(this.step('exportState')); }
 
   /** Loads a state saved by exportState from an optimizer of the same configuration. */
-  importState(state: OptimizerState): void { importState(this.sharpnessStep, state); }
+  importState(state: OptimizerState): void { importState(this.step('importState'), state); }
 
-  dispose(): void { this.sharpnessStep.arena.release(); }
+  /** Frees the arena (weights, gradients and state). Later calls throw OptimizerDisposedError; a second dispose() does nothing. */
+  dispose(): void {
+    this.sharpnessStep?.arena.release();
+    this.sharpnessStep = undefined;
+  }
 }

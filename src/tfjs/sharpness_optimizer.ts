@@ -17,6 +17,7 @@ import { tf } from '../tf';
 import type { ArenaReport } from '../core/arena';
 import { resolveHyperparams, type Hyperparams, type OptimizerOptions } from '../core/hyperparams';
 import type { SharpnessStep, Pointers } from '../core/sharpness_step';
+import { OptimizerDisposedError } from '../core/errors';
 import { contentsChanged, tensorOffset, writableOffset } from './wasm_bridge';
 import { secondPass } from './second_pass';
 import { stepFor } from './step_layout';
@@ -34,6 +35,7 @@ export abstract class SharpnessOptimizer extends tf.Optimizer {
   private step?: SharpnessStep;
   /** A state setWeights() loaded before the variables were known, written at the first minimize(). */
   private pendingState?: SavedState;
+  private disposed = false;
 
   protected constructor(options: OptimizerOptions & { maxBytes?: number }) {
     super();
@@ -53,6 +55,7 @@ export abstract class SharpnessOptimizer extends tf.Optimizer {
   get skipped(): number { return this.step?.skipped ?? 0; }
 
   override minimize(f: () => tf.Scalar, returnCost = false, varList?: tf.Variable[]): tf.Scalar | null {
+    this.refuseIfDisposed('minimize');
     const vars = this.variablesFor(varList);
     const step = this.layOut(vars);
     const loss = scalarLoss(f);
@@ -99,15 +102,22 @@ export abstract class SharpnessOptimizer extends tf.Optimizer {
   }
 
   /** The arena's layout and byte counts, or null before the first step lays it out. */
-  memory(): ArenaReport | null { return this.step?.arena.layout.report() ?? null; }
+  memory(): ArenaReport | null {
+    this.refuseIfDisposed('memory');
+    return this.step?.arena.layout.report() ?? null;
+  }
 
+  /** Frees the arena. Later calls of minimize, getWeights, setWeights and memory throw OptimizerDisposedError. */
   override dispose(): void {
     this.step?.arena.release();
     this.step = undefined;
+    this.pendingState = undefined;
+    this.disposed = true;
     super.dispose();
   }
 
   override async getWeights(): Promise<NamedTensor[]> {
+    this.refuseIfDisposed('getWeights');
     const iter = await this.saveIterations();
     if (this.step) return [iter, ...stateTensors(this.step)];
     return [iter, ...(this.pendingState?.slabs ?? []).map(({ name, values }) => ({ name, tensor: tf.tensor1d(values) }))];
@@ -115,6 +125,7 @@ export abstract class SharpnessOptimizer extends tf.Optimizer {
 
   /** Loads a state saved by getWeights (./optimizer_state.ts). Everything is checked before anything is written. */
   override async setWeights(weights: NamedTensor[]): Promise<void> {
+    this.refuseIfDisposed('setWeights');
     const state = await readState(weights);
     if (this.step) writeState(this.step, state);
     else this.pendingState = state; // no variables yet: checked against them at the first minimize()
@@ -124,6 +135,12 @@ export abstract class SharpnessOptimizer extends tf.Optimizer {
   override getConfig(): tf.serialization.ConfigDict {
     const { onNonFinite, sharpness, ...rest } = this.hyper;
     return { ...rest, onNonFinite, maxBytes: Number.isFinite(this.maxBytes) ? this.maxBytes : null };
+  }
+
+  private refuseIfDisposed(call: string): void {
+    if (this.disposed) {
+      throw new OptimizerDisposedError(`${this.getClassName()}.${call}()`, 'create a new optimizer (setWeights() restores a saved state into it)');
+    }
   }
 
   /** The step for these variables (./step_layout.ts), with a pending state written into it. */

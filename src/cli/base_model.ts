@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
 import { loadModelFiles, saveModelFiles } from '../checkpoint/model_files';
-import { tfjsOptimizer } from './optimizers';
+import { trainingOptimizer } from './optimizers';
+import { DEFAULT_SETTINGS } from './flags';
 import { train, evaluate, type LayersModel } from './train';
 import type { LabelledSet } from '../data/digits';
 import { DEFAULT_TASK_SIZES, SPLIT_SEED } from '../data/default_task';
@@ -30,10 +31,12 @@ export function buildDigitCnn(seed: number): ReturnType<typeof layers.sequential
 /** Everything the cached base model depends on; a change makes a new cache entry. The
  *  runtime part is there because another tfjs or another build of fsam-edge's training
  *  kernels rounds differently, and the same command must give the same bits whether or not
- *  an older cache entry exists. */
+ *  an older cache entry exists. Version 3: trained with the library's AdamW at weight
+ *  decay 0 (Adam) instead of tf.train.adam, so that the CLI has one optimizer family. */
 export const BASE_RECIPE = {
   model: 'digit_cnn/conv8x5s2-conv16x3s2-dense32-dense10', seed: 7, epochs: 4, batchSize: 64,
-  optimizer: 'adam', learningRate: 0.003, population: DEFAULT_TASK_SIZES.populationSize, splitSeed: SPLIT_SEED, split: 'proportional', version: 2,
+  optimizer: 'fsam-edge AdamW', learningRate: 0.003, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0,
+  population: DEFAULT_TASK_SIZES.populationSize, splitSeed: SPLIT_SEED, split: 'proportional', version: 3,
   runtime: { tfjsCore: tf.version_core, tfjsWasm: version_wasm, trainingKernels: fnv1a(trainingWasm as Uint8Array) },
 };
 
@@ -72,7 +75,8 @@ export async function cachedBaseModel(cacheDir: string, population: LabelledSet,
   log(`training the base CNN on ${population.labels.length} population digits (once; cached in ${dir})`);
   const t0 = performance.now();
   const model = buildDigitCnn(BASE_RECIPE.seed);
-  const opt = tfjsOptimizer(tf.train.adam(BASE_RECIPE.learningRate, 0.9, 0.999, 1e-7), 0);
+  const { learningRate, beta1, beta2, epsilon, weightDecay } = BASE_RECIPE;
+  const opt = trainingOptimizer({ ...DEFAULT_SETTINGS, name: 'adamw', learningRate, beta1, beta2, epsilon, weightDecay }, undefined);
   await train({
     model, optimizer: opt, train: population, batchSize: BASE_RECIPE.batchSize, seed: BASE_RECIPE.seed, fromEpoch: 0, toEpoch: BASE_RECIPE.epochs,
     onEpoch: (r) => log(`  base epoch ${r.epoch}/${BASE_RECIPE.epochs}  loss ${r.loss.toFixed(4)}  accuracy ${(100 * r.trainAccuracy).toFixed(1)}%  ${r.seconds.toFixed(1)}s`),

@@ -1,15 +1,15 @@
-// The four optimizers the CLI trains with, behind one small interface. F-SAM and SAM are
-// fsam-edge's; the baselines have PyTorch's semantics, as in the design notes: SGD is
-// tfjs's momentum optimizer with coupled weight decay, AdamW is ./adamw.ts.
-import { tf, FSAM, SAM } from '../index';
-
-import type { NamedTensor } from '../tfjs/optimizer_state';
-export type { NamedTensor };
+// The four optimizers the CLI trains with are the library's own tfjs optimizers (FSAM,
+// SAM, SGD, AdamW: src/tfjs/optimizers.ts), one step on one arena each. This file maps
+// the CLI's settings onto them and adapts them to the training loop; compare's SGD row
+// is therefore SAM at ρ = 0, bit for bit.
+import { tf, FSAM, SAM, SGD, AdamW } from '../index';
 import { ArenaLayout, type ArenaReport } from '../core/arena';
 import { stateKinds } from '../core/state';
 import { resolveHyperparams, type OptimizerOptions } from '../core/hyperparams';
-import { adamw } from './adamw';
+import type { SharpnessOptimizer } from '../tfjs/sharpness_optimizer';
+import type { NamedTensor } from '../tfjs/optimizer_state';
 
+export type { NamedTensor };
 export type OptimizerName = 'fsam' | 'sam' | 'sgd' | 'adamw';
 export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['fsam', 'sam', 'sgd', 'adamw'];
 
@@ -32,17 +32,20 @@ export interface OptimizerSettings {
   lowMemory: boolean;
 }
 
+/** What the training loop needs of an optimizer. */
 export interface TrainingOptimizer {
   /** One training step on the loss; returns the loss before the step. */
   step(loss: () => tf.Scalar, vars: tf.Variable[]): number;
   getWeights(): Promise<NamedTensor[]>;
   setWeights(weights: NamedTensor[]): Promise<void>;
-  /** The optimizer's own arena report, or null where it keeps no arena (tfjs baselines). */
+  /** The optimizer's arena report, or null before its first step. */
   memory(): ArenaReport | null;
   dispose(): void;
 }
 
-/** The core's options for these settings (what the arena and its budget depend on). */
+const sharpness = (s: OptimizerSettings) => s.name === 'fsam' || s.name === 'sam';
+
+/** The library's options for these settings (what the arena and its budget depend on). */
 export function coreOptions(s: OptimizerSettings): OptimizerOptions {
   const base = s.name === 'sgd' || s.name === 'adamw' ? s.name : s.base;
   return {
@@ -53,63 +56,49 @@ export function coreOptions(s: OptimizerSettings): OptimizerOptions {
   };
 }
 
-const sharpness = (s: OptimizerSettings) => s.name === 'fsam' || s.name === 'sam';
-
 /**
  * The optimizer state's layout for these variables, known before anything is allocated:
- * the same ArenaLayout the optimizers size their arena with (F-SAM: m, w_old and the
- * base's state; SGD and AdamW baselines: their momentum or moments).
+ * the same ArenaLayout the optimizer sizes its arena with (F-SAM: m, w_old and the
+ * base's state; SGD and AdamW: their momentum or moments).
  */
 export function plannedMemory(s: OptimizerSettings, variables: { name: string; size: number }[]): ArenaReport {
   return new ArenaLayout(variables, stateKinds(resolveHyperparams(coreOptions(s)))).report();
 }
 
-export function createOptimizer(s: OptimizerSettings, maxBytes: number | undefined): TrainingOptimizer {
-  resolveHyperparams(coreOptions(s)); // bad values fail here, with the value in the message
+/** The library optimizer for these settings, its arena bounded by maxBytes. Bad values fail here, by name. */
+function libraryOptimizer(s: OptimizerSettings, maxBytes: number | undefined): SharpnessOptimizer {
+  const o = coreOptions(s);
+  const base = { learningRate: o.learningRate, weightDecay: o.weightDecay, maxBytes };
+  const sgd = { momentum: o.momentum, nesterov: o.nesterov };
+  const adam = { beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon };
+  const sam = { ...base, ...sgd, ...adam, base: o.base, rho: o.rho, adaptive: o.adaptive, lowMemory: o.lowMemory };
   switch (s.name) {
-    case 'fsam':
-    case 'sam':
-      return sharpnessOptimizer(s, maxBytes);
-    case 'sgd':
-      return tfjsOptimizer(tf.train.momentum(s.learningRate, s.momentum, s.nesterov), s.weightDecay);
-    case 'adamw':
-      return adamw(s);
+    case 'fsam': return new FSAM({ ...sam, sigma: o.sigma, lambda: o.lambda });
+    case 'sam': return new SAM(sam);
+    case 'sgd': return new SGD({ ...base, ...sgd });
+    case 'adamw': return new AdamW({ ...base, ...adam });
   }
 }
 
-/** fsam-edge's F-SAM or SAM: both passes and the update in the arena's kernels. */
-function sharpnessOptimizer(s: OptimizerSettings, maxBytes: number | undefined): TrainingOptimizer {
-  const common = {
-    learningRate: s.learningRate, rho: s.rho, adaptive: s.adaptive, base: s.base, momentum: s.momentum, nesterov: s.nesterov,
-    weightDecay: s.weightDecay, beta1: s.beta1, beta2: s.beta2, epsilon: s.epsilon, lowMemory: Boolean(s.lowMemory), maxBytes,
-  };
-  const o = s.name === 'fsam' ? new FSAM({ ...common, sigma: s.sigma, lambda: s.lambda }) : new SAM(common);
+/**
+ * The CLI's optimizer for these settings: the library's, adapted to the training loop.
+ * It also loads the checkpoints of the CLI's earlier baselines (test/fixtures/
+ * legacy-checkpoints): tf.train.momentum saved its state under the library SGD's names
+ * ('iter', '<variable>/momentum'), and the tfjs-ops AdamW under the library AdamW's
+ * ('<variable>/adam_m', '/adam_v'). Only tf.train.momentum kept buffers at momentum 0 as
+ * well, where they play no part in a step (b = 0·b + g): those are left out.
+ */
+export function trainingOptimizer(s: OptimizerSettings, maxBytes: number | undefined): TrainingOptimizer {
+  const optimizer = libraryOptimizer(s, maxBytes);
+  const unused = (w: NamedTensor) => s.name === 'sgd' && s.momentum === 0 && w.name.endsWith('/momentum');
   return {
     step(f, vars) {
-      const loss = o.minimize(f, true, vars)!;
+      const loss = optimizer.minimize(f, true, vars)!;
       try { return loss.dataSync()[0]; } finally { loss.dispose(); }
     },
-    getWeights: () => o.getWeights(),
-    setWeights: (w) => o.setWeights(w),
-    memory: () => o.memory(),
-    dispose: () => o.dispose(),
-  };
-}
-
-/** A tfjs optimizer with PyTorch's coupled weight decay (g + wd·w), as SGD has it. */
-export function tfjsOptimizer(o: tf.Optimizer, wd: number): TrainingOptimizer {
-  return {
-    step(f, vars) {
-      return tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(f, vars);
-        if (wd > 0) for (const v of vars) grads[v.name] = tf.add(grads[v.name], tf.mul(v, wd));
-        o.applyGradients(grads);
-        return value.dataSync()[0];
-      });
-    },
-    getWeights: () => o.getWeights(),
-    setWeights: (w) => o.setWeights(w),
-    memory: () => null,
-    dispose: () => o.dispose(),
+    getWeights: () => optimizer.getWeights(),
+    setWeights: (weights) => optimizer.setWeights(weights.filter((w) => !unused(w))),
+    memory: () => optimizer.memory(),
+    dispose: () => optimizer.dispose(),
   };
 }

@@ -5,7 +5,7 @@ import { tf } from '../index';
 import { ArenaBudgetError } from '../core/errors';
 import { saveCheckpoint } from '../checkpoint/checkpoint';
 import type { ReportRun } from '../report/html';
-import { createOptimizer, plannedMemory, type OptimizerSettings, type NamedTensor } from './optimizers';
+import { trainingOptimizer, plannedMemory, type OptimizerSettings, type NamedTensor } from './optimizers';
 import { train, evaluate, type EpochRecord, type Evaluation, type LayersModel } from './train';
 import { describeSettings } from './flags';
 import type { DataSpec, Task } from './session';
@@ -68,7 +68,7 @@ export async function runOptimizer(o: RunOptions): Promise<{ run: ReportRun; pro
   const from = o.resumeFrom?.progress.epochsDone ?? 0;
   const to = Math.min(config.epochs, o.stopAfter ?? config.epochs);
   const label = o.label ?? s.name;
-  const optimizer = createOptimizer(s, config.maxMemory ?? undefined);
+  const optimizer = trainingOptimizer(s, config.maxMemory ?? undefined);
   const t0 = performance.now();
   // Ctrl-C (or a polite kill) between two checkpoints loses at most the current epoch:
   // say where the last one is. Checkpoint writes are synchronous, so none is cut short.
@@ -85,7 +85,7 @@ export async function runOptimizer(o: RunOptions): Promise<{ run: ReportRun; pro
   try {
     if (o.resumeFrom) {
       await optimizer.setWeights(o.resumeFrom.optimizerWeights);
-      // The optimizer copied them (F-SAM/SAM into its arena; tfjs's into variables that hold their own reference).
+      // The optimizer copied them into its arena.
       tf.dispose(o.resumeFrom.optimizerWeights.map((w) => w.tensor));
     }
     try {
@@ -102,8 +102,7 @@ export async function runOptimizer(o: RunOptions): Promise<{ run: ReportRun; pro
             await saveCheckpoint<RunConfig, RunProgress>(o.checkpointPath, { config, progress: { epochsDone: r.epoch, before, history }, model, optimizerWeights: weights });
             saved = r.epoch;
           } finally {
-            // Copies are released; a tfjs optimizer hands out its live state variables.
-            tf.dispose(weights.map((w) => w.tensor).filter((t) => !(t instanceof tf.Variable)));
+            tf.dispose(weights.map((w) => w.tensor)); // copies of the arena's state
           }
         },
       });

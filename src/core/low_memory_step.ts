@@ -44,17 +44,15 @@ export class LowMemorySharpnessStep extends SharpnessStep {
   }
 
   protected override settle(w: Pointers, g: Pointers, g2: Pointers): void {
-    this.restore(w); // w − ε needs the old m: before the EMA below
-    if (this.hyper.sharpness === 'fsam') {
-      const { lambda } = this.hyper;
-      for (let i = 0; i < this.sizes.length; i++) {
-        const m = this.arena.pointer('ema_bf16', i);
-        if (this.emaReady) this.kernels.f32_fsam_ema_bf16m(m, g[i], this.sizes[i], lambda, 1 - lambda);
-        else this.kernels.f32_to_bf16(m, g[i], this.sizes[i]);
-      }
-      this.emaReady = true;
-    }
+    this.restore(w); // w − ε needs the old m: before the EMA
+    this.updateEma(g);
     this.baseStep(w, (i) => w[i], g2);
+  }
+
+  protected override ema(i: number, g: number, lambda: number): void {
+    const m = this.arena.pointer('ema_bf16', i);
+    if (this.emaReady) this.kernels.f32_fsam_ema_bf16m(m, g, this.sizes[i], lambda, 1 - lambda);
+    else this.kernels.f32_to_bf16(m, g, this.sizes[i]);
   }
 
   protected override sgd(i: number, w: number, _from: number, g: number, mode: number, first: boolean): void {

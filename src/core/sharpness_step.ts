@@ -108,18 +108,24 @@ export class SharpnessStep {
     return true;
   }
 
-  /** After a finite g₂: m = g (first step) or λ·m + (1−λ)·g, then the base step from w_old. */
+  /** After a finite g₂: m from g, then the base step from w_old. */
   protected settle(w: Pointers, g: Pointers, g2: Pointers): void {
-    if (this.hyper.sharpness === 'fsam') {
-      const { lambda } = this.hyper;
-      for (let i = 0; i < this.sizes.length; i++) {
-        const m = this.arena.pointer('ema', i);
-        if (this.emaReady) this.kernels.f32_fsam_ema(m, g[i], this.sizes[i], lambda, 1 - lambda);
-        else this.kernels.f32_copy(m, g[i], this.sizes[i]);
-      }
-      this.emaReady = true;
-    }
+    this.updateEma(g);
     this.baseStep(w, (i) => this.arena.pointer('wold', i), g2);
+  }
+
+  /** F-SAM: m = g on its first step, else m = λ·m + (1−λ)·g. */
+  protected updateEma(g: Pointers): void {
+    if (this.hyper.sharpness !== 'fsam') return;
+    for (let i = 0; i < this.sizes.length; i++) this.ema(i, g[i], this.hyper.lambda);
+    this.emaReady = true;
+  }
+
+  /** m of variable i from g; m is f32 here. */
+  protected ema(i: number, g: number, lambda: number): void {
+    const m = this.arena.pointer('ema', i);
+    if (this.emaReady) this.kernels.f32_fsam_ema(m, g, this.sizes[i], lambda, 1 - lambda);
+    else this.kernels.f32_copy(m, g, this.sizes[i]);
   }
 
   /** The base optimizer alone (sharpness 'none'). False if skipped. */

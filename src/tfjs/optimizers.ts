@@ -56,25 +56,28 @@ export class SAM extends SharpnessOptimizer {
   static fromConfig = fromConfig;
 }
 
-/** SGD with momentum, nesterov and weight decay (PyTorch's semantics); defaults as FSAM's base. */
-export class SGD extends SharpnessOptimizer {
-  static className = 'FsamEdgeSGD';
-  constructor(options: SGDOptions = {}) {
-    refuse('SGD', options, SGD_NOT, '');
-    super({ ...options, sharpness: 'none', base: 'sgd' });
+/** A base optimizer alone (sharpness 'none'), refusing the options that are not its own. */
+abstract class BaseOptimizer extends SharpnessOptimizer {
+  private readonly notMine: readonly string[];
+  protected constructor(name: string, base: 'sgd' | 'adamw', notMine: readonly string[], options: object) {
+    refuse(name, options, notMine, '');
+    super({ ...options, sharpness: 'none', base });
+    this.notMine = notMine;
   }
-  override getConfig(): tf.serialization.ConfigDict { return without(super.getConfig(), SGD_NOT); }
+  override getConfig(): tf.serialization.ConfigDict { return without(super.getConfig(), this.notMine); }
+}
+
+/** SGD with momentum, nesterov and weight decay (PyTorch's semantics); defaults as FSAM's base. */
+export class SGD extends BaseOptimizer {
+  static className = 'FsamEdgeSGD';
+  constructor(options: SGDOptions = {}) { super('SGD', 'sgd', SGD_NOT, options); }
   static fromConfig = fromConfig;
 }
 
 /** AdamW (decoupled weight decay); defaults as FSAM's AdamW base. */
-export class AdamW extends SharpnessOptimizer {
+export class AdamW extends BaseOptimizer {
   static className = 'FsamEdgeAdamW';
-  constructor(options: AdamWOptions = {}) {
-    refuse('AdamW', options, ADAMW_NOT, '');
-    super({ ...options, sharpness: 'none', base: 'adamw' });
-  }
-  override getConfig(): tf.serialization.ConfigDict { return without(super.getConfig(), ADAMW_NOT); }
+  constructor(options: AdamWOptions = {}) { super('AdamW', 'adamw', ADAMW_NOT, options); }
   static fromConfig = fromConfig;
 }
 

@@ -2,6 +2,7 @@ export { tf } from './tf';
 export { ready } from './ready';
 export { wasmMemory, tensorOffset } from './backend/wasm_backend';
 export { layers } from './layers';
+export { versions } from './versions';
 export { FSAM, SAM } from './tfjs/sharpness_optimizer';
 export type { FSAMOptions, SAMOptions } from './tfjs/sharpness_optimizer';
 export { SGD, AdamW } from './tfjs/base_optimizers';

@@ -7,7 +7,7 @@
 // data survives in the page cache), so the calls go through an `fs` that a test can
 // replace with a recording twin: write, fsync the file, close, rename, fsync the directory.
 import * as nodeFs from 'node:fs';
-import { dirname, basename, join } from 'node:path';
+import { dirname, basename, join, resolve } from 'node:path';
 
 const TMP = '.tmp-';
 
@@ -31,8 +31,31 @@ const defaultFs: AtomicFs = {
   renameSync: (a, b) => nodeFs.renameSync(a, b),
   unlinkSync: (p) => nodeFs.unlinkSync(p),
   readdirSync: (p) => nodeFs.readdirSync(p),
-  mkdirSync: (p, o) => nodeFs.mkdirSync(p, o),
+  mkdirSync: (p) => makeDirectories(p),
 };
+
+/**
+ * mkdir -p, returning the directories it created (outermost first). Not Node's
+ * recursive mkdir, which loops forever, deaf to signals, where mkdir fails with ENOENT
+ * under a parent that exists (mkdirSync('/proc/xyz', { recursive: true })).
+ */
+export function makeDirectories(dir: string): string[] {
+  const missing: string[] = [];
+  for (let d = resolve(dir); !nodeFs.existsSync(d); d = dirname(d)) {
+    missing.unshift(d);
+    if (dirname(d) === d) break;
+  }
+  const created: string[] = [];
+  for (const d of missing) {
+    try {
+      nodeFs.mkdirSync(d);
+      created.push(d);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  return created;
+}
 
 export function writeFileAtomic(path: string, bytes: Uint8Array, fs: AtomicFs = defaultFs): void {
   const dir = dirname(path);

@@ -31,7 +31,8 @@ export function chromiumAvailable() {
 }
 
 /** Both Chromiums, where both are installed (the tests then check that they agree). */
-export const bothChromiums = () => existsSync(SYSTEM) && !process.env.CHROMIUM_PATH && existsSync(join(NPM_PACKAGE, 'bin/chromium.br')) && process.arch === 'x64';
+export const bothChromiums = () => existsSync(SYSTEM) && !process.env.CHROMIUM_PATH && process.env.FSAM_EDGE_CHROMIUM !== 'npm' &&
+  existsSync(join(NPM_PACKAGE, 'bin/chromium.br')) && process.arch === 'x64';
 
 const packageVersion = () => JSON.parse(readFileSync(join(NPM_PACKAGE, 'package.json'), 'utf8')).version;
 

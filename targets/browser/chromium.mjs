@@ -6,7 +6,6 @@
 //                      Amazon Linux; it runs on Debian 12 with those libraries on
 //                      LD_LIBRARY_PATH. Unpacked once into .cache/chromium-npm/<version>/.
 // FSAM_EDGE_CHROMIUM=npm picks the npm package even where Debian's is installed.
-import { execFileSync } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { createBrotliDecompress, brotliDecompressSync } from 'node:zlib';
@@ -55,11 +54,27 @@ export async function launchableChromium({ npm = false } = {}) {
     const libTmp = `${lib}.tmp-${process.pid}`;
     mkdirSync(libTmp, { recursive: true });
     // al2023.tar.br holds lib/*.so*: nss, nspr and expat, all Chromium needs beyond glibc.
-    execFileSync('tar', ['-x', '-C', libTmp, '--strip-components=1'], { input: brotliDecompressSync(readFileSync(join(NPM_PACKAGE, 'bin/al2023.tar.br'))) });
+    for (const { name, bytes } of tarFiles(brotliDecompressSync(readFileSync(join(NPM_PACKAGE, 'bin/al2023.tar.br'))))) {
+      if (!/^lib\/[\w.+-]+$/.test(name)) throw new Error(`@sparticuz/chromium: unexpected ${name} in al2023.tar.br`);
+      writeFileSync(join(libTmp, name.slice(4)), bytes, { mode: 0o755 });
+    }
     rmSync(lib, { recursive: true, force: true });
     renameSync(libTmp, lib);
     writeFileSync(join(dir, 'unpacked'), `${new Date().toISOString()}\n`);
   }
   const env = { ...process.env, LD_LIBRARY_PATH: [lib, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') };
   return { executablePath: binary, env, kind: found.kind };
+}
+
+/** The regular files of a tar archive (ustar), as { name, bytes }. */
+function* tarFiles(tar) {
+  const text = (at, n) => tar.subarray(at, at + n).toString('latin1').replace(/\0.*$/s, '');
+  for (let at = 0; at + 512 <= tar.length && tar[at] !== 0;) {
+    const size = parseInt(text(at + 124, 12).trim() || '0', 8);
+    const type = text(at + 156, 1);
+    const prefix = text(at + 345, 155);
+    const name = (prefix ? `${prefix}/` : '') + text(at, 100);
+    if (type === '0' || type === '') yield { name: name.replace(/^\.\//, ''), bytes: tar.subarray(at + 512, at + 512 + size) };
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
 }

@@ -67,10 +67,29 @@ const unfuseDilatedGradients = {
   },
 };
 
-// Entry points: src/<name>.ts → dist/<name>.js. Each is one self-contained ES module.
-// The library bundles are platform-neutral (Node built-ins shimmed); the CLI runs in
-// Node only and uses the real fs, so it is built for Node without the shim, with
-// `require` and `__dirname` for the CommonJS parts of the bundled dependencies.
+// The CLI and the study run on the library bundle itself: every module of the library
+// that holds tfjs or its state (src/index.ts and what only it should own) becomes an
+// import of ./fsam-edge.js at run time instead of a second bundled copy. Two copies of
+// tfjs in one process share tfjs's global registries, so the second copy registered every
+// wasm kernel again (the ~150 "already registered" warnings when the tests loaded both
+// bundles), and the two copies' classes (Tensor, Variable, the optimizers' errors) fail
+// each other's instanceof. A direct import of a tfjs package from the CLI fails the build.
+const LIBRARY_MODULE = /[\\/]src[\\/](?:(?:index|tf|layers|ready|versions)\.ts|core[\\/]errors\.ts|(?:tfjs|backend|kernels|platform)[\\/].*)$/;
+const useLibraryBundle = {
+  name: 'use-library-bundle',
+  setup(b) {
+    b.onResolve({ filter: /^fsam-edge-library$/ }, () => ({ path: './fsam-edge.js', external: true }));
+    b.onResolve({ filter: /^@tensorflow\// }, (args) => ({
+      errors: [{ text: `${args.importer} imports ${args.path}: the CLI and the study reach tfjs through src/index.ts only` }],
+    }));
+    b.onLoad({ filter: LIBRARY_MODULE }, () => ({ contents: "export * from 'fsam-edge-library';", loader: 'ts' }));
+  },
+};
+
+// Entry points: src/<name>.ts → dist/<name>.js. Each is one ES module. The library
+// bundles are platform-neutral and self-contained (Node built-ins shimmed); the CLI and
+// the study run in Node only, use the real fs, and import the library bundle beside
+// them (above); they get `require` and `__dirname` for the CommonJS parts of what they bundle.
 const entries = {
   'fsam-edge': { src: 'src/index.ts', platform: 'neutral' },
   core: { src: 'src/core/index.ts', platform: 'neutral' },
@@ -93,7 +112,7 @@ for (const [out, { src, platform }] of Object.entries(entries)) {
     outfile: join(root, 'dist', `${out}.js`),
     bundle: true, format: 'esm', platform, target: 'es2022',
     mainFields: ['module', 'main'], loader: { '.wasm': 'binary' },
-    ...(node ? { banner: { js: nodeGlobals }, plugins: [noThreadedWasm, unfuseDilatedGradients] }
+    ...(node ? { banner: { js: nodeGlobals }, plugins: [useLibraryBundle] }
       : { define: { __dirname: '"/"' }, plugins: [shimBuiltins, noThreadedWasm, unfuseDilatedGradients] }),
     logLevel: 'warning',
   });

@@ -2,6 +2,7 @@ export { tf } from './tf';
 export { ready } from './ready';
 export { wasmMemory, tensorOffset } from './backend/wasm_backend';
 export { layers } from './layers';
+export { versions } from './versions';
 export { FSAM, SAM, SGD, AdamW } from './tfjs/optimizers';
 export type { FSAMOptions, SAMOptions, SGDOptions, AdamWOptions } from './tfjs/optimizers';
 export { ArenaBudgetError, NonFiniteGradientError, NonFinitePerturbationError, OptimizerDisposedError } from './core/errors';

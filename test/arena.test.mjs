@@ -79,4 +79,12 @@ s('10,000 steps leave the memory size unchanged', async () => {
   opt.dispose();
 });
 
+s('2^31 parameters: ArenaBudgetError (over what a wasm32 memory holds), not the engine\'s RangeError', async () => {
+  const err = await createOptimizer({ variables: [{ name: 'W', size: 2 ** 31 }], sharpness: 'fsam', learningRate: 0.1 }).catch((e) => e);
+  assert.instance(err, ArenaBudgetError);
+  assert.is(err.neededBytes, 2 ** 31 * 4 * 6, 'weights, two gradients, m, w_old, momentum');
+  assert.is(err.availableBytes, 2 ** 32);
+  assert.match(err.message, `needs ${2 ** 31 * 4 * 6} bytes`);
+});
+
 s.run();

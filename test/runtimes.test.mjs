@@ -1,27 +1,27 @@
 // One bundle everywhere: dist/fsam-edge.js runs the same smoke and conformance scenarios
-// in Node (the host's), Deno (the npm package), headless Chromium (Debian's, under a
-// strict CSP) and Node 18 for arm64 (Debian's, under qemu), and the four conformance
-// hashes are identical. A missing runtime fails here with what to install: .ci/run
-// installs all of them.
+// in Node (the host's), Deno (the npm package), headless Chromium (Debian's or the npm
+// package's, under a strict CSP) and Node 18 for arm64 (Debian's, under qemu), and the
+// conformance hashes are identical. A runtime this machine lacks is skipped and named,
+// with its install command, in one line (targets/availability.mjs); under CI=true it
+// fails instead: .ci/run installs all of them.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { runPage } from '../targets/browser/run.mjs';
+import { bothChromiums } from '../targets/browser/chromium.mjs';
+import { DENO, targetAvailability, inCi, summaryLine } from '../targets/availability.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const DENO = join(root, 'node_modules/.bin/deno');
+const available = targetAvailability();
 const ARM64_NODE = join(root, 'targets/arm64/node.sh');
 const SMOKE_OUTPUT = 'wasm: w = 2.00, b = 1.00';
 const NO_SIMD = 'WasmSimdUnsupportedError: fsam-edge needs WebAssembly SIMD';
 
 /** Runs a command in the repo root; resolves to its output, rejects with all of it. */
 function exec(command, args, { timeoutMs = 120_000, cwd = root } = {}) {
-  if (command === DENO && !existsSync(DENO)) {
-    return Promise.reject(new Error(`no Deno at ${DENO}: npm ci installs the 'deno' devDependency`));
-  }
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const child = spawn(command, args, {
@@ -67,6 +67,12 @@ const runtimes = {
     conformance: () => exec(ARM64_NODE, ['targets/node/conformance.mjs'], { timeoutMs: 300_000 }),
   },
 };
+// Where Debian's Chromium runs the browser target and the npm package's is installed too,
+// the npm one runs the conformance scenario as well: both must give the same bits.
+if (bothChromiums() && available.chromium.available) {
+  runtimes['chromium-npm'] = { conformance: () => page('conformance.html', { npmChromium: true }) };
+  available['chromium-npm'] = { available: true, detail: 'npm @sparticuz/chromium' };
+}
 
 /** A page of the browser target: its #out text as stdout, page and console errors as stderr. */
 async function page(name, options) {
@@ -83,7 +89,13 @@ const conformance = {};
 const s = suite('runtimes: one bundle, four runtimes');
 
 for (const [name, rt] of Object.entries(runtimes)) {
-  s(`${name}: smoke scenario`, async () => {
+  const a = available[name];
+  if (!a.available) {
+    // Skipped, and named in the summary line; under CI=true a failure.
+    if (inCi()) s(`${name}: available (CI=true)`, () => assert.unreachable(`${name} is missing (${a.detail}); install: ${a.install}`));
+    continue;
+  }
+  if (rt.smoke) s(`${name}: smoke scenario`, async () => {
     const r = await rt.smoke();
     assert.is(r.stdout.trim(), SMOKE_OUTPUT, `${name} smoke output; stderr: ${r.stderr}`);
     assert.is(r.stderr.trim(), '', `${name} smoke reported errors`);
@@ -123,8 +135,8 @@ for (const [name, rt] of Object.entries(runtimes)) {
   }
 }
 
-s('all four runtimes train to bit-identical weights', () => {
-  const missing = Object.keys(runtimes).filter((n) => !conformance[n]);
+s('every runtime here trains to bit-identical weights', () => {
+  const missing = Object.keys(runtimes).filter((n) => available[n].available && !conformance[n]);
   assert.equal(missing, [], `no conformance result from ${missing.join(', ')} (see the failures above)`);
   console.log('\n  runtime        hash              loss hash         low-memory hash   low-mem loss hash scenario  wall');
   for (const [name, r] of Object.entries(conformance)) {
@@ -140,10 +152,12 @@ s('all four runtimes train to bit-identical weights', () => {
   }
 });
 
-s('chromium: the server\'s CSP refuses eval, new Function and inline scripts, allows wasm', async () => {
-  const { text } = await runPage('csp_probe.html');
-  assert.equal(JSON.parse(text), { eval: 'refused', newFunction: 'refused', inlineScript: 'refused', wasm: 'compiles' });
-});
+if (available.chromium.available) {
+  s('chromium: the server\'s CSP refuses eval, new Function and inline scripts, allows wasm', async () => {
+    const { text } = await runPage('csp_probe.html');
+    assert.equal(JSON.parse(text), { eval: 'refused', newFunction: 'refused', inlineScript: 'refused', wasm: 'compiles' });
+  });
+}
 
 s('the bundle contains no eval and no Function constructor', () => {
   const bundle = readFileSync(join(root, 'dist/fsam-edge.js'), 'utf8');
@@ -169,7 +183,7 @@ s('types: the snippet type-checks against the package as installed, with tsc and
   }));
   cpSync(join(root, 'targets/deno/smoke.ts'), join(consumer, 'smoke.ts'));
   await exec(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', consumer]);
-  await exec(DENO, ['check', '--quiet', join(consumer, 'smoke.ts')], { cwd: consumer });
+  if (available.deno.available) await exec(DENO, ['check', '--quiet', join(consumer, 'smoke.ts')], { cwd: consumer });
 });
 
 const codeBlocks = (page) => [...readFileSync(join(root, page), 'utf8').matchAll(/^```[a-z]*\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
@@ -189,4 +203,5 @@ s('README.md shows the Node, Deno and browser snippets exactly as tested', () =>
   }
 });
 
+s.after(() => console.log(`\n  ${summaryLine(targetAvailability())}`));
 s.run();

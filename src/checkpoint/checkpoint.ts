@@ -5,6 +5,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { tf, layers } from '../index';
 import { encodeCheckpoint, decodeCheckpoint, CheckpointError } from './format';
 import { writeFileAtomic } from './atomic';
+import { ModelFileError, checkWeightSpecs, checkWeightValues } from './model_json';
+import { withWarningsHeld } from './model_files';
 
 type LayersModel = Awaited<ReturnType<typeof layers.loadLayersModel>>;
 type NamedTensor = { name: string; tensor: tf.Tensor };
@@ -106,25 +108,44 @@ export async function loadCheckpoint<C, P>(path: string): Promise<LoadedCheckpoi
     optimizer?: { specs: tf.io.WeightsManifestEntry[] };
   };
   if (h.kind !== KIND) throw new CheckpointError(`${path}: not a training checkpoint (kind ${JSON.stringify(h.kind)})`);
-  if (!h.model || !h.optimizer || !Array.isArray(h.optimizer.specs)) throw new CheckpointError(`${path}: checkpoint lacks its model or optimizer section`);
+  const isObject = (x: unknown) => typeof x === 'object' && x !== null && !Array.isArray(x);
+  if (!isObject(h.model) || !isObject(h.optimizer)) throw new CheckpointError(`${path}: checkpoint lacks its model or optimizer section`);
+  if (!isObject(h.model!.modelTopology)) throw new CheckpointError(`${path}: the model's topology is ${JSON.stringify(h.model!.modelTopology) ?? 'missing'}, not an object`);
+  for (const k of ['format', 'generatedBy'] as const) {
+    if (h.model![k] !== undefined && typeof h.model![k] !== 'string') throw new CheckpointError(`${path}: model.${k} is not a string`);
+  }
+  // The weight entries, their bytes against the blobs' lengths, and the values: before
+  // tfjs decodes anything (it trusts the specs and reads past a short blob as garbage).
+  const modelBlob = decoded.blob('modelWeights');
+  const optimizerBlob = decoded.blob('optimizerWeights');
+  try {
+    for (const [section, specs, blob] of [['model.weightSpecs', h.model!.weightSpecs, modelBlob], ['optimizer.specs', h.optimizer!.specs, optimizerBlob]] as const) {
+      const checked = checkWeightSpecs(specs, path, section);
+      if (checked.bytes !== blob.byteLength) throw new CheckpointError(`${path}: ${section} need ${checked.bytes} bytes but the checkpoint holds ${blob.byteLength}`);
+      checkWeightValues(checked.specs, blob, path);
+    }
+  } catch (err) {
+    if (err instanceof ModelFileError) throw new CheckpointError(err.message);
+    throw err;
+  }
   let model: LayersModel;
   try {
-    model = await layers.loadLayersModel(tf.io.fromMemory({
-      modelTopology: h.model.modelTopology, weightSpecs: h.model.weightSpecs, weightData: ownBuffer(decoded.blob('modelWeights')),
-      format: h.model.format, generatedBy: h.model.generatedBy,
-    }));
+    model = await withWarningsHeld(() => layers.loadLayersModel(tf.io.fromMemory({
+      modelTopology: h.model!.modelTopology, weightSpecs: h.model!.weightSpecs, weightData: ownBuffer(modelBlob),
+      format: h.model!.format, generatedBy: h.model!.generatedBy,
+    })));
   } catch (err) {
-    throw new CheckpointError(`${path}: its model does not load (${(err as Error).message})`);
+    throw new CheckpointError(`${path}: its model does not load (${String((err as Error)?.message ?? err).split('\n')[0]})`);
   }
   const names = model.trainableWeights.map((w) => (w.read() as tf.Variable).name);
   let optimizerWeights: NamedTensor[];
   try {
-    const map = tf.io.decodeWeights(ownBuffer(decoded.blob('optimizerWeights')), h.optimizer.specs);
-    optimizerWeights = h.optimizer.specs.map((s) => ({ name: localName(s.name, names), tensor: map[s.name] }));
+    const map = tf.io.decodeWeights(ownBuffer(optimizerBlob), h.optimizer!.specs);
+    optimizerWeights = h.optimizer!.specs.map((s) => ({ name: localName(s.name, names), tensor: map[s.name] }));
   } catch (err) {
     model.dispose();
     if (err instanceof CheckpointError) throw new CheckpointError(`${path}: ${err.message}`);
-    throw new CheckpointError(`${path}: its optimizer state does not decode (${(err as Error).message})`);
+    throw new CheckpointError(`${path}: its optimizer state does not decode (${String((err as Error)?.message ?? err).split('\n')[0]})`);
   }
   return { config: h.config, progress: h.progress, model, optimizerWeights };
 }

@@ -81,14 +81,16 @@ export function decodeCheckpoint(bytes: Uint8Array, name: string): DecodedCheckp
   } catch {
     return fail('corrupt checkpoint (header is not JSON)');
   }
-  const blobs = (header.blobs ?? {}) as Record<string, BlobRef>;
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('corrupt checkpoint (header is not a JSON object)');
+  const blobs = (typeof header.blobs === 'object' && header.blobs !== null ? header.blobs : {}) as Record<string, BlobRef>;
   const area = body.subarray(headerLength);
   return {
     header,
     blob(key: string) {
-      const ref = blobs[key];
-      if (!ref || !(ref.offset >= 0 && ref.length >= 0 && ref.offset + ref.length <= area.byteLength)) fail(`corrupt checkpoint (blob '${key}' missing or out of bounds)`);
-      return area.subarray(ref.offset, ref.offset + ref.length);
+      const ref = Object.hasOwn(blobs, key) ? blobs[key] : undefined;
+      if (!ref || !Number.isSafeInteger(ref.offset) || !Number.isSafeInteger(ref.length) ||
+        !(ref.offset >= 0 && ref.length >= 0 && ref.offset + ref.length <= area.byteLength)) fail(`corrupt checkpoint (blob '${key}' missing or out of bounds)`);
+      return area.subarray(ref!.offset, ref!.offset + ref!.length);
     },
   };
 }

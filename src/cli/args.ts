@@ -13,6 +13,8 @@ export interface FlagSpec {
   /** Shown in help; not applied by the parser. */
   default?: string;
   min?: number;
+  /** Values must be greater than this (for a minimum that is not itself allowed, like 0). */
+  above?: number;
   max?: number;
   choices?: readonly string[];
   /** The value's name in help (default by kind: N, SIZE, A,B, VALUE). */
@@ -38,12 +40,12 @@ export function parseFlags(argv: readonly string[], specs: Record<string, FlagSp
   const out: FlagValues = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (!arg.startsWith('--')) throw new UsageError(`${command}: unexpected argument '${arg}' (flags start with --; see fsam-edge ${command} --help)`);
+    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument '${arg}' (flags start with --; see fsam-edge ${command} --help)`);
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq < 0 ? undefined : eq);
     const spec = specs[name];
-    if (!spec) throw new UsageError(`${command}: unknown flag --${name} (see fsam-edge ${command} --help)`);
-    if (name in out) throw new UsageError(`${command}: --${name} is given twice`);
+    if (!spec) throw new UsageError(`unknown flag --${name} (see fsam-edge ${command} --help)`);
+    if (name in out) throw new UsageError(`--${name} is given twice`);
     let raw: string | undefined = eq < 0 ? undefined : arg.slice(eq + 1);
     if (spec.kind === 'boolean') {
       if (raw === undefined) { out[name] = true; continue; }
@@ -63,6 +65,7 @@ export function parseFlags(argv: readonly string[], specs: Record<string, FlagSp
 function parseValue(name: string, raw: string, spec: FlagSpec): string | number | string[] {
   const range = (v: number) => {
     if (spec.min !== undefined && v < spec.min) throw new UsageError(`--${name} must be >= ${spec.min}, got ${raw}`);
+    if (spec.above !== undefined && !(v > spec.above)) throw new UsageError(`--${name} must be > ${spec.above}, got ${raw}`);
     if (spec.max !== undefined && v > spec.max) throw new UsageError(`--${name} must be <= ${spec.max}, got ${raw}`);
     return v;
   };

@@ -1,7 +1,6 @@
 // The default task's base model: a small CNN for 28×28×1 digits (seeded, softmax output),
 // trained once on the population digits and cached.
-import { tf, layers } from '../index';
-import { version_wasm } from '@tensorflow/tfjs-backend-wasm';
+import { tf, layers, versions } from '../index';
 import trainingWasm from '../../build/training.wasm';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,7 +36,7 @@ export const BASE_RECIPE = {
   model: 'digit_cnn/conv8x5s2-conv16x3s2-dense32-dense10', seed: 7, epochs: 4, batchSize: 64,
   optimizer: 'fsam-edge AdamW', learningRate: 0.003, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0,
   population: DEFAULT_TASK_SIZES.populationSize, splitSeed: SPLIT_SEED, split: 'proportional', version: 3,
-  runtime: { tfjsCore: tf.version_core, tfjsWasm: version_wasm, trainingKernels: fnv1a(trainingWasm as Uint8Array) },
+  runtime: { tfjsCore: tf.version_core, tfjsWasm: versions['tfjs-backend-wasm'], trainingKernels: fnv1a(trainingWasm as Uint8Array) },
 };
 
 export function defaultCacheDir(): string {

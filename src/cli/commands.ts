@@ -2,8 +2,8 @@
 // resume (continue a checkpoint). Inputs are all read and checked before anything is
 // written; outputs go to --out: report.html, summary.json, checkpoint(s), model/.
 import { dirname, join, resolve } from 'node:path';
-import { existsSync, statSync } from 'node:fs';
-import { ready } from '../index';
+import { readFileSync, rmdirSync, unlinkSync } from 'node:fs';
+import { ready, tf, versions } from '../index';
 import { loadCheckpoint } from '../checkpoint/checkpoint';
 import { saveModelFiles } from '../checkpoint/model_files';
 import { writeFileAtomic } from '../checkpoint/atomic';
@@ -15,15 +15,21 @@ import {
 } from './flags';
 import { defaultCacheDir } from './base_model';
 import { openModel, openDefaultTask, openFileTask, reopenTask, cloneModel, type Task } from './session';
-import { runOptimizer, checkBudget, checkpointIn, CHECKPOINT_NAME, type RunConfig, type RunProgress } from './run';
+import { runOptimizer, checkBudget, checkpointIn, reportRun, CHECKPOINT_NAME, type RunConfig, type RunProgress } from './run';
 import type { OptimizerName } from './optimizers';
 import { type Output, formatTable, percent, formatBytes } from './ui';
 import type { LayersModel } from './train';
+import type { RunStatus } from './interrupt';
+import { checkRunCheckpoint, checkOptimizerState } from './checkpoint_fields';
 
-export interface Context { out: Output; argvText: string; log: (s: string) => void }
-
-function checkOutDir(dir: string): void {
-  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`--out ${dir} exists and is not a directory`);
+export interface Context {
+  out: Output;
+  argvText: string;
+  log: (s: string) => void;
+  /** Where the command is, for the message on Ctrl-C. */
+  status: RunStatus;
+  /** Claims --out (writable, locked) until the command ends; a UsageError if it cannot. */
+  claimOut: (dir: string) => void;
 }
 
 async function openInputs(v: FlagValues, ctx: Context): Promise<{ model: LayersModel; source: string; task: Task }> {
@@ -48,11 +54,55 @@ function summaryTable(runs: ReportRun[]): string {
   );
 }
 
-async function writeOutputs(outDir: string, runs: ReportRun[], report: Omit<ReportData, 'runs' | 'createdAt'>, model: LayersModel | null, ctx: Context): Promise<void> {
-  const html = renderReport({ ...report, runs, createdAt: new Date().toISOString() });
-  writeFileAtomic(join(outDir, 'report.html'), new TextEncoder().encode(html));
-  writeFileAtomic(join(outDir, 'summary.json'), new TextEncoder().encode(JSON.stringify({ command: report.command, task: report.task, runs }, null, 2) + '\n'));
+/** The versions that made a run: fsam-edge's own (from its package.json), the bundled tfjs, Node. */
+function runVersions(): Record<string, string> {
+  let own = 'unknown';
+  try { own = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version ?? own; } catch { /* not in its package */ }
+  return { 'fsam-edge': own, ...versions, node: process.version };
+}
+
+/** A run's configuration as summary.json records it and the report shows it. */
+function configuration(configs: RunConfig[]): Record<string, unknown> {
+  const [c] = configs;
+  return {
+    seed: c.seed, epochs: c.epochs, batchSize: c.batchSize, maxMemory: c.maxMemory, model: c.modelSource, data: c.data,
+    optimizers: configs.map((x) => x.optimizer),
+  };
+}
+
+function configurationRows(config: Record<string, unknown>, v: Record<string, string>): [string, string][] {
+  const data = config.data as RunConfig['data'];
+  return [
+    ['seed', String(config.seed)], ['epochs', String(config.epochs)], ['batch size', String(config.batchSize)],
+    ['optimizer-state budget', config.maxMemory === null ? 'none' : `${config.maxMemory} bytes`],
+    ['model', String(config.model)],
+    ...(data.kind === 'file'
+      ? [['data', `${data.path} (SHA-256 ${data.sha256})`], ['held out', data.evalPath ? `${data.evalPath} (SHA-256 ${data.evalSha256})` : `${data.holdout * 100}% of the data`]] as [string, string][]
+      : [['data', `built-in digits, ${data.noiseRate * 100}% wrong labels, seed ${data.seed}`]] as [string, string][]),
+    ...(config.optimizers as RunConfig['optimizer'][]).map((o) => [`optimizer ${o.name}`, Object.entries(o).filter(([k]) => k !== 'name').map(([k, x]) => `${k}=${x}`).join(' ')] as [string, string]),
+    ['versions', Object.entries(v).map(([k, x]) => `${k} ${x}`).join(', ')],
+  ];
+}
+
+/** The model files a compare does not write, left by an earlier run in the same --out. */
+function removeStaleModel(outDir: string): void {
+  for (const f of ['model.json', 'weights.bin']) {
+    try { unlinkSync(join(outDir, 'model', f)); } catch { /* not there */ }
+  }
+  try { rmdirSync(join(outDir, 'model')); } catch { /* not there, or holds other files */ }
+}
+
+/** Writes the model, the report and, last, summary.json (so a summary means the rest is there). */
+async function writeOutputs(outDir: string, configs: RunConfig[], runs: ReportRun[], report: Omit<ReportData, 'runs' | 'createdAt' | 'configuration'>, model: LayersModel | null, ctx: Context): Promise<void> {
+  ctx.status.writingOutputs = true;
+  const config = configuration(configs);
+  const v = runVersions();
   if (model) await saveModelFiles(join(outDir, 'model'), model);
+  else removeStaleModel(outDir);
+  const html = renderReport({ ...report, runs, configuration: configurationRows(config, v), createdAt: new Date().toISOString() });
+  writeFileAtomic(join(outDir, 'report.html'), new TextEncoder().encode(html));
+  const summary = { command: report.command, config, versions: v, task: report.task, runs };
+  writeFileAtomic(join(outDir, 'summary.json'), new TextEncoder().encode(JSON.stringify(summary, null, 2) + '\n'));
   ctx.out.line('');
   ctx.out.line(summaryTable(runs));
   ctx.out.line('');
@@ -71,7 +121,7 @@ export async function personalize(argv: string[], ctx: Context): Promise<void> {
   if (v.help) { process.stdout.write(helpText('personalize', 'Fine-tune a model on one user\'s data with one optimizer.', PERSONALIZE_FLAGS)); return; }
   const settings = settingsFrom(v, ((v.optimizer as string | undefined) ?? 'fsam') as OptimizerName);
   const outDir = resolve((v.out as string | undefined) ?? DEFAULT_OUT);
-  checkOutDir(outDir);
+  ctx.claimOut(outDir);
   await ready();
   const { model, source, task } = await openInputs(v, ctx);
   const config: RunConfig = {
@@ -82,13 +132,13 @@ export async function personalize(argv: string[], ctx: Context): Promise<void> {
   for (const line of task.description) ctx.out.line(line);
   ctx.out.line(`model: ${source}`);
   announce(ctx, settings.name, config, plan);
-  const { run, stopped, progress } = await runOptimizer({ config, model, task, checkpointPath: checkpointIn(outDir), stopAfter: v['stop-after'] as number | undefined, out: ctx.out });
+  const { run, stopped, progress } = await runOptimizer({ config, model, task, checkpointPath: checkpointIn(outDir), stopAfter: v['stop-after'] as number | undefined, out: ctx.out, status: ctx.status });
   ctx.out.line(`held-out accuracy: ${percent(run.before.accuracy)} before, ${percent(run.after.accuracy)} after ${progress.epochsDone} epochs`);
   if (stopped) {
     ctx.out.line(`stopped after epoch ${progress.epochsDone} of ${config.epochs}; continue with: fsam-edge resume --checkpoint ${checkpointIn(outDir)}`);
     return;
   }
-  await writeOutputs(outDir, [run], { title: `fsam-edge personalize (${settings.name})`, command: ctx.argvText, task: [...task.description, `model: ${source}`], budgetBytes: config.maxMemory ?? undefined }, model, ctx);
+  await writeOutputs(outDir, [config], [run], { title: `fsam-edge personalize (${settings.name})`, command: ctx.argvText, task: [...task.description, `model: ${source}`], budgetBytes: config.maxMemory ?? undefined }, model, ctx);
   ctx.out.line(`checkpoint: ${checkpointIn(outDir)}`);
 }
 
@@ -98,7 +148,7 @@ export async function compare(argv: string[], ctx: Context): Promise<void> {
   const names = ((v.optimizers as string[] | undefined) ?? ['sgd', 'sam', 'fsam']) as OptimizerName[];
   const settings = names.map((n) => settingsFrom(v, n));
   const outDir = resolve((v.out as string | undefined) ?? DEFAULT_OUT);
-  checkOutDir(outDir);
+  ctx.claimOut(outDir);
   await ready();
   const { model: base, source, task } = await openInputs(v, ctx);
   const configs: RunConfig[] = settings.map((s) => ({
@@ -112,12 +162,12 @@ export async function compare(argv: string[], ctx: Context): Promise<void> {
   for (let i = 0; i < configs.length; i++) {
     announce(ctx, configs[i].optimizer.name, configs[i], plans[i]);
     const model = await cloneModel(base);
-    const { run } = await runOptimizer({ config: configs[i], model, task, checkpointPath: join(outDir, 'checkpoints', `${configs[i].optimizer.name}.fsam`), out: ctx.out });
+    const { run } = await runOptimizer({ config: configs[i], model, task, checkpointPath: join(outDir, 'checkpoints', `${configs[i].optimizer.name}.fsam`), out: ctx.out, status: ctx.status });
     ctx.out.line(`${run.optimizer}: held-out accuracy ${percent(run.before.accuracy)} before, ${percent(run.after.accuracy)} after`);
     runs.push(run);
     model.dispose();
   }
-  await writeOutputs(outDir, runs, { title: `fsam-edge compare (${names.join(', ')})`, command: ctx.argvText, task: [...task.description, `model: ${source}`], budgetBytes: configs[0].maxMemory ?? undefined }, null, ctx);
+  await writeOutputs(outDir, configs, runs, { title: `fsam-edge compare (${names.join(', ')})`, command: ctx.argvText, task: [...task.description, `model: ${source}`], budgetBytes: configs[0].maxMemory ?? undefined }, null, ctx);
   ctx.out.line(`checkpoints: ${join(outDir, 'checkpoints')}/{${names.join(',')}}.fsam`);
 }
 
@@ -126,22 +176,50 @@ export async function resume(argv: string[], ctx: Context): Promise<void> {
   if (v.help) { process.stdout.write(helpText('resume', 'Continue a run from its checkpoint; the result equals an uninterrupted run.', RESUME_FLAGS)); return; }
   const path = resolve((v.checkpoint as string | undefined) ?? join(DEFAULT_OUT, CHECKPOINT_NAME));
   const outDir = resolve((v.out as string | undefined) ?? dirname(path));
-  checkOutDir(outDir);
+  ctx.claimOut(outDir);
   await ready();
   const ck = await loadCheckpoint<RunConfig, RunProgress>(path);
+  let task;
+  try {
+    checkRunCheckpoint(ck.config, ck.progress, path);
+    checkOptimizerState(ck.optimizerWeights, ck.model, path);
+    if ((v.data !== undefined || v.eval !== undefined) && ck.config.data.kind !== 'file') throw new UsageError(`${path}: the run trained on the built-in digits; --data and --eval apply to a run on data files`);
+    if (v.epochs !== undefined && (v.epochs as number) < ck.progress.epochsDone) {
+      throw new UsageError(`${path}: the run already trained ${ck.progress.epochsDone} epochs; --epochs ${v.epochs} would undo some`);
+    }
+    const data = ck.config.data.kind === 'file'
+      ? { ...ck.config.data, path: v.data !== undefined ? resolve(v.data as string) : ck.config.data.path, evalPath: v.eval !== undefined ? resolve(v.eval as string) : ck.config.data.evalPath }
+      : ck.config.data;
+    task = reopenTask(data, ck.model, `checkpoint ${path}`);
+  } catch (err) {
+    tf.dispose(ck.optimizerWeights.map((w) => w.tensor));
+    ck.model.dispose();
+    throw err;
+  }
   const config: RunConfig = { ...ck.config, epochs: (v.epochs as number | undefined) ?? ck.config.epochs };
-  if (!config.optimizer || !config.data || !ck.progress || !Number.isInteger(ck.progress.epochsDone)) throw new UsageError(`${path}: checkpoint lacks the run's config or progress`);
-  const task = reopenTask(config.data, ck.model, `checkpoint ${path}`);
   const done = ck.progress.epochsDone;
-  if (done >= config.epochs) throw new UsageError(`${path}: the run already finished ${done} of ${config.epochs} epochs; give --epochs above ${done} to train further`);
-  for (const line of task.description) ctx.out.line(line);
-  ctx.out.line(`resuming ${path} after epoch ${done} of ${config.epochs}`);
-  const plan = checkBudget(config.optimizer, ck.model, config.maxMemory);
-  announce(ctx, config.optimizer.name, config, plan);
   // The checkpoint is continued in place, or under --out when that is given.
   const checkpointPath = v.out === undefined ? path : join(outDir, CHECKPOINT_NAME);
+  Object.assign(ctx.status, { checkpoint: checkpointPath, epochsSaved: done, resumed: true });
+  for (const line of task.description) ctx.out.line(line);
+  const plan = checkBudget(config.optimizer, ck.model, config.maxMemory);
+  const report = (name: string) => ({ title: `fsam-edge personalize (${name}, resumed)`, command: ctx.argvText, task: [...task.description, `model: ${config.modelSource}`], budgetBytes: config.maxMemory ?? undefined });
+  if (done >= config.epochs) {
+    // A finished run, stopped before (or while) its outputs were written: write them,
+    // the same as the uninterrupted run's. Doing it again changes nothing.
+    tf.dispose(ck.optimizerWeights.map((w) => w.tensor));
+    ctx.out.line(`${path}: the run finished all ${done} epochs; writing its outputs (--epochs above ${done} trains further)`);
+    if (checkpointPath !== path) writeFileAtomic(checkpointPath, readFileSync(path));
+    const run = reportRun(config, plan, ck.progress.before, ck.progress.history, ck.progress.history.reduce((a, e) => a + e.seconds, 0));
+    ctx.out.line(`held-out accuracy: ${percent(run.before.accuracy)} before, ${percent(run.after.accuracy)} after ${done} epochs`);
+    await writeOutputs(outDir, [config], [run], report(config.optimizer.name), ck.model, ctx);
+    ctx.out.line(`checkpoint: ${checkpointPath}`);
+    return;
+  }
+  ctx.out.line(`resuming ${path} after epoch ${done} of ${config.epochs}`);
+  announce(ctx, config.optimizer.name, config, plan);
   const { run, stopped, progress } = await runOptimizer({
-    config, model: ck.model, task, checkpointPath, out: ctx.out, stopAfter: v['stop-after'] as number | undefined,
+    config, model: ck.model, task, checkpointPath, out: ctx.out, stopAfter: v['stop-after'] as number | undefined, status: ctx.status,
     resumeFrom: { progress: ck.progress, optimizerWeights: ck.optimizerWeights },
   });
   ctx.out.line(`held-out accuracy: ${percent(run.before.accuracy)} before, ${percent(run.after.accuracy)} after ${progress.epochsDone} epochs`);
@@ -149,6 +227,6 @@ export async function resume(argv: string[], ctx: Context): Promise<void> {
     ctx.out.line(`stopped after epoch ${progress.epochsDone} of ${config.epochs}; continue with: fsam-edge resume --checkpoint ${checkpointPath}`);
     return;
   }
-  await writeOutputs(outDir, [run], { title: `fsam-edge personalize (${config.optimizer.name}, resumed)`, command: ctx.argvText, task: [...task.description, `model: ${config.modelSource}`], budgetBytes: config.maxMemory ?? undefined }, ck.model, ctx);
+  await writeOutputs(outDir, [config], [run], report(config.optimizer.name), ck.model, ctx);
   ctx.out.line(`checkpoint: ${checkpointPath}`);
 }

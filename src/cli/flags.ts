@@ -19,7 +19,7 @@ export const DEFAULT_NOISE = 0.3;
 export const DEFAULT_HOLDOUT = 0.2;
 
 const HYPER: Record<string, FlagSpec> = {
-  lr: { kind: 'number', help: 'learning rate', default: String(DEFAULT_SETTINGS.learningRate), min: Number.MIN_VALUE },
+  lr: { kind: 'number', help: 'learning rate', default: String(DEFAULT_SETTINGS.learningRate), above: 0 },
   rho: { kind: 'number', help: 'perturbation radius ρ (F-SAM, SAM)', default: String(DEFAULT_SETTINGS.rho), min: 0 },
   sigma: { kind: 'number', help: 'F-SAM: share σ of the full-gradient estimate removed', default: '1' },
   lambda: { kind: 'number', help: 'F-SAM: EMA decay λ of the full-gradient estimate', default: '0.6', min: 0 },
@@ -66,6 +66,8 @@ delete COMPARE_FLAGS['stop-after'];
 
 export const RESUME_FLAGS: Record<string, FlagSpec> = {
   checkpoint: { kind: 'string', placeholder: 'PATH', help: 'checkpoint file to continue', default: `${DEFAULT_OUT}/checkpoint.fsam` },
+  data: { kind: 'string', placeholder: 'PATH', help: 'the run\'s data file, where it moved to (must be byte-identical)', default: "the checkpoint's" },
+  eval: { kind: 'string', placeholder: 'PATH', help: 'the run\'s held-out file, where it moved to (must be byte-identical)', default: "the checkpoint's" },
   epochs: { kind: 'integer', help: 'total epochs (may extend the run)', default: "the checkpoint's", min: 1, max: 100000 },
   out: { kind: 'string', placeholder: 'PATH', help: 'output directory', default: "the checkpoint's directory" },
   'stop-after': RUN['stop-after'],

@@ -11,6 +11,8 @@ import { ModelFileError } from '../checkpoint/model_files';
 import { BudgetError } from './run';
 import { ArenaBudgetError } from '../core/errors';
 import { DivergedError } from './train';
+import { claimOutDir } from './out_dir';
+import { newStatus, onInterrupt } from './interrupt';
 
 const USAGE = `usage: fsam-edge <command> [flags]
 
@@ -42,12 +44,20 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const out = terminalOutput();
-  const ctx: Context = { out, argvText: ['fsam-edge', ...argv].join(' '), log: (s) => out.line(s) };
+  const status = newStatus();
+  const cleanups: (() => void)[] = [];
+  const cleanup = () => { out.endProgress(); for (const c of cleanups.splice(0).reverse()) c(); };
+  const ctx: Context = {
+    out, argvText: ['fsam-edge', ...argv].join(' '), log: (s) => out.line(s), status,
+    claimOut: (dir) => { const claim = claimOutDir(dir, command); cleanups.push(() => claim.release()); },
+  };
+  // From here to the end, Ctrl-C or SIGTERM says what was kept, releases --out, exits 130.
+  const stopListening = onInterrupt(status, cleanup);
   try {
     await run(rest, ctx);
     return 0;
   } catch (err) {
-    out.endProgress();
+    cleanup();
     if (isUserError(err)) {
       process.stderr.write(`fsam-edge ${command}: ${err.message.split('\n')[0]}\n`);
       return 2;
@@ -59,6 +69,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     process.stderr.write(`fsam-edge ${command}: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
     return 1;
+  } finally {
+    stopListening();
+    cleanup();
   }
 }
 

@@ -4,13 +4,16 @@ import { join } from 'node:path';
 import { tf } from '../index';
 import { ArenaBudgetError } from '../core/errors';
 import { saveCheckpoint } from '../checkpoint/checkpoint';
+import { CheckpointError } from '../checkpoint/format';
 import type { ReportRun } from '../report/html';
 import { trainingOptimizer, plannedMemory, type OptimizerSettings, type NamedTensor } from './optimizers';
+import type { ArenaReport } from '../core/arena';
 import { train, evaluate, type EpochRecord, type Evaluation, type LayersModel } from './train';
 import { describeSettings } from './flags';
 import type { DataSpec, Task } from './session';
 import type { Output } from './ui';
 import { formatBytes, percent } from './ui';
+import { newStatus, type RunStatus } from './interrupt';
 
 export const CHECKPOINT_NAME = 'checkpoint.fsam';
 
@@ -57,6 +60,24 @@ export interface RunOptions {
   stopAfter?: number;
   out: Output;
   label?: string;
+  /** Kept up to date with the last checkpoint, for the message on an interruption. */
+  status?: RunStatus;
+}
+
+/** What the summary and the report show of a run: the same whether the run finished in
+ *  one go, was resumed, or is a finished checkpoint whose outputs are written again. */
+export function reportRun(config: RunConfig, memory: ArenaReport, before: Evaluation, history: EpochRecord[], seconds: number, label: string = config.optimizer.name): ReportRun {
+  const s = config.optimizer;
+  const after = history.length ? { loss: history[history.length - 1].heldOutLoss, accuracy: history[history.length - 1].heldOutAccuracy } : before;
+  const sam = s.name === 'fsam' || s.name === 'sam';
+  return {
+    optimizer: label, settings: describeSettings(s), before, after, history,
+    memory: {
+      parameters: memory.parameters, stateBytesPerKind: memory.bytesPerKind as Record<string, number>, stateBytes: memory.stateBytes,
+      weightBytes: memory.parameters * 4, gradientBytes: memory.parameters * 4 * (sam ? 2 : 1),
+    },
+    seconds,
+  };
 }
 
 export async function runOptimizer(o: RunOptions): Promise<{ run: ReportRun; progress: RunProgress; stopped: boolean }> {
@@ -70,21 +91,17 @@ export async function runOptimizer(o: RunOptions): Promise<{ run: ReportRun; pro
   const label = o.label ?? s.name;
   const optimizer = trainingOptimizer(s, config.maxMemory ?? undefined);
   const t0 = performance.now();
-  // Ctrl-C (or a polite kill) between two checkpoints loses at most the current epoch:
-  // say where the last one is. Checkpoint writes are synchronous, so none is cut short.
-  let saved = o.resumeFrom ? from : 0;
-  const interrupted = (signal: NodeJS.Signals) => {
-    out.endProgress();
-    process.stderr.write(saved > 0
-      ? `fsam-edge: interrupted (${signal}) during epoch ${saved + 1}; the checkpoint after epoch ${saved} is ${o.checkpointPath}; continue with: fsam-edge resume --checkpoint ${o.checkpointPath}\n`
-      : `fsam-edge: interrupted (${signal}) before the first epoch finished; no checkpoint was written\n`);
-    process.exit(130);
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
+  const status = o.status ?? newStatus();
+  status.checkpoint = o.checkpointPath;
+  status.epochsSaved = from;
   try {
     if (o.resumeFrom) {
-      await optimizer.setWeights(o.resumeFrom.optimizerWeights);
+      try {
+        await optimizer.setWeights(o.resumeFrom.optimizerWeights);
+      } catch (err) {
+        tf.dispose(o.resumeFrom.optimizerWeights.map((w) => w.tensor));
+        throw new CheckpointError(`${o.checkpointPath}: its optimizer state does not fit ${s.name}: ${String((err as Error)?.message ?? err).split('\n')[0]}`);
+      }
       // The optimizer copied them into its arena.
       tf.dispose(o.resumeFrom.optimizerWeights.map((w) => w.tensor));
     }
@@ -100,7 +117,7 @@ export async function runOptimizer(o: RunOptions): Promise<{ run: ReportRun; pro
           const weights = await optimizer.getWeights();
           try {
             await saveCheckpoint<RunConfig, RunProgress>(o.checkpointPath, { config, progress: { epochsDone: r.epoch, before, history }, model, optimizerWeights: weights });
-            saved = r.epoch;
+            status.epochsSaved = r.epoch;
           } finally {
             tf.dispose(weights.map((w) => w.tensor)); // copies of the arena's state
           }
@@ -113,20 +130,10 @@ export async function runOptimizer(o: RunOptions): Promise<{ run: ReportRun; pro
       out.endProgress();
     }
     const arena = optimizer.memory() ?? plan;
-    const after = history.length ? { loss: history[history.length - 1].heldOutLoss, accuracy: history[history.length - 1].heldOutAccuracy } : before;
-    const sam = s.name === 'fsam' || s.name === 'sam';
-    const run: ReportRun = {
-      optimizer: label, settings: describeSettings(s), before, after, history,
-      memory: {
-        parameters: arena.parameters, stateBytesPerKind: arena.bytesPerKind as Record<string, number>, stateBytes: arena.stateBytes,
-        weightBytes: arena.parameters * 4, gradientBytes: arena.parameters * 4 * (sam ? 2 : 1),
-      },
-      seconds: (performance.now() - t0) / 1000 + (o.resumeFrom ? o.resumeFrom.progress.history.reduce((a, e) => a + e.seconds, 0) : 0),
-    };
+    const seconds = (performance.now() - t0) / 1000 + (o.resumeFrom ? o.resumeFrom.progress.history.reduce((a, e) => a + e.seconds, 0) : 0);
+    const run = reportRun(config, arena, before, history, seconds, label);
     return { run, progress: { epochsDone: history.length ? history[history.length - 1].epoch : from, before, history }, stopped: to < config.epochs };
   } finally {
-    process.off('SIGINT', interrupted);
-    process.off('SIGTERM', interrupted);
     optimizer.dispose();
   }
 }

@@ -1,6 +1,8 @@
 // What a run needs besides its optimizer: the model (a file or the cached base CNN) and
 // the data (files, validated against the model, or the built-in user task), described
 // in a form a checkpoint stores so that `resume` rebuilds exactly the same inputs.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { tf, layers } from '../index';
 import { loadModelFiles } from '../checkpoint/model_files';
 import { sha256Hex } from '../checkpoint/format';
@@ -10,7 +12,7 @@ import { makeDefaultTask, DEFAULT_USER_STYLE } from '../data/default_task';
 import { loadMnist } from '../data/mnist';
 import { deriveSeed, permutation, createRng } from '../data/random';
 import { cachedBaseModel } from './base_model';
-import type { LayersModel } from './train';
+import { crossEntropy, outputKind, type LayersModel } from './train';
 
 export type DataSpec =
   | { kind: 'default'; noiseRate: number; seed: number; /** SHA-256 of the examples and labels. */ digest?: string }
@@ -33,11 +35,32 @@ export function modelSignature(model: LayersModel, source: string): { shape: num
   const out = model.outputs[0].shape;
   if (shape.some((d) => typeof d !== 'number' || d <= 0)) throw new DataError(`${source}: the model's input shape [${model.inputs[0].shape}] must be fixed apart from the batch`);
   if (out.length !== 2 || typeof out[1] !== 'number' || out[1] < 2) throw new DataError(`${source}: the model must output [batch, classes] with at least 2 classes, got [${out}]`);
+  if (sizeOf(shape as number[]) > 2 ** 24 || out[1] > 2 ** 20) throw new DataError(`${source}: an input of [${shape}] values or ${out[1]} classes is beyond what fsam-edge trains`);
+  checkModelRuns(model, shape as number[], out[1], source);
   return { shape: shape as number[], numClasses: out[1] };
 }
 
+/**
+ * One forward and backward pass on a batch of zeros, changing nothing: a model whose
+ * topology loads but cannot train (a layer's dtype or config edited) fails here, with one
+ * line, rather than in the middle of training.
+ */
+function checkModelRuns(model: LayersModel, shape: number[], numClasses: number, source: string): void {
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  try {
+    tf.tidy(() => {
+      const x = tf.zeros([1, ...shape]);
+      const y = tf.zeros([1], 'int32') as tf.Tensor1D;
+      const { value } = tf.variableGrads(() => crossEntropy(outputKind(model), model.apply(x, { training: false }) as tf.Tensor, y, numClasses), vars.length ? vars : undefined);
+      value.dataSync();
+    });
+  } catch (err) {
+    throw new DataError(`${source}: the model does not run (${String((err as Error)?.message ?? err).split('\n')[0]})`);
+  }
+}
+
 export async function openModel(modelPath: string | undefined, cacheDir: string, log: (s: string) => void): Promise<{ model: LayersModel; source: string }> {
-  if (modelPath !== undefined) return { model: await loadModelFiles(modelPath), source: modelPath };
+  if (modelPath !== undefined) return { model: await loadModelFiles(modelPath), source: resolve(modelPath) };
   const population = makeDefaultTask(loadMnist()).population;
   const { model, path } = await cachedBaseModel(cacheDir, population, log);
   return { model, source: `built-in digit CNN (${path})` };
@@ -68,7 +91,7 @@ export function openFileTask(dataPath: string, evalPath: string | undefined, hol
   let train: LabelledSet, heldOut: LabelledSet, evalSha: string | null = null;
   if (evalPath !== undefined) {
     const ev = readDataset(evalPath, sig);
-    train = data.set; heldOut = ev.set; evalSha = sha256Hex(ev.bytes);
+    train = data.set; heldOut = ev.set; evalSha = ev.sha256;
   } else {
     const n = countOf(data.set);
     const k = Math.round(n * holdout);
@@ -79,8 +102,9 @@ export function openFileTask(dataPath: string, evalPath: string | undefined, hol
   }
   return {
     train, heldOut,
-    spec: { kind: 'file', path: dataPath, sha256: sha256Hex(data.bytes), evalPath: evalPath ?? null, evalSha256: evalSha, holdout, seed },
-    description: [`data: ${dataPath}, ${countOf(train)} training and ${countOf(heldOut)} held-out examples (${evalPath ? evalPath : `${Math.round(holdout * 100)}% held out`})`],
+    // Absolute paths: `resume` may run from another directory.
+    spec: { kind: 'file', path: resolve(dataPath), sha256: data.sha256, evalPath: evalPath === undefined ? null : resolve(evalPath), evalSha256: evalSha, holdout, seed },
+    description: [`data: ${resolve(dataPath)}, ${countOf(train)} training and ${countOf(heldOut)} held-out examples (${evalPath ? resolve(evalPath) : `${Math.round(holdout * 100)}% held out`})`],
   };
 }
 
@@ -92,6 +116,9 @@ export function reopenTask(spec: DataSpec, model: LayersModel, source: string): 
       throw new DataError('the built-in task\'s digits differ from those the checkpoint was trained on (another version of the mnist package or of fsam-edge); resuming would not continue the same run');
     }
     return task;
+  }
+  for (const [path, flag] of [[spec.path, '--data'], [spec.evalPath, '--eval']] as const) {
+    if (path !== null && !existsSync(path)) throw new DataError(`the run's data file ${path} is not there any more; give its new place with resume ${flag} PATH`);
   }
   const task = openFileTask(spec.path, spec.evalPath ?? undefined, spec.holdout, spec.seed, model, source);
   if (task.spec.kind === 'file' && (task.spec.sha256 !== spec.sha256 || task.spec.evalSha256 !== spec.evalSha256)) {

@@ -7,16 +7,22 @@ export interface Output {
   endProgress(): void;
 }
 
+const closedOnEpipe = new WeakMap<NodeJS.WriteStream, { open: boolean }>();
+
 export function terminalOutput(stdout: NodeJS.WriteStream = process.stdout, stderr: NodeJS.WriteStream = process.stderr): Output {
   const tty = Boolean(stderr.isTTY) && process.env.TERM !== 'dumb';
   let shown = false;
   let last = 0;
   // A reader that goes away (`| head`) closes stdout; the run goes on and writes its files.
-  let stdoutOpen = true;
-  stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') stdoutOpen = false; else throw err; });
+  // One listener per stream, however many commands a process runs (tests run many).
+  if (!closedOnEpipe.has(stdout)) {
+    closedOnEpipe.set(stdout, { open: true });
+    stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') closedOnEpipe.get(stdout)!.open = false; else throw err; });
+  }
+  const stdoutState = closedOnEpipe.get(stdout)!;
   const clear = () => { if (shown) { stderr.write('\r\x1b[2K'); shown = false; } };
   return {
-    line(text) { clear(); if (stdoutOpen) stdout.write(`${text}\n`); },
+    line(text) { clear(); if (stdoutState.open) stdout.write(`${text}\n`); },
     progress(label, done, total, detail) {
       if (!tty) return;
       const now = Date.now();

@@ -23,6 +23,8 @@ export interface VariableSpec { name: string; size: number }
 
 const ALIGN_FLOATS = 4;
 const PAGE = 65536;
+/** A wasm32 memory holds at most 65536 pages (4 GiB). */
+export const MAX_MEMORY_BYTES = 65536 * PAGE;
 
 export interface ArenaReport {
   totalBytes: number;
@@ -107,8 +109,15 @@ export function ownMemoryHost(): ArenaHost {
     },
     allocate(bytes: number) {
       if (memory) throw new Error('an own-memory host holds one arena');
+      if (bytes > MAX_MEMORY_BYTES) throw new ArenaBudgetError(bytes, MAX_MEMORY_BYTES);
       const pages = Math.max(1, Math.ceil(bytes / PAGE));
-      memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+      try {
+        memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+      } catch (err) {
+        // The engine could not reserve that much (its own limit, or the machine's).
+        if (err instanceof RangeError) throw new ArenaBudgetError(bytes, 0);
+        throw err;
+      }
       return 0;
     },
     release() { memory = undefined; },

@@ -35,6 +35,8 @@ export interface ReportData {
   task: string[];
   runs: ReportRun[];
   budgetBytes?: number;
+  /** The run's configuration (seed, epochs, data, model, hyperparameters, versions), as rows. */
+  configuration?: [string, string][];
   createdAt: string;
 }
 
@@ -106,6 +108,7 @@ ${rows}</table>
 ${memory}
 <h2>Settings</h2>
 <table><tr><th>optimizer</th><th>hyperparameters</th></tr>${settings}</table>
+${d.configuration ? `<h2>Configuration</h2>\n<table>${d.configuration.map(([k, v]) => `<tr><td>${escapeXml(k)}</td><td class="text"><code>${escapeXml(v)}</code></td></tr>`).join('\n')}</table>` : ''}
 <h2>Per epoch</h2>
 ${epochs}
 </body></html>

@@ -1,31 +1,29 @@
-// Opens one page of the browser target in headless Chromium (Debian's, driven by
-// playwright-core), served by ./server.mjs under its strict CSP, and prints the page's
-// #out text once it is final. Exits 1 on a page error, a console error, a CSP
-// violation or a timeout.
-//   node targets/browser/run.mjs [index.html|conformance.html] [--no-simd]
+// Opens one page of the browser target in headless Chromium (Debian's, or the npm
+// package's: ./chromium.mjs), driven by playwright-core, served by ./server.mjs under its
+// strict CSP, and prints the page's #out text once it is final. Exits 1 on a page error,
+// a console error, a CSP violation or a timeout.
+//   node targets/browser/run.mjs [index.html|conformance.html] [--no-simd] [--npm-chromium]
 // --no-simd starts V8 without SSE4.1, which turns WebAssembly SIMD off on x64.
 import { chromium } from 'playwright-core';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from './server.mjs';
+import { launchableChromium } from './chromium.mjs';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const TIMEOUT_MS = 120_000;
 
-export async function runPage(page = 'index.html', { noSimd = false } = {}) {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install chromium), as .ci/run does`);
-  }
+export async function runPage(page = 'index.html', { noSimd = false, npmChromium = false } = {}) {
+  const browser = await launchableChromium({ npm: npmChromium });
   const server = await serve();
   const profile = mkdtempSync(join(tmpdir(), 'fsam-edge-chromium-'));
   const problems = [];
   let context;
   try {
     context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM, headless: true,
+      executablePath: browser.executablePath, env: browser.env, headless: true,
       args: [...ARGS, ...(noSimd ? ['--js-flags=--no-enable-sse4-1'] : [])],
     });
     const tab = context.pages()[0] ?? await context.newPage();
@@ -50,7 +48,7 @@ export async function runPage(page = 'index.html', { noSimd = false } = {}) {
     done = true;
     const text = await tab.locator('#out').textContent();
     const violations = await tab.evaluate(() => globalThis.__cspViolations);
-    return { text, problems, violations };
+    return { text, problems, violations, browser: browser.kind };
   } finally {
     await context?.close();
     await server.close();
@@ -60,7 +58,7 @@ export async function runPage(page = 'index.html', { noSimd = false } = {}) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const page = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 'index.html';
-  const { text, problems, violations } = await runPage(page, { noSimd: process.argv.includes('--no-simd') });
+  const { text, problems, violations } = await runPage(page, { noSimd: process.argv.includes('--no-simd'), npmChromium: process.argv.includes('--npm-chromium') });
   console.log(text);
   for (const p of problems) console.error(p);
   for (const v of violations) console.error(`CSP: ${v}`);

@@ -329,6 +329,47 @@ bias('other shapes still go to tfjs-wasm\'s kernels and give the right values', 
 });
 bias.run();
 
+const mm = suite('BatchMatMul: XNNPACK\'s bits (k ascending from 0, one float32 product and add at a time), either operand transposed');
+mm('300 random products around the 4×8 tiles, every transpose pair, rank 2 and 3', () => {
+  const r = rng(17);
+  const bits = (a) => new Uint32Array(Float32Array.from(a).buffer);
+  for (let t = 0; t < 300; t++) {
+    const M = int(r, 1, 21), K = int(r, 1, 40), N = int(r, 1, 21), ta = r() < 0.5, tb = r() < 0.5, rank3 = r() < 0.25;
+    // Mixed magnitudes: another summation order would change the bits.
+    const a = Float32Array.from({ length: M * K }, () => (r() * 2 - 1) * 10 ** int(r, -2, 3));
+    const b = Float32Array.from({ length: K * N }, () => (r() * 2 - 1) * 10 ** int(r, -2, 3));
+    const A = (i, k) => (ta ? a[k * M + i] : a[i * K + k]), B = (k, j) => (tb ? b[j * K + k] : b[k * N + j]);
+    const want = new Float32Array(M * N), want64 = new Float64Array(M * N);
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j < N; j++) {
+        let s = 0, s64 = 0;
+        for (let k = 0; k < K; k++) { s = Math.fround(s + Math.fround(A(i, k) * B(k, j))); s64 += A(i, k) * B(k, j); }
+        want[i * N + j] = s; want64[i * N + j] = s64;
+      }
+    }
+    const lead = rank3 ? [1] : [];
+    const at = tf.tensor(a, [...lead, ...(ta ? [K, M] : [M, K])]), bt = tf.tensor(b, [...lead, ...(tb ? [N, K] : [K, N])]);
+    const what = `product ${t} ${JSON.stringify({ M, K, N, ta, tb, rank3 })}`;
+    const before = tf.memory().numTensors;
+    const got = tf.matMul(at, bt, ta, tb);
+    assert.equal(got.shape, [...lead, M, N], what);
+    assert.equal(bits(got.dataSync()), bits(want), `${what}: bits`);
+    let scale = 0;
+    for (let i = 0; i < M * N; i++) for (let k = 0; k < K; k++) scale = Math.max(scale, Math.abs(A(i / N | 0, k) * B(k, i % N)));
+    assertClose(got.dataSync(), want64, `${what}: float64`, 1e-6 * K * scale / Math.max(...want64.map(Math.abs), 1e-30));
+    got.dispose();
+    assert.is(tf.memory().numTensors, before, `${what}: leaked tensors`);
+    tf.dispose([at, bt]);
+  }
+});
+mm('batched products and int32 still go to tfjs-wasm\'s kernel', () => {
+  const a = tf.tensor([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2]), b = tf.tensor([1, 0, 0, 1], [1, 2, 2]);
+  assert.equal(tf.matMul(a, b).arraySync(), a.arraySync());
+  assert.equal(tf.matMul(a, b, true).arraySync(), [[[1, 3], [2, 4]], [[5, 7], [6, 8]]]);
+  tf.dispose([a, b]);
+});
+mm.run();
+
 const dil = suite('dilated conv gradients (tf.grads)');
 dil('Conv2D and depthwise with dilations 2 and 3', () => {
   const r = rng(3);

@@ -66,8 +66,8 @@ twins('conv2d and depthwise backprops, 150 configurations', () => {
     sameBits(h, i, nxe, `DepthwiseBackpropInput ${what}`);
   }
 });
-twins('max pool gradient, 150 configurations with ties, NaN and −Inf', () => {
-  for (let t = 0; t < 150; t++) {
+twins('max pool gradient, 300 configurations with ties, NaN and −Inf, overlapping or not', () => {
+  for (let t = 0; t < 300; t++) {
     top = 1024;
     const B = int(1, 2), H = int(1, 9), W = int(1, 9), C = int(1, 19), fh = int(1, 3), fw = int(1, 3);
     const sh = int(1, 3), sw = int(1, 3), dh = int(1, 2), dw = int(1, 2), pt = int(0, 1), pl = int(0, 1);
@@ -75,7 +75,8 @@ twins('max pool gradient, 150 configurations with ties, NaN and −Inf', () => {
     if (OH < 1 || OW < 1) continue;
     const nx = B * H * W * C;
     const x = alloc(nx, () => { const u = rand(); return u < -0.9 ? NaN : u < -0.8 ? -Infinity : Math.round(u * 3); });
-    const dy = alloc(B * OH * OW * C), a = alloc(nx, () => 0), b = alloc(nx, () => 0);
+    // dx starts as garbage: the kernels zero what no window reaches themselves.
+    const dy = alloc(B * OH * OW * C, () => (rand() < -0.8 ? -0 : rand())), a = alloc(nx, () => 77), b = alloc(nx, () => -77);
     const geo = [B, H, W, C, OH, OW, fh, fw, sh, sw, dh, dw, pt, pl];
     k.f32_max_pool_grad_simd(x, dy, a, ...geo);
     k.f32_max_pool_grad_scalar(x, dy, b, ...geo);
@@ -122,6 +123,17 @@ twins('unsorted segment sum, f32 and i32, 100 configurations', () => {
     k.i32_unsorted_segment_sum_simd(x, ids, a, N, S, E, n);
     k.i32_unsorted_segment_sum_scalar(x, ids, b, N, S, E, n);
     sameBits(a, b, n * S * E, `i32 segment sum ${JSON.stringify({ N, S, E, n })}`);
+  }
+});
+twins('matrix products, every transpose pair, 150 configurations', () => {
+  for (let t = 0; t < 150; t++) {
+    top = 1024;
+    const M = int(1, 19), K = int(1, 23), N = int(1, 27), ta = int(0, 1), tb = int(0, 1);
+    const a = alloc(M * K), b = alloc(K * N), scratch = alloc(k.f32_matmul_scratch_floats(K), () => 0);
+    const c = alloc(M * N, () => 77), d = alloc(M * N, () => -77);
+    k.f32_matmul_simd(a, b, c, M, K, N, ta, tb, scratch);
+    k.f32_matmul_scalar(a, b, d, M, K, N, ta, tb, scratch);
+    sameBits(c, d, M * N, `matmul ${JSON.stringify({ M, K, N, ta, tb })}`);
   }
 });
 twins.run();

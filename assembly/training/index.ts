@@ -8,3 +8,4 @@ export * from './segment_sum';
 export * from './max_pool_grad';
 export * from './broadcast';
 export * from './clip';
+export * from './matmul';

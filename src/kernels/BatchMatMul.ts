@@ -1,38 +1,40 @@
-// BatchMatMul for 'wasm' with fast transposes: tfjs-wasm's own kernel multiplies through
-// XNNPACK only when neither operand is transposed, and otherwise falls to a plain loop
-// about 11× slower (measured: a 128×784 by 784×64 product, 25 GFLOP/s plain, 2.2 with
-// either transpose flag). Every dense layer's backward pass asks for a transposed
-// product (dx = dy·Wᵀ, dW = xᵀ·dy). This wrapper transposes the flagged operand with
-// tfjs-wasm's Transpose kernel (memory-bound, a small fraction of the product) and
-// calls the original without flags. It keeps the original's setup (its cwrap binding).
+// BatchMatMul for 'wasm', float32, one matrix by one matrix (every batch dimension 1),
+// either operand transposed: assembly/training/matmul.ts reads a transposed operand in
+// place. tfjs-wasm's own kernel multiplies through XNNPACK only without transpose flags
+// and otherwise falls to a plain loop about 11× slower (measured: a 128×784 by 784×64
+// product, 25 GFLOP/s plain, 2.2 with either flag), while every dense layer's backward
+// pass asks for one (dx = dy·Wᵀ, dW = xᵀ·dy). Untransposed products run here too: the
+// sum order is XNNPACK's (k ascending from 0, one product at a time), so the bits are
+// the same (a test compares with the original), and no XNNPACK operator is created and
+// its weights packed again after every in-place update of W. Batched products (a batch
+// dimension above 1) keep the original kernel, its setup and its bits.
 import { tf } from '../tf';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { free, malloc, offsetOf, trainingKernels, trainingKernelVariant } from './training_module';
 
 type Args = { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap };
-
-/** t with its last two axes swapped (a new tensor info, to dispose with backend.disposeData). */
-function swapLastTwo(backend: BackendWasm, t: tf.TensorInfo): tf.TensorInfo {
-  const r = t.shape.length;
-  const perm = [...Array(r - 2).keys(), r - 1, r - 2];
-  const transpose = tf.getKernel('Transpose', 'wasm')!.kernelFunc;
-  return transpose({ inputs: { x: t }, backend, attrs: { perm } }) as tf.TensorInfo;
-}
 
 export function makeBatchMatMulConfig(original: tf.KernelConfig): tf.KernelConfig {
   const plain = original.kernelFunc as unknown as (args: Args) => tf.TensorInfo;
   const batchMatMul = (args: Args): tf.TensorInfo => {
     const { inputs, backend, attrs } = args;
-    const ta = attrs.transposeA === true, tb = attrs.transposeB === true;
     const { a, b } = inputs;
-    // Rank < 2, or a dtype other than float32: the original's checks and messages.
-    if ((!ta && !tb) || !a || !b || a.shape.length < 2 || b.shape.length < 2 || a.dtype !== 'float32' || b.dtype !== 'float32') return plain(args);
-    const at = ta ? swapLastTwo(backend, a) : a, bt = tb ? swapLastTwo(backend, b) : b;
-    try {
-      return plain({ inputs: { a: at, b: bt }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } });
-    } finally {
-      if (ta) backend.disposeData(at.dataId);
-      if (tb) backend.disposeData(bt.dataId);
-    }
+    // Rank < 2, another dtype, a batch: the original's checks, messages and bits.
+    if (!a || !b || a.dtype !== 'float32' || b.dtype !== 'float32') return plain(args);
+    const ra = a.shape.length, rb = b.shape.length;
+    if (ra < 2 || rb < 2 || a.shape.slice(0, -2).some((n) => n !== 1) || b.shape.slice(0, -2).some((n) => n !== 1)) return plain(args);
+    const ta = attrs.transposeA === true, tb = attrs.transposeB === true;
+    const [M, K] = ta ? [a.shape[ra - 1], a.shape[ra - 2]] : [a.shape[ra - 2], a.shape[ra - 1]];
+    const [Kb, N] = tb ? [b.shape[rb - 1], b.shape[rb - 2]] : [b.shape[rb - 2], b.shape[rb - 1]];
+    if (K !== Kb) return plain(args);
+    const out = backend.makeOutput([...Array(Math.max(ra, rb) - 2).fill(1), M, N], 'float32');
+    if (M * N === 0) return out;
+    const k = trainingKernels(backend);
+    const scratch = malloc(backend, k.f32_matmul_scratch_floats(K) * 4);
+    const run = trainingKernelVariant() === 'simd' ? k.f32_matmul_simd : k.f32_matmul_scalar;
+    run(offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out), M, K, N, ta ? 1 : 0, tb ? 1 : 0, scratch);
+    free(backend, scratch);
+    return out;
   };
   return { ...original, kernelFunc: batchMatMul as unknown as tf.KernelFunc };
 }

@@ -27,6 +27,9 @@ export const TRAINING_EXPORTS = {
   f32_column_sums_scalar: ['x', 'out', 'rows', 'C'],
   f32_clip_simd: ['x', 'out', 'n', 'lo', 'hi'],
   f32_clip_scalar: ['x', 'out', 'n', 'lo', 'hi'],
+  f32_matmul_simd: ['a', 'b', 'out', 'M', 'K', 'N', 'ta', 'tb', 'scratch'],
+  f32_matmul_scalar: ['a', 'b', 'out', 'M', 'K', 'N', 'ta', 'tb', 'scratch'],
+  f32_matmul_scratch_floats: ['K'],
 } as const;
 
 export interface TrainingExports {
@@ -78,4 +81,10 @@ export interface TrainingExports {
   f32_clip_simd(x: number, out: number, n: number, lo: number, hi: number): void;
   /** assembly/training/clip/f32_clip_scalar(x: usize, out: usize, n: usize, lo: f32, hi: f32): void */
   f32_clip_scalar(x: number, out: number, n: number, lo: number, hi: number): void;
+  /** assembly/training/matmul/f32_matmul_simd(a: usize, b: usize, out: usize, M: i32, K: i32, N: i32, ta: i32, tb: i32, scratch: usize): void */
+  f32_matmul_simd(a: number, b: number, out: number, M: number, K: number, N: number, ta: number, tb: number, scratch: number): void;
+  /** assembly/training/matmul/f32_matmul_scalar(a: usize, b: usize, out: usize, M: i32, K: i32, N: i32, ta: i32, tb: i32, scratch: usize): void */
+  f32_matmul_scalar(a: number, b: number, out: number, M: number, K: number, N: number, ta: number, tb: number, scratch: number): void;
+  /** assembly/training/matmul/f32_matmul_scratch_floats(K: i32): i32 */
+  f32_matmul_scratch_floats(K: number): number;
 }

@@ -1,0 +1,187 @@
+// fsam-edge against a native peer: the same training step in PyTorch on one CPU thread
+// (bench/native_peer.py), timed in interleaved rounds with fsam-edge's. Two models —
+// the study's CNN at batch 128 and the default task's CNN at batch 32 — each with SGD
+// momentum, SAM and F-SAM (one forward/backward for SGD, two for SAM and F-SAM), a fixed
+// random batch, softmax cross-entropy on logits. fsam-edge's step is optimizer.minimize()
+// on tfjs-layers' model.apply (as bench/step_profile.mjs); PyTorch's is forward,
+// backward, first_step, forward, backward, second_step with torch.optim.SGD as the base.
+//
+// Each round runs every configuration once on both sides, one after the other, so both
+// see the same load. The report gives, per configuration, each side's 10th percentile
+// and median over all steps of all rounds, and their ratios (fsam-edge / PyTorch: below
+// 1 is faster than native). Before timing, the peer replays test/fixtures/golden (made
+// with the official F-SAM classes) to show it computes the same step.
+//
+// The peer: Debian's python3-torch with the serial OpenBLAS (the BLAS in use is read with
+// threadpoolctl and recorded). OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, set on some
+// machines here for older OpenBLAS builds, are removed for the peer so OpenBLAS picks its
+// own kernels (--keep-openblas-env keeps them; the JSON records which ran).
+// Without PyTorch the benchmark says what to install and exits 0 (npm run bench goes on).
+//
+// Writes bench/results/native_peer.{json,md,svg}.
+// Usage: node bench/native_peer.mjs [--quick] [--rounds N] [--parts] [--python PATH] [--dist DIR]
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { existsSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL, fileURLToPath } from 'node:url';
+import { machine, load, writeResults } from './support.mjs';
+import { barChart } from './svg_chart.mjs';
+
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(name);
+const option = (name, fallback) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback);
+const quick = flag('--quick');
+const ROUNDS = Number(option('--rounds', quick ? 2 : 7));
+const STEPS = quick ? 5 : 20; // per configuration per round, on each side
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+const INSTALL = 'apt-get install python3-torch libopenblas0-serial (and python3-threadpoolctl to record the BLAS); ' +
+  'then check which BLAS torch loads: python3 -c "import torch, threadpoolctl; print(threadpoolctl.threadpool_info())" ' +
+  'or torch.__config__.show()';
+
+function findPython() {
+  const candidates = [option('--python'), process.env.PYTHON, '/usr/bin/python3', 'python3'].filter(Boolean);
+  for (const py of candidates) {
+    const r = spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' });
+    if (r.status === 0) return py;
+  }
+  return null;
+}
+
+const python = findPython();
+if (!python) {
+  const skipped = { benchmark: 'native_peer', skipped: `PyTorch is not installed: ${INSTALL}` };
+  console.log(JSON.stringify(skipped));
+  console.error(`native_peer: skipped. ${skipped.skipped}`);
+  process.exit(0);
+}
+
+// ─── The peer process ────────────────────────────────────────────────────────────────
+const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+if (!flag('--keep-openblas-env')) { delete env.OPENBLAS_CORETYPE; delete env.OPENBLAS_L2_SIZE; }
+const peer = spawn(python, [here('./native_peer.py')], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+const answers = createInterface({ input: peer.stdout })[Symbol.asyncIterator]();
+async function ask(command) {
+  peer.stdin.write(JSON.stringify(command) + '\n');
+  const { value, done } = await answers.next();
+  if (done) throw new Error(`native_peer.py exited (asked ${command.cmd})`);
+  const answer = JSON.parse(value);
+  if (answer.error) throw new Error(`native_peer.py: ${answer.error} (asked ${JSON.stringify(command)})`);
+  return answer;
+}
+
+// ─── fsam-edge ───────────────────────────────────────────────────────────────────────
+const dist = option('--dist') ? resolve(option('--dist')) : here('../dist');
+const { ready, tf, layers, FSAM, SAM, SGD } = await import(pathToFileURL(`${dist}/fsam-edge.js`).href);
+await ready();
+
+const HYPER = { learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4, rho: 0.2, sigma: 1, lambda: 0.6 };
+const L = layers.layers, init = (k) => layers.initializers.heUniform({ seed: k });
+const MODELS = {
+  // src/study/model.ts with { conv1: 8, conv2: 16, hidden: 64 }
+  study: { batch: 128, label: 'study CNN, batch 128', build: () => layers.sequential({ layers: [
+    L.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 3, activation: 'relu', kernelInitializer: init(1) }),
+    L.maxPooling2d({ poolSize: 2 }),
+    L.conv2d({ filters: 16, kernelSize: 3, activation: 'relu', kernelInitializer: init(2) }),
+    L.maxPooling2d({ poolSize: 2 }), L.flatten(),
+    L.dense({ units: 64, activation: 'relu', kernelInitializer: init(3) }),
+    L.dense({ units: 10, kernelInitializer: init(4) }),
+  ] }) },
+  // src/cli/base_model.ts, with logits (the softmax is in the loss)
+  default: { batch: 32, label: 'default-task CNN, batch 32', build: () => layers.sequential({ layers: [
+    L.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 5, strides: 2, activation: 'relu', kernelInitializer: init(1) }),
+    L.conv2d({ filters: 16, kernelSize: 3, strides: 2, activation: 'relu', kernelInitializer: init(2) }),
+    L.flatten(),
+    L.dense({ units: 32, activation: 'relu', kernelInitializer: init(3) }),
+    L.dense({ units: 10, kernelInitializer: init(4) }),
+  ] }) },
+};
+const OPTIMIZERS = {
+  sgd: { label: 'SGD momentum', make: () => new SGD({ learningRate: HYPER.learningRate, momentum: HYPER.momentum, weightDecay: HYPER.weightDecay }) },
+  sam: { label: 'SAM', make: () => new SAM({ learningRate: HYPER.learningRate, momentum: HYPER.momentum, weightDecay: HYPER.weightDecay, rho: HYPER.rho }) },
+  fsam: { label: 'F-SAM', make: () => new FSAM({ ...HYPER }) },
+};
+
+function fsamEdgeSetup(modelName, optName) {
+  const { batch, build } = MODELS[modelName];
+  const model = build(), optimizer = OPTIMIZERS[optName].make();
+  const x = tf.randomNormal([batch, 28, 28, 1], 0, 1, 'float32', 1);
+  const y = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32', 2), 10);
+  const vars = model.trainableWeights.map((w) => w.val);
+  const loss = () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }));
+  const step = () => tf.dispose(optimizer.minimize(loss, true, vars));
+  for (let i = 0; i < 5; i++) step();
+  return { step, dispose: () => { optimizer.dispose(); model.dispose(); tf.dispose([x, y]); } };
+}
+
+function fsamEdgeTime(setup, steps) {
+  const ms = [];
+  for (let i = 0; i < steps; i++) { const t0 = performance.now(); setup.step(); ms.push(performance.now() - t0); }
+  return ms;
+}
+
+// ─── Rounds ──────────────────────────────────────────────────────────────────────────
+const quantile = (xs, q) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) * q)]; };
+const peerInfo = await ask({ cmd: 'info' });
+const goldenCheck = [];
+for (const name of ['fsam_sgd_sigma1', 'sam_sgd']) {
+  const path = here(`../test/fixtures/golden/${name}.json`);
+  if (existsSync(path)) goldenCheck.push(await ask({ cmd: 'golden', path }));
+}
+for (const g of goldenCheck) {
+  if (!(g.maxAbsDiff <= 5e-7)) throw new Error(`the PyTorch peer does not reproduce ${g.name}: max |Δw| ${g.maxAbsDiff}`);
+}
+
+const configs = [];
+for (const modelName of Object.keys(MODELS)) for (const optName of Object.keys(OPTIMIZERS)) configs.push({ modelName, optName, id: `${modelName}/${optName}` });
+const loadBefore = load();
+for (const c of configs) {
+  c.edge = fsamEdgeSetup(c.modelName, c.optName);
+  c.peer = await ask({ cmd: 'setup', id: c.id, model: c.modelName, optimizer: c.optName, batch: MODELS[c.modelName].batch, hyper: HYPER });
+  c.edgeMs = []; c.torchMs = []; c.roundRatios = []; c.loads = [];
+}
+for (let round = 0; round < ROUNDS; round++) {
+  for (const c of configs) {
+    c.loads.push(load()[0]);
+    const e = fsamEdgeTime(c.edge, STEPS);
+    const t = (await ask({ cmd: 'time', id: c.id, steps: STEPS })).ms;
+    c.edgeMs.push(...e); c.torchMs.push(...t);
+    c.roundRatios.push(quantile(e, 0.5) / quantile(t, 0.5));
+  }
+}
+const parts = {};
+if (flag('--parts')) for (const c of configs) parts[c.id] = (await ask({ cmd: 'parts', id: c.id, steps: 10 })).ops;
+peer.stdin.end();
+for (const c of configs) c.edge.dispose();
+
+const rows = configs.map((c) => {
+  const edge = { p10: quantile(c.edgeMs, 0.1), median: quantile(c.edgeMs, 0.5) };
+  const torch = { p10: quantile(c.torchMs, 0.1), median: quantile(c.torchMs, 0.5) };
+  return { model: MODELS[c.modelName].label, optimizer: OPTIMIZERS[c.optName].label, id: c.id, parameters: c.peer.parameters,
+    fsamEdgeMs: edge, pytorchMs: torch, ratio: { p10: edge.p10 / torch.p10, median: edge.median / torch.median },
+    roundRatios: c.roundRatios, loadPerRound: c.loads };
+});
+const blas = Array.isArray(peerInfo.threadpools) ? peerInfo.threadpools.find((p) => p.internal_api !== 'openmp') : null;
+const peerLabel = `PyTorch ${peerInfo.torch} (Python ${peerInfo.python}), 1 thread, ${blas ? `${blas.internal_api} ${blas.version} ${blas.threading_layer === 'disabled' ? 'serial' : blas.threading_layer ?? ''} (${blas.architecture} kernels)` : 'BLAS unknown'}, oneDNN ${peerInfo.mkldnn ? 'on' : 'off'}`;
+const result = { benchmark: 'native_peer', machine: machine(), date: new Date().toISOString(), command: 'node bench/native_peer.mjs',
+  rounds: ROUNDS, stepsPerRound: STEPS, peer: { ...peerInfo, label: peerLabel, python, golden: goldenCheck },
+  hyperparameters: HYPER, loadavg: { before: loadBefore, after: load() }, rows, ...(flag('--parts') ? { parts } : {}) };
+
+const f = (v) => v.toFixed(2);
+const md = [`${result.machine}; load ${loadBefore.join(' ')} before, ${result.loadavg.after.join(' ')} after`, '',
+  `**One training step against PyTorch on one thread** — ${peerLabel}. ${ROUNDS} interleaved rounds of ${STEPS} steps per side and configuration; ms per step, 10th percentile / median over all steps; ratio = fsam-edge ÷ PyTorch (below 1: faster than native). The peer replays the golden trajectories of the official F-SAM classes within ${goldenCheck.map((g) => g.maxAbsDiff.toExponential(1)).join(' and ')}.`, '',
+  '| model | optimizer | fsam-edge p10 | fsam-edge median | PyTorch p10 | PyTorch median | ratio p10 | ratio median | per-round ratios (medians) |',
+  '|---|---|---:|---:|---:|---:|---:|---:|---|',
+  ...rows.map((r) => `| ${r.model} | ${r.optimizer} | ${f(r.fsamEdgeMs.p10)} | ${f(r.fsamEdgeMs.median)} | ${f(r.pytorchMs.p10)} | ${f(r.pytorchMs.median)} | **${f(r.ratio.p10)}×** | ${f(r.ratio.median)}× | ${r.roundRatios.map(f).join(' ')} |`),
+].join('\n');
+console.log(JSON.stringify(result));
+console.log(`\n${md}\n`);
+if (!quick && !option('--dist')) {
+  writeResults('native_peer', result, md);
+  writeFileSync(new URL('./results/native_peer.svg', import.meta.url), barChart({
+    title: `One training step, fsam-edge ÷ PyTorch 1 thread (below 1 = faster) — load ${loadBefore[0]}`, yLabel: '× PyTorch',
+    categories: rows.map((r) => `${r.model.split(',')[0]} · ${r.optimizer}`),
+    series: [{ name: 'ratio of p10', values: rows.map((r) => r.ratio.p10) }, { name: 'ratio of medians', values: rows.map((r) => r.ratio.median) }],
+    ref: { y: 1, label: 'PyTorch + OpenBLAS, 1 thread' }, width: 900, height: 460,
+  }));
+}

@@ -10,7 +10,7 @@
 // dimension above 1) keep the original kernel, its setup and its bits.
 import { tf } from '../tf';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { free, malloc, offsetOf, trainingKernels, trainingKernelVariant } from './training_module';
+import { free, malloc, offsetOf, trainingKernels } from './training_module';
 
 type Args = { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap };
 
@@ -31,8 +31,7 @@ export function makeBatchMatMulConfig(original: tf.KernelConfig): tf.KernelConfi
     if (M * N === 0) return out;
     const k = trainingKernels(backend);
     const scratch = malloc(backend, k.f32_matmul_scratch_floats(K) * 4);
-    const run = trainingKernelVariant() === 'simd' ? k.f32_matmul_simd : k.f32_matmul_scalar;
-    run(offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out), M, K, N, ta ? 1 : 0, tb ? 1 : 0, scratch);
+    k.f32_matmul(offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out), M, K, N, ta ? 1 : 0, tb ? 1 : 0, scratch);
     free(backend, scratch);
     return out;
   };

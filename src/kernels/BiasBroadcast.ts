@@ -7,7 +7,7 @@
 // every other call goes to the original kernel, which keeps its setup (cwrap binding).
 import { tf } from '../tf';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { offsetOf, trainingKernels, trainingKernelVariant } from './training_module';
+import { offsetOf, trainingKernels } from './training_module';
 
 type Args = { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap };
 type Info = tf.TensorInfo;
@@ -32,8 +32,7 @@ export function makeAddConfig(original: tf.KernelConfig): tf.KernelConfig {
     const out = backend.makeOutput(full.shape, 'float32');
     const C = bias.shape[bias.shape.length - 1];
     const k = trainingKernels(backend);
-    const run = trainingKernelVariant() === 'simd' ? k.f32_add_bias_simd : k.f32_add_bias_scalar;
-    run(offsetOf(backend, full), offsetOf(backend, bias), offsetOf(backend, out), size(full.shape) / C, C);
+    k.f32_add_bias(offsetOf(backend, full), offsetOf(backend, bias), offsetOf(backend, out), size(full.shape) / C, C);
     return out;
   };
   return { ...original, kernelFunc: add as unknown as tf.KernelFunc };
@@ -53,8 +52,7 @@ export function makeSumConfig(original: tf.KernelConfig): tf.KernelConfig {
     const C = x.shape[r - 1];
     const out = backend.makeOutput(attrs.keepDims ? [...Array(r - 1).fill(1), C] : [C], 'float32');
     const k = trainingKernels(backend);
-    const run = trainingKernelVariant() === 'simd' ? k.f32_column_sums_simd : k.f32_column_sums_scalar;
-    run(offsetOf(backend, x), offsetOf(backend, out), size(x.shape) / C, C);
+    k.f32_column_sums(offsetOf(backend, x), offsetOf(backend, out), size(x.shape) / C, C);
     return out;
   };
   return { ...original, kernelFunc: sum as unknown as tf.KernelFunc };

@@ -6,7 +6,7 @@
 // [1, 5, 0]).
 import { tf } from '../tf';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { offsetOf, trainingKernels, trainingKernelVariant } from './training_module';
+import { offsetOf, trainingKernels } from './training_module';
 
 type Args = { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap };
 
@@ -23,8 +23,7 @@ export function makeClipByValueConfig(original: tf.KernelConfig): tf.KernelConfi
       return out;
     }
     const k = trainingKernels(backend);
-    const run = trainingKernelVariant() === 'simd' ? k.f32_clip_simd : k.f32_clip_scalar;
-    run(offsetOf(backend, x), offsetOf(backend, out), x.shape.reduce((a, b) => a * b, 1), lo, hi);
+    k.f32_clip(offsetOf(backend, x), offsetOf(backend, out), x.shape.reduce((a, b) => a * b, 1), lo, hi);
     return out;
   };
   return { ...original, kernelFunc: clip as unknown as tf.KernelFunc };

@@ -5,7 +5,7 @@
 import { tf } from '../tf';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { checkDy, checkTensor, convGeometry, pair } from './conv_util';
-import { offsetOf, trainingKernels, trainingKernelVariant } from './training_module';
+import { offsetOf, trainingKernels } from './training_module';
 
 const NAME = 'MaxPoolGrad';
 
@@ -20,8 +20,7 @@ function maxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm
   checkDy(NAME, dy, g);
   const dx = backend.makeOutput(input.shape, 'float32');
   const k = trainingKernels(backend);
-  const run = trainingKernelVariant() === 'simd' ? k.f32_max_pool_grad_simd : k.f32_max_pool_grad_scalar;
-  run(offsetOf(backend, input), offsetOf(backend, dy), offsetOf(backend, dx),
+  k.f32_max_pool_grad(offsetOf(backend, input), offsetOf(backend, dy), offsetOf(backend, dx),
     g.B, g.H, g.W, g.CI, g.OH, g.OW, fh, fw, g.sh, g.sw, 1, 1, g.pt, g.pl);
   return dx;
 }

@@ -4,7 +4,7 @@
 import { tf } from '../tf';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { checkTensor, fail } from './conv_util';
-import { offsetOf, trainingKernels, trainingKernelVariant } from './training_module';
+import { offsetOf, trainingKernels } from './training_module';
 
 const NAME = 'UnsortedSegmentSum';
 
@@ -27,10 +27,7 @@ function unsortedSegmentSum(args: { inputs: tf.NamedTensorInfoMap; backend: Back
   const E = tf.util.sizeFromShape(x.shape.slice(r));
   const out = backend.makeOutput([numSegments, ...x.shape.slice(1)], x.dtype);
   const k = trainingKernels(backend);
-  const simd = trainingKernelVariant() === 'simd';
-  const run = x.dtype === 'float32'
-    ? (simd ? k.f32_unsorted_segment_sum_simd : k.f32_unsorted_segment_sum_scalar)
-    : (simd ? k.i32_unsorted_segment_sum_simd : k.i32_unsorted_segment_sum_scalar);
+  const run = x.dtype === 'float32' ? k.f32_unsorted_segment_sum : k.i32_unsorted_segment_sum;
   run(offsetOf(backend, x), offsetOf(backend, segmentIds), offsetOf(backend, out), N, S, E, numSegments);
   return out;
 }

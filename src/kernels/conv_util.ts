@@ -101,6 +101,32 @@ export function checkDy(kernel: string, dy: Info, g: ConvGeometry): void {
   }
 }
 
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap };
+
+/** A filter gradient's inputs x and dy and its filterShape, checked, and the conv's geometry. */
+export function filterGradientArgs(kernel: string, args: KernelArgs, depthwise: boolean) {
+  const attrs = args.attrs as unknown as ConvAttrs & { filterShape: number[] };
+  const { x, dy } = args.inputs;
+  checkTensor(kernel, 'x', x, 4, ['float32']);
+  checkTensor(kernel, 'dy', dy, 4, ['float32']);
+  checkShape(kernel, 'filterShape', attrs.filterShape, 4);
+  const g = convGeometry(kernel, x.shape, attrs.filterShape, attrs, depthwise);
+  checkDy(kernel, dy, g);
+  return { backend: args.backend, x, dy, filterShape: attrs.filterShape, g };
+}
+
+/** An input gradient's inputs dy and filter and its inputShape, checked, and the conv's geometry. */
+export function inputGradientArgs(kernel: string, args: KernelArgs, depthwise: boolean) {
+  const attrs = args.attrs as unknown as ConvAttrs & { inputShape: number[] };
+  const { dy, filter } = args.inputs;
+  checkTensor(kernel, 'dy', dy, 4, ['float32']);
+  checkTensor(kernel, 'filter', filter, 4, ['float32']);
+  checkShape(kernel, 'inputShape', attrs.inputShape, 4);
+  const g = convGeometry(kernel, attrs.inputShape, filter.shape, attrs, depthwise);
+  checkDy(kernel, dy, g);
+  return { backend: args.backend, dy, filter, inputShape: attrs.inputShape, g };
+}
+
 function transposeWith(backend: BackendWasm, t: Info, perm: number[]): Info {
   const transpose = tf.getKernel('Transpose', 'wasm')!.kernelFunc;
   return transpose({ inputs: { x: t }, backend, attrs: { perm } }) as Info;

@@ -6,7 +6,7 @@
 import trainingWasm from '../../build/training.wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { wasmMemory } from '../backend/wasm_backend';
-import { bindModule } from '../wasm/bind';
+import { bindModule, pickVariant, type Variant } from '../wasm/bind';
 import { TRAINING_EXPORTS, type TrainingExports } from '../wasm/training_exports';
 
 /** The module's exports, typed from the AssemblyScript source (src/wasm/training_exports.ts, generated). */
@@ -14,20 +14,26 @@ export type TrainingKernels = TrainingExports;
 
 export type TrainingVariant = 'simd' | 'scalar';
 
+/** The kernels of one variant: each `<family>_simd` / `<family>_scalar` pair as `<family>`. */
+export type VariantKernels = Variant<TrainingExports>;
+
 let compiled: WebAssembly.Module | undefined;
-const instances = new WeakMap<WebAssembly.Memory, TrainingKernels>();
+const instances = new WeakMap<WebAssembly.Memory, Record<TrainingVariant, VariantKernels>>();
 let variant: TrainingVariant = 'simd';
 
-/** The kernels bound to this backend's memory (compiled once: 10 KiB compiles synchronously everywhere). */
-export function trainingKernels(backend: BackendWasm): TrainingKernels {
+/** The kernels bound to this backend's memory, in the variant set by
+ *  setTrainingKernelVariant: both variants are picked once per module instance, so no
+ *  kernel call chooses. Compiled once: 10 KiB compiles synchronously everywhere. */
+export function trainingKernels(backend: BackendWasm): VariantKernels {
   const memory = wasmMemory(backend);
-  let k = instances.get(memory);
-  if (!k) {
+  let both = instances.get(memory);
+  if (!both) {
     compiled ??= new WebAssembly.Module(trainingWasm as Uint8Array<ArrayBuffer>);
-    k = bindModule<TrainingExports>(compiled, memory, TRAINING_EXPORTS, 'build/training.wasm');
-    instances.set(memory, k);
+    const k = bindModule<TrainingExports>(compiled, memory, TRAINING_EXPORTS, 'build/training.wasm');
+    both = { simd: pickVariant(k, TRAINING_EXPORTS, 'simd'), scalar: pickVariant(k, TRAINING_EXPORTS, 'scalar') };
+    instances.set(memory, both);
   }
-  return k;
+  return both[variant];
 }
 
 /** Which twin the registered kernels call: 'simd' (default) or the 'scalar' reference. */

@@ -28,6 +28,37 @@ import { first_out, end_out } from './geometry';
   v128.store(out + 3 * rs, d0); v128.store(out + 3 * rs, d1, 16);
 }
 
+@inline function tile3x8(xp: usize, yp: usize, n: i32, xs: usize, ys: usize, out: usize, rs: usize): void {
+  let a0 = v128.load(out), a1 = v128.load(out, 16);
+  let b0 = v128.load(out + rs), b1 = v128.load(out + rs, 16);
+  let c0 = v128.load(out + 2 * rs), c1 = v128.load(out + 2 * rs, 16);
+  for (let i = 0; i < n; i++) {
+    const y0 = v128.load(yp), y1 = v128.load(yp, 16);
+    const xa = v128.load32_splat(xp), xb = v128.load32_splat(xp, 4), xc = v128.load32_splat(xp, 8);
+    a0 = f32x4.add(a0, f32x4.mul(xa, y0)); a1 = f32x4.add(a1, f32x4.mul(xa, y1));
+    b0 = f32x4.add(b0, f32x4.mul(xb, y0)); b1 = f32x4.add(b1, f32x4.mul(xb, y1));
+    c0 = f32x4.add(c0, f32x4.mul(xc, y0)); c1 = f32x4.add(c1, f32x4.mul(xc, y1));
+    xp += xs; yp += ys;
+  }
+  v128.store(out, a0); v128.store(out, a1, 16);
+  v128.store(out + rs, b0); v128.store(out + rs, b1, 16);
+  v128.store(out + 2 * rs, c0); v128.store(out + 2 * rs, c1, 16);
+}
+
+@inline function tile2x8(xp: usize, yp: usize, n: i32, xs: usize, ys: usize, out: usize, rs: usize): void {
+  let a0 = v128.load(out), a1 = v128.load(out, 16);
+  let b0 = v128.load(out + rs), b1 = v128.load(out + rs, 16);
+  for (let i = 0; i < n; i++) {
+    const y0 = v128.load(yp), y1 = v128.load(yp, 16);
+    const xa = v128.load32_splat(xp), xb = v128.load32_splat(xp, 4);
+    a0 = f32x4.add(a0, f32x4.mul(xa, y0)); a1 = f32x4.add(a1, f32x4.mul(xa, y1));
+    b0 = f32x4.add(b0, f32x4.mul(xb, y0)); b1 = f32x4.add(b1, f32x4.mul(xb, y1));
+    xp += xs; yp += ys;
+  }
+  v128.store(out, a0); v128.store(out, a1, 16);
+  v128.store(out + rs, b0); v128.store(out + rs, b1, 16);
+}
+
 @inline function tile4x4(xp: usize, yp: usize, n: i32, xs: usize, ys: usize, out: usize, rs: usize): void {
   let a = v128.load(out), b = v128.load(out + rs), c = v128.load(out + 2 * rs), d = v128.load(out + 3 * rs);
   for (let i = 0; i < n; i++) {
@@ -83,9 +114,19 @@ import { first_out, end_out } from './geometry';
       for (let r = 0; r < 4; r++) tile1x1(xp + (<usize>r << 2), yrow + (<usize>co << 2), n, xs, ys, o + <usize>r * rs + (<usize>co << 2));
     }
   }
+  // 2 or 3 channels left: their 8-column tiles together (3 × 8 or 2 × 8), the rest below.
+  const left = CI - ci;
+  let co8 = 0;
+  if (left >= 2) {
+    const xp = xrow + (<usize>ci << 2), o = out + <usize>ci * rs;
+    for (; co8 + 8 <= CO; co8 += 8) {
+      if (left == 3) tile3x8(xp, yrow + (<usize>co8 << 2), n, xs, ys, o + (<usize>co8 << 2), rs);
+      else tile2x8(xp, yrow + (<usize>co8 << 2), n, xs, ys, o + (<usize>co8 << 2), rs);
+    }
+  }
   for (; ci < CI; ci++) {
     const xp = xrow + (<usize>ci << 2), o = out + <usize>ci * rs;
-    let co = 0;
+    let co = co8;
     for (; co + 8 <= CO; co += 8) tile1x8(xp, yrow + (<usize>co << 2), n, xs, ys, o + (<usize>co << 2));
     for (; co + 4 <= CO; co += 4) tile1x4(xp, yrow + (<usize>co << 2), n, xs, ys, o + (<usize>co << 2));
     for (; co < CO; co++) tile1x1(xp, yrow + (<usize>co << 2), n, xs, ys, o + (<usize>co << 2));
@@ -105,6 +146,13 @@ import { first_out, end_out } from './geometry';
                                  dh: i32, dw: i32, pt: i32, pl: i32, simd: bool): void {
   memory.fill(df, 0, (<usize>KH * KW * CI * CO) << 2);
   const xs = (<usize>sw * CI) << 2, ys = <usize>CO << 2;
+  // One input channel, undilated, every tap of a row over the same outputs (valid
+  // padding): the KW taps of a filter row read consecutive x and write consecutive dF
+  // rows, just as CI channels would, so one row_simd call takes them all as channels
+  // (4 taps per tile instead of 1). Each dF element sums in the same order.
+  const tapsAsChannels = simd && CI == 1 && dw == 1 && KW > 1 &&
+    first_out(pl, 0, dw, sw) == first_out(pl, KW - 1, dw, sw) &&
+    end_out(W, pl, 0, dw, sw, OW) == end_out(W, pl, KW - 1, dw, sw, OW);
   for (let b = 0; b < B; b++) {
     for (let oh = 0; oh < OH; oh++) {
       const yrow = dy + ((<usize>(b * OH + oh) * OW * CO) << 2);
@@ -112,6 +160,13 @@ import { first_out, end_out } from './geometry';
         const ih = oh * sh - pt + kh * dh;
         if (ih < 0 || ih >= H) continue;
         const xrowh = x + ((<usize>(b * H + ih) * W * CI) << 2);
+        if (tapsAsChannels) {
+          const ow0 = first_out(pl, 0, dw, sw), ow1 = end_out(W, pl, 0, dw, sw, OW);
+          if (ow0 >= ow1) continue;
+          const xrow = xrowh + ((<usize>(ow0 * sw - pl)) << 2), yr = yrow + ((<usize>ow0 * CO) << 2);
+          row_simd(xrow, yr, df + ((<usize>(kh * KW) * CO) << 2), ow1 - ow0, xs, ys, KW, CO);
+          continue;
+        }
         for (let kw = 0; kw < KW; kw++) {
           const ow0 = first_out(pl, kw, dw, sw), ow1 = end_out(W, pl, kw, dw, sw, OW);
           if (ow0 >= ow1) continue;

@@ -370,6 +370,36 @@ mm('batched products and int32 still go to tfjs-wasm\'s kernel', () => {
 });
 mm.run();
 
+const relu = suite('Relu gradient: one kernel, the bits of tfjs-core\'s mul(dy, cast(step(x)))');
+relu('random activations with NaN, ±Inf and ±0; first and second derivatives; int32 keeps tfjs-core\'s gradient', () => {
+  const r = rng(5);
+  const bits = (a) => new Uint32Array(Float32Array.from(a).buffer);
+  const special = [NaN, Infinity, -Infinity, 0, -0];
+  for (let t = 0; t < 50; t++) {
+    const shape = [int(r, 1, 5), int(r, 1, 9), int(r, 1, 7)];
+    const n = shape.reduce((a, b) => a * b, 1);
+    const value = () => (r() < 0.2 ? pick(r, special) : r() * 4 - 2);
+    const x = tf.tensor(Float32Array.from({ length: n }, value), shape);
+    const dy = tf.tensor(Float32Array.from({ length: n }, value), shape);
+    const before = tf.memory().numTensors;
+    const got = tf.grad((v) => tf.relu(v))(x, dy);
+    const want = tf.tidy(() => tf.mul(dy, tf.cast(tf.step(x), 'float32')));
+    assert.equal(bits(got.dataSync()), bits(want.dataSync()), `shape ${shape}`);
+    // d/dx of (dy · relu'(x)) summed: relu'' is 0 where defined, and the gradient flows to dy.
+    const second = tf.grad((v) => tf.sum(tf.grad((u) => tf.relu(u))(v, dy)))(x);
+    assert.equal(Array.from(second.dataSync()).every((v) => v === 0), true, `shape ${shape}: second derivative`);
+    const viaDy = tf.grad((d) => tf.sum(tf.grad((u) => tf.relu(u))(x, d)))(dy);
+    const mask = tf.tidy(() => tf.cast(tf.step(x), 'float32'));
+    assert.equal(bits(viaDy.dataSync()), bits(mask.dataSync()), `shape ${shape}: derivative in dy`);
+    tf.dispose([got, want, second, viaDy, mask]);
+    assert.is(tf.memory().numTensors, before, `shape ${shape}: leaked tensors`);
+    tf.dispose([x, dy]);
+  }
+  const xi = tf.tensor([-2, 0, 3], [3], 'int32');
+  assert.equal(Array.from(tf.grad((v) => tf.relu(v))(xi).dataSync()), [0, 0, 1]);
+});
+relu.run();
+
 const dil = suite('dilated conv gradients (tf.grads)');
 dil('Conv2D and depthwise with dilations 2 and 3', () => {
   const r = rng(3);

@@ -136,4 +136,16 @@ twins('matrix products, every transpose pair, 150 configurations', () => {
     sameBits(c, d, M * N, `matmul ${JSON.stringify({ M, K, N, ta, tb })}`);
   }
 });
+twins('relu gradient, 100 configurations with NaN, ±Inf and ±0', () => {
+  const special = [NaN, Infinity, -Infinity, 0, -0, 1e-45];
+  for (let t = 0; t < 100; t++) {
+    top = 1024;
+    const n = int(0, 70);
+    const value = () => (rand() > 0.7 ? special[int(0, special.length - 1)] : rand() * 2);
+    const dy = alloc(n, value), x = alloc(n, value), a = alloc(n, () => 77), b = alloc(n, () => -77);
+    k.f32_relu_grad_simd(dy, x, a, n);
+    k.f32_relu_grad_scalar(dy, x, b, n);
+    sameBits(a, b, n, `relu grad n=${n}`);
+  }
+});
 twins.run();

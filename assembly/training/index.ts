@@ -9,3 +9,4 @@ export * from './max_pool_grad';
 export * from './broadcast';
 export * from './clip';
 export * from './matmul';
+export * from './relu_grad';

@@ -19,6 +19,7 @@ import { makeBatchMatMulConfig } from './BatchMatMul';
 import { makeAddConfig, makeSumConfig } from './BiasBroadcast';
 import { makeCastConfig, makeIdentityConfig } from './SharedIdentity';
 import { makeClipByValueConfig } from './ClipByValue';
+import { makeReluGradConfig, reluGradGradConfig, reluGradKernelConfig } from './ReluGrad';
 
 export { setTrainingKernelVariant, trainingKernelVariant, type TrainingVariant } from './training_module';
 
@@ -29,6 +30,7 @@ const kernels: tf.KernelConfig[] = [
   depthwiseConv2dNativeBackpropInputConfig,
   unsortedSegmentSumConfig,
   maxPoolGradConfig,
+  reluGradKernelConfig,
 ];
 
 let gradientsDone = false;
@@ -71,6 +73,11 @@ export function registerTrainingKernels(): void {
     tf.registerGradient(makeConv2DGradConfig(convGrad));
     tf.unregisterGradient('DepthwiseConv2dNative');
     tf.registerGradient(makeDepthwiseConv2dNativeGradConfig(depthwise));
+    const relu = tf.getGradient('Relu');
+    if (!relu) throw new Error('tfjs-core registered no Relu gradient');
+    tf.unregisterGradient('Relu');
+    tf.registerGradient(makeReluGradConfig(relu));
+    tf.registerGradient(reluGradGradConfig);
     gradientsDone = true;
   }
 }

@@ -30,6 +30,8 @@ export const TRAINING_EXPORTS = {
   f32_matmul_simd: ['a', 'b', 'out', 'M', 'K', 'N', 'ta', 'tb', 'scratch'],
   f32_matmul_scalar: ['a', 'b', 'out', 'M', 'K', 'N', 'ta', 'tb', 'scratch'],
   f32_matmul_scratch_floats: ['K'],
+  f32_relu_grad_simd: ['dy', 'x', 'out', 'n'],
+  f32_relu_grad_scalar: ['dy', 'x', 'out', 'n'],
 } as const;
 
 export interface TrainingExports {
@@ -87,4 +89,8 @@ export interface TrainingExports {
   f32_matmul_scalar(a: number, b: number, out: number, M: number, K: number, N: number, ta: number, tb: number, scratch: number): void;
   /** assembly/training/matmul/f32_matmul_scratch_floats(K: i32): i32 */
   f32_matmul_scratch_floats(K: number): number;
+  /** assembly/training/relu_grad/f32_relu_grad_simd(dy: usize, x: usize, out: usize, n: usize): void */
+  f32_relu_grad_simd(dy: number, x: number, out: number, n: number): void;
+  /** assembly/training/relu_grad/f32_relu_grad_scalar(dy: usize, x: usize, out: usize, n: usize): void */
+  f32_relu_grad_scalar(dy: number, x: number, out: number, n: number): void;
 }

@@ -1,9 +1,13 @@
 // Where a whole training step spends its time, kernel by kernel: tf.profile over one
-// optimizer.minimize() of the study's CNN (conv 3×3×8, pool, conv 3×3×16, pool, dense 64,
-// dense 10; batch 128, softmax cross-entropy) on tfjs-wasm, for SGD and F-SAM. Kernel
-// times are summed per kernel name; "outside kernels" is the step's wall time minus their
-// sum (tfjs's dispatch, the tape, the optimizer's JS). This is how fsam-edge found the
-// tfjs-wasm kernels it replaces; run it on a model of your own the same way.
+// optimizer.minimize() on tfjs-wasm, for SGD and F-SAM, on the study's CNN (conv 3×3×8,
+// pool, conv 3×3×16, pool, dense 64, dense 10; batch 128) and the default task's CNN
+// (conv 5×5/2×8, conv 3×3/2×16, dense 32, dense 10; batch 32), softmax cross-entropy.
+// Kernel times are summed per kernel name (the minimum over a few profiled steps).
+// "Outside kernels" — tfjs's dispatch, the tape, tidy, tfjs-layers, the optimizer's JS —
+// is measured per step: every wasm kernel is wrapped with a timer, and each step's wall
+// time minus the time inside its (outermost) kernel calls is one sample; the p10 and
+// median over the steps are reported with the number of kernel calls per step. This is
+// how fsam-edge found the tfjs-wasm kernels it replaces; run it on a model of your own.
 // --dist DIR runs another build's bundle (e.g. an older commit's, for a before/after).
 // Writes bench/results/step_profile.{json,md}. Usage: node bench/step_profile.mjs [--quick] [--dist DIR]
 import { resolve } from 'node:path';
@@ -16,10 +20,10 @@ const dist = distArg > 0 ? resolve(process.argv[distArg + 1]) : new URL('../dist
 const { ready, tf, layers, FSAM, SGD } = await import(pathToFileURL(`${dist}/fsam-edge.js`).href);
 await ready();
 
-const BATCH = 128, STEPS = quick ? 5 : 30, PROFILES = quick ? 1 : 5;
-function studyCnn() {
-  const L = layers.layers, init = (k) => layers.initializers.heUniform({ seed: k });
-  return layers.sequential({ layers: [
+const STEPS = quick ? 5 : 40, PROFILES = quick ? 1 : 5;
+const L = layers.layers, init = (k) => layers.initializers.heUniform({ seed: k });
+const MODELS = {
+  'study CNN, batch 128': { batch: 128, build: () => layers.sequential({ layers: [
     L.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 3, activation: 'relu', kernelInitializer: init(1) }),
     L.maxPooling2d({ poolSize: 2 }),
     L.conv2d({ filters: 16, kernelSize: 3, activation: 'relu', kernelInitializer: init(2) }),
@@ -27,21 +31,61 @@ function studyCnn() {
     L.flatten(),
     L.dense({ units: 64, activation: 'relu', kernelInitializer: init(3) }),
     L.dense({ units: 10, kernelInitializer: init(4) }),
-  ] });
+  ] }) },
+  'default-task CNN, batch 32': { batch: 32, build: () => layers.sequential({ layers: [
+    L.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 5, strides: 2, activation: 'relu', kernelInitializer: init(1) }),
+    L.conv2d({ filters: 16, kernelSize: 3, strides: 2, activation: 'relu', kernelInitializer: init(2) }),
+    L.flatten(),
+    L.dense({ units: 32, activation: 'relu', kernelInitializer: init(3) }),
+    L.dense({ units: 10, kernelInitializer: init(4) }),
+  ] }) },
+};
+const OPTIMIZERS = {
+  'SGD momentum': () => new SGD({ learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4 }),
+  'F-SAM': () => new FSAM({ learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4, rho: 0.2 }),
+};
+const quantile = (xs, q) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) * q)]; };
+
+/** Every wasm kernel wrapped with a timer of its outermost calls; returns unwrap(). */
+const timer = { insideMs: 0, calls: 0, depth: 0 };
+function wrapKernels() {
+  const originals = tf.getKernelsForBackend('wasm');
+  for (const config of originals) {
+    const f = config.kernelFunc;
+    tf.unregisterKernel(config.kernelName, 'wasm');
+    tf.registerKernel({ ...config, kernelFunc: (args) => {
+      if (timer.depth++ > 0) { try { return f(args); } finally { timer.depth--; } }
+      const t0 = performance.now();
+      try { return f(args); } finally { timer.insideMs += performance.now() - t0; timer.calls++; timer.depth--; }
+    } });
+  }
+  return () => { for (const config of originals) { tf.unregisterKernel(config.kernelName, 'wasm'); tf.registerKernel(config); } };
 }
 
-async function profile(name, optimizer) {
-  const model = studyCnn();
-  const x = tf.randomNormal([BATCH, 28, 28, 1], 0, 1, 'float32', 1);
-  const y = tf.oneHot(tf.randomUniform([BATCH], 0, 10, 'int32', 2), 10);
+async function profile(modelName, optName) {
+  const { batch, build } = MODELS[modelName];
+  const model = build(), optimizer = OPTIMIZERS[optName]();
+  const x = tf.randomNormal([batch, 28, 28, 1], 0, 1, 'float32', 1);
+  const y = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32', 2), 10);
   const vars = model.trainableWeights.map((w) => w.val);
   const loss = () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }));
   const step = () => tf.dispose(optimizer.minimize(loss, true, vars));
   for (let i = 0; i < 5; i++) step();
   const walls = [];
   for (let i = 0; i < STEPS; i++) { const t0 = performance.now(); step(); walls.push(performance.now() - t0); }
-  walls.sort((a, b) => a - b);
-  const wallMs = walls[Math.floor(walls.length / 10)];
+  // Outside kernels, step by step.
+  const unwrap = wrapKernels();
+  const outside = [];
+  let calls = 0;
+  try {
+    for (let i = 0; i < STEPS; i++) {
+      timer.insideMs = 0; timer.calls = 0;
+      const t0 = performance.now();
+      step();
+      outside.push(performance.now() - t0 - timer.insideMs);
+      calls = timer.calls;
+    }
+  } finally { unwrap(); }
   // Kernel times: the minimum over a few profiled steps, per kernel name (being
   // descheduled only ever adds time).
   let best = null;
@@ -60,26 +104,30 @@ async function profile(name, optimizer) {
   const kernelMs = Object.values(best).reduce((a, e) => a + e.ms, 0);
   optimizer.dispose(); model.dispose(); tf.dispose([x, y]);
   const kernels = Object.entries(best).map(([kernel, e]) => ({ kernel, ms: e.ms, calls: e.calls })).sort((a, b) => b.ms - a.ms);
-  return { optimizer: name, wallMs, kernelMs, outsideKernelsMs: Math.max(0, wallMs - kernelMs), kernels };
+  return { model: modelName, optimizer: optName, wallMs: { p10: quantile(walls, 0.1), median: quantile(walls, 0.5) }, kernelMs,
+    outsideKernelsMs: { p10: quantile(outside, 0.1), median: quantile(outside, 0.5) }, kernelCallsPerStep: calls, kernels };
 }
 
 const loadBefore = load();
-const rows = [
-  await profile('SGD momentum', new SGD({ learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4 })),
-  await profile('F-SAM', new FSAM({ learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4, rho: 0.2 })),
-];
-const result = { benchmark: 'step_profile', machine: machine(), date: new Date().toISOString(), command: 'npm run bench', dist,
-  model: 'study CNN, batch 128', loadavg: { before: loadBefore, after: load() }, rows };
-// The top 12 of each, and Identity and Cast always (fsam-edge made them share data instead of copying).
-const names = [...new Set([...rows.flatMap((r) => r.kernels.slice(0, 12).map((k) => k.kernel)), 'Identity', 'Cast'])];
-const cell = (r, name) => { const k = r.kernels.find((e) => e.kernel === name); return k ? `${k.ms.toFixed(2)} (×${k.calls})` : '–'; };
-const md = [`${result.machine}; load ${loadBefore.join(' ')}`, '',
-  `**One training step of the study's CNN** (batch ${BATCH}, \`minimize()\`), kernel time in ms summed per kernel (calls in brackets); the step's wall time is the 10th percentile of ${STEPS} steps.`, '',
-  `| kernel | ${rows.map((r) => r.optimizer).join(' | ')} |`, `|---|${rows.map(() => '---:').join('|')}|`,
-  ...names.map((n) => `| ${n} | ${rows.map((r) => cell(r, n)).join(' | ')} |`),
-  `| all kernels | ${rows.map((r) => r.kernelMs.toFixed(2)).join(' | ')} |`,
-  `| outside kernels (dispatch, tape, JS) | ${rows.map((r) => r.outsideKernelsMs.toFixed(2)).join(' | ')} |`,
-  `| whole step | ${rows.map((r) => r.wallMs.toFixed(2)).join(' | ')} |`].join('\n');
+const rows = [];
+for (const modelName of Object.keys(MODELS)) for (const optName of Object.keys(OPTIMIZERS)) rows.push(await profile(modelName, optName));
+const result = { benchmark: 'step_profile', machine: machine(), date: new Date().toISOString(), command: 'node bench/step_profile.mjs', dist,
+  steps: STEPS, loadavg: { before: loadBefore, after: load() }, rows };
+const f = (v) => v.toFixed(2);
+const tables = Object.keys(MODELS).map((modelName) => {
+  const rs = rows.filter((r) => r.model === modelName);
+  // The top 12 of each, and Identity and Cast always (fsam-edge made them share data instead of copying).
+  const names = [...new Set([...rs.flatMap((r) => r.kernels.slice(0, 12).map((k) => k.kernel)), 'Identity', 'Cast'])];
+  const cell = (r, name) => { const k = r.kernels.find((e) => e.kernel === name); return k ? `${f(k.ms)} (×${k.calls})` : '–'; };
+  return [`**One training step of the ${modelName}** (\`minimize()\`), kernel time in ms summed per kernel (calls in brackets); wall time and time outside kernels: p10 / median of ${STEPS} steps.`, '',
+    `| kernel | ${rs.map((r) => r.optimizer).join(' | ')} |`, `|---|${rs.map(() => '---:').join('|')}|`,
+    ...names.map((n) => `| ${n} | ${rs.map((r) => cell(r, n)).join(' | ')} |`),
+    `| all kernels | ${rs.map((r) => f(r.kernelMs)).join(' | ')} |`,
+    `| outside kernels (dispatch, tape, layers, JS), per step | ${rs.map((r) => `${f(r.outsideKernelsMs.p10)} / ${f(r.outsideKernelsMs.median)}`).join(' | ')} |`,
+    `| kernel calls per step | ${rs.map((r) => r.kernelCallsPerStep).join(' | ')} |`,
+    `| whole step | ${rs.map((r) => `${f(r.wallMs.p10)} / ${f(r.wallMs.median)}`).join(' | ')} |`].join('\n');
+});
+const md = [`${result.machine}; load ${loadBefore.join(' ')} before, ${result.loadavg.after.join(' ')} after`, '', tables.join('\n\n')].join('\n');
 console.log(JSON.stringify(result));
 console.log(`\n${md}\n`);
 if (!quick && distArg < 0) writeResults('step_profile', result, md);

@@ -45,6 +45,9 @@ const convs = [
   { layer: 'conv 3x3 s2 64x64x3->16 (stem), batch 8', x: [8, 64, 64, 3], f: [3, 3, 3, 16], s: 2, d: 1, pad: 'same' },
   { layer: 'conv 1x1 16x16x64->64, batch 8', x: [8, 16, 16, 64], f: [1, 1, 64, 64], s: 1, d: 1, pad: 'valid' },
   { layer: 'conv 3x3 d2 16x16x32->32, batch 8', x: [8, 16, 16, 32], f: [3, 3, 32, 32], s: 1, d: 2, pad: 'same' },
+  // The first layers of the native-peer models (bench/native_peer.mjs): one input channel.
+  { layer: 'conv 3x3 s1 28x28x1->8 (study conv1), batch 128', x: [128, 28, 28, 1], f: [3, 3, 1, 8], s: 1, d: 1, pad: 'valid' },
+  { layer: 'conv 5x5 s2 28x28x1->8 (default conv1), batch 32', x: [32, 28, 28, 1], f: [5, 5, 1, 8], s: 2, d: 1, pad: 'valid' },
 ];
 const depthwise = [
   { layer: 'depthwise 3x3 s1 32x32x32, batch 8', x: [8, 32, 32, 32], f: [3, 3, 32, 1], s: 1, d: 1, pad: 'same' },
@@ -134,12 +137,18 @@ for (const [shape, size, stride, pad] of [[[128, 26, 26, 8], 2, 2, 'valid'], [[1
   tf.dispose([x, y, dy]);
 }
 // A dense layer's backward products (transposed operands) against its forward product
-// (none), through fsam-edge's BatchMatMul wrapper and through tfjs-wasm's own kernel.
-for (const [B, I, O] of [[128, 784, 64], [64, 256, 128]]) {
+// through tfjs-wasm's own kernel (XNNPACK, with its operator cached on W as inference
+// would have it: in training W changes every step and the operator is re-created), and
+// fsam-edge's forward product too.
+for (const [B, I, O] of [[128, 400, 64], [32, 400, 32], [128, 784, 64], [64, 256, 128]]) {
   tf.setBackend('wasm');
   const x = tf.randomNormal([1, B, I]), w = tf.randomNormal([1, I, O]), dy = tf.randomNormal([1, B, O]);
-  const forward = time(runKernel('BatchMatMul', { a: x, b: w }, { transposeA: false, transposeB: false }), budget);
   const backend = tf.backend();
+  const plain = { transposeA: false, transposeB: false };
+  const forward = time(() => backend.disposeData(wasmOwnBatchMatMul.kernelFunc({ inputs: { a: x, b: w }, backend, attrs: plain }).dataId), budget);
+  const oursForward = time(runKernel('BatchMatMul', { a: x, b: w }, plain), budget);
+  rows.push({ kernel: 'BatchMatMul', layer: 'dense ' + I + '->' + O + ', batch ' + B + ': y = x·W', ms: oursForward, forwardMs: forward,
+    vsForward: oursForward / forward, cpuMs: null, speedupVsCpu: null, wasmOwnMs: forward, speedupVsWasmOwn: forward / oursForward });
   for (const [what, inputs, attrs] of [['dx = dy·Wᵀ', { a: dy, b: w }, { transposeA: false, transposeB: true }],
     ['dW = xᵀ·dy', { a: x, b: dy }, { transposeA: true, transposeB: false }]]) {
     const ours = time(runKernel('BatchMatMul', inputs, attrs), budget);

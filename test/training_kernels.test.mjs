@@ -400,6 +400,62 @@ relu('random activations with NaN, ±Inf and ±0; first and second derivatives; 
 });
 relu.run();
 
+const fwd = suite('Conv2D forward: XNNPACK\'s sum order (taps kh, kw, then channels, one float32 product at a time)');
+fwd('300 random convs: strides, dilations, every pad kind, NCHW; bits of a float32 reference, and float64', () => {
+  const r = rng(31);
+  const bits = (a) => new Uint32Array(Float32Array.from(a).buffer);
+  for (let t = 0; t < 300; t++) {
+    const B = int(r, 1, 3), H = int(r, 1, 12), W = int(r, 1, 12), CI = int(r, 1, 10), CO = int(r, 1, 20);
+    const KH = int(r, 1, 4), KW = int(r, 1, 4), s = int(r, 1, 3), d = s > 1 ? 1 : int(r, 1, 2);
+    const pad = pick(r, ['same', 'valid', 'explicit']);
+    const explicit = [[0, 0], [int(r, 0, 2), int(r, 0, 2)], [int(r, 0, 2), int(r, 0, 2)], [0, 0]];
+    let info;
+    try { info = tf.backend_util.computeConv2DInfo([B, H, W, CI], [KH, KW, CI, CO], [s, s], [d, d], pad === 'explicit' ? explicit : pad); } catch { continue; }
+    const { outHeight: OH, outWidth: OW, padInfo: p } = info;
+    if (!(OH >= 1 && OW >= 1)) continue;
+    const x = Float32Array.from({ length: B * H * W * CI }, () => (r() * 2 - 1) * 10 ** int(r, -2, 2));
+    const f = Float32Array.from({ length: KH * KW * CI * CO }, () => (r() * 2 - 1) * 10 ** int(r, -2, 2));
+    const want = new Float32Array(B * OH * OW * CO), want64 = new Float64Array(want.length);
+    for (let b = 0; b < B; b++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) for (let co = 0; co < CO; co++) {
+      let acc = 0, acc64 = 0;
+      for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) {
+        const ih = oh * s - p.top + kh * d, iw = ow * s - p.left + kw * d;
+        if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+        for (let ci = 0; ci < CI; ci++) {
+          const v = x[((b * H + ih) * W + iw) * CI + ci] * f[((kh * KW + kw) * CI + ci) * CO + co];
+          acc = Math.fround(acc + Math.fround(v)); acc64 += v;
+        }
+      }
+      want[((b * OH + oh) * OW + ow) * CO + co] = acc; want64[((b * OH + oh) * OW + ow) * CO + co] = acc64;
+    }
+    const nchw = r() < 0.2;
+    const what = `conv ${t} ${JSON.stringify({ B, H, W, CI, CO, KH, KW, s, d, pad: pad === 'explicit' ? explicit : pad, nchw })}`;
+    const xt = tf.tensor(x, [B, H, W, CI]), ft = tf.tensor(f, [KH, KW, CI, CO]);
+    const got = tf.tidy(() => nchw
+      ? tf.transpose(tf.conv2d(tf.transpose(xt, [0, 3, 1, 2]), ft, s, pad === 'explicit' ? [explicit[0], explicit[3], explicit[1], explicit[2]] : pad, 'NCHW', d), [0, 2, 3, 1])
+      : tf.conv2d(xt, ft, s, pad === 'explicit' ? explicit : pad, 'NHWC', d));
+    assert.equal(got.shape, [B, OH, OW, CO], what);
+    // A 1-in, 1-out-channel conv stays tfjs-wasm's (XNNPACK's depthwise path, another order).
+    if (!(CI === 1 && CO === 1)) assert.equal(bits(got.dataSync()), bits(want), `${what}: bits`);
+    assertClose(got.dataSync(), want64, `${what}: float64`, 1e-6);
+    tf.dispose([xt, ft, got]);
+  }
+});
+fwd('a same-padded strided conv that tfjs-wasm 4.22 computes wrong (zeros) is right', () => {
+  // x [1, 2, 8, 5], filter 3×1, stride 2, 'same': padding 0 above, 1 below.
+  const r = rng(8);
+  const x = tf.tensor(randn(r, 80), [1, 2, 8, 5]), f = tf.tensor(randn(r, 120), [3, 1, 5, 8]);
+  const got = tf.conv2d(x, f, 2, 'same').dataSync();
+  const xv = x.dataSync(), fv = f.dataSync();
+  for (let ow = 0; ow < 4; ow++) for (let co = 0; co < 8; co++) {
+    let want = 0;
+    for (let kh = 0; kh < 2; kh++) for (let ci = 0; ci < 5; ci++) want += xv[(kh * 8 + ow * 2) * 5 + ci] * fv[(kh * 5 + ci) * 8 + co];
+    assert.ok(Math.abs(got[ow * 8 + co] - want) <= 1e-5 * Math.max(1, Math.abs(want)), `ow ${ow} co ${co}: ${got[ow * 8 + co]} vs ${want}`);
+  }
+  tf.dispose([x, f]);
+});
+fwd.run();
+
 const dil = suite('dilated conv gradients (tf.grads)');
 dil('Conv2D and depthwise with dilations 2 and 3', () => {
   const r = rng(3);

@@ -33,7 +33,7 @@ function sameBits(a, b, n, what) {
 }
 
 const twins = suite('SIMD kernels vs scalar twins, bit for bit');
-twins('conv2d and depthwise backprops, 150 configurations', () => {
+twins('conv2d forward, conv2d and depthwise backprops, 150 configurations', () => {
   for (let t = 0; t < 150; t++) {
     top = 1024;
     const B = int(1, 2), H = int(1, 9), W = int(1, 9), CI = int(1, 19), CO = int(1, 19), KH = int(1, 3), KW = int(1, 3);
@@ -45,6 +45,10 @@ twins('conv2d and depthwise backprops, 150 configurations', () => {
     const nx = B * H * W * CI, ny = B * OH * OW * CO, nf = KH * KW * CI * CO;
     const x = alloc(nx), dy = alloc(ny), f = alloc(nf), ft = alloc(k.f32_conv2d_backprop_input_scratch_floats(...geo), () => 0);
     const a = alloc(nf, () => 0), b = alloc(nf, () => 0);
+    const y1 = alloc(ny, () => 77), y2 = alloc(ny, () => -77);
+    k.f32_conv2d_simd(x, f, y1, ...geo);
+    k.f32_conv2d_scalar(x, f, y2, ...geo);
+    sameBits(y1, y2, ny, `Conv2D ${what}`);
     k.f32_conv2d_backprop_filter_simd(x, dy, a, ...geo);
     k.f32_conv2d_backprop_filter_scalar(x, dy, b, ...geo);
     sameBits(a, b, nf, `Conv2DBackpropFilter ${what}`);

@@ -10,3 +10,4 @@ export * from './broadcast';
 export * from './clip';
 export * from './matmul';
 export * from './relu_grad';
+export * from './conv2d';

@@ -1,9 +1,16 @@
-// Conv2D for 'wasm' with NCHW support: tfjs-wasm's own kernel (XNNPACK) computes NHWC
-// only and throws on NCHW; this wrapper transposes NCHW to NHWC and back around it,
-// and passes NHWC straight through. It keeps the original's setup (its cwrap binding).
+// Conv2D for 'wasm'. float32 convs run fsam-edge's kernel (assembly/training/conv2d.ts),
+// which sums in XNNPACK's order, so it gives tfjs-wasm's bits, and reads the filter in
+// place: tfjs-wasm re-creates its XNNPACK operator (packing the filter) after every
+// in-place weight update. It also computes 'same'-padded strided convs that tfjs-wasm
+// 4.22 gets wrong (measured: with stride ≥ 2 and an odd total padding, e.g. x [1,2,8,5],
+// filter 3×1, stride 2, its first outputs are 0; relative error 1 against float64, while
+// this kernel is within 2e-7). A 1-in, 1-out-channel conv keeps tfjs-wasm's kernel:
+// XNNPACK runs it as a depthwise conv, whose sums are ordered otherwise. tfjs-wasm's
+// kernel throws on NCHW; here NCHW is transposed to NHWC and back.
 import { tf } from '../tf';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { toNCHW, toNHWC } from './conv_util';
+import { convGeometry, toNCHW, toNHWC } from './conv_util';
+import { offsetOf, trainingKernels } from './training_module';
 
 type Args = { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap };
 
@@ -13,7 +20,18 @@ export function nhwcPad(pad: unknown): unknown {
 }
 
 export function makeConv2DConfig(original: tf.KernelConfig): tf.KernelConfig {
-  const nhwc = original.kernelFunc as unknown as (args: Args) => tf.TensorInfo;
+  const xnnpack = original.kernelFunc as unknown as (args: Args) => tf.TensorInfo;
+  const nhwc = (args: Args): tf.TensorInfo => {
+    const { inputs: { x, filter }, backend, attrs } = args;
+    if (!x || !filter || x.dtype !== 'float32' || filter.dtype !== 'float32' || x.shape.length !== 4 ||
+        filter.shape.length !== 4 || (filter.shape[2] === 1 && filter.shape[3] === 1)) return xnnpack(args);
+    const g = convGeometry('Conv2D', x.shape, filter.shape, attrs as never, false);
+    const y = backend.makeOutput(g.outShape, 'float32');
+    if (g.outShape.some((n) => n === 0)) return y;
+    trainingKernels(backend).f32_conv2d(offsetOf(backend, x), offsetOf(backend, filter), offsetOf(backend, y),
+      g.B, g.H, g.W, g.CI, g.OH, g.OW, g.CO, g.KH, g.KW, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl);
+    return y;
+  };
   const conv2D = (args: Args): tf.TensorInfo => {
     const { inputs, backend, attrs } = args;
     if (attrs.dataFormat !== 'NCHW') return nhwc(args);

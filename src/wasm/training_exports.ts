@@ -32,6 +32,8 @@ export const TRAINING_EXPORTS = {
   f32_matmul_scratch_floats: ['K'],
   f32_relu_grad_simd: ['dy', 'x', 'out', 'n'],
   f32_relu_grad_scalar: ['dy', 'x', 'out', 'n'],
+  f32_conv2d_simd: ['x', 'f', 'y', 'B', 'H', 'W', 'CI', 'OH', 'OW', 'CO', 'KH', 'KW', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl'],
+  f32_conv2d_scalar: ['x', 'f', 'y', 'B', 'H', 'W', 'CI', 'OH', 'OW', 'CO', 'KH', 'KW', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl'],
 } as const;
 
 export interface TrainingExports {
@@ -93,4 +95,8 @@ export interface TrainingExports {
   f32_relu_grad_simd(dy: number, x: number, out: number, n: number): void;
   /** assembly/training/relu_grad/f32_relu_grad_scalar(dy: usize, x: usize, out: usize, n: usize): void */
   f32_relu_grad_scalar(dy: number, x: number, out: number, n: number): void;
+  /** assembly/training/conv2d/f32_conv2d_simd(x: usize, f: usize, y: usize, B: i32, H: i32, W: i32, CI: i32, OH: i32, OW: i32, CO: i32, KH: i32, KW: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32): void */
+  f32_conv2d_simd(x: number, f: number, y: number, B: number, H: number, W: number, CI: number, OH: number, OW: number, CO: number, KH: number, KW: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number): void;
+  /** assembly/training/conv2d/f32_conv2d_scalar(x: usize, f: usize, y: usize, B: i32, H: i32, W: i32, CI: i32, OH: i32, OW: i32, CO: i32, KH: i32, KW: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32): void */
+  f32_conv2d_scalar(x: number, f: number, y: number, B: number, H: number, W: number, CI: number, OH: number, OW: number, CO: number, KH: number, KW: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number): void;
 }

@@ -27,6 +27,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { machine, load, writeResults } from './support.mjs';
 import { barChart } from './svg_chart.mjs';
+import { benchModels, trainingStep } from './models.mjs';
 
 const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(name);
@@ -76,26 +77,7 @@ const { ready, tf, layers, FSAM, SAM, SGD } = await import(pathToFileURL(`${dist
 await ready();
 
 const HYPER = { learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4, rho: 0.2, sigma: 1, lambda: 0.6 };
-const L = layers.layers, init = (k) => layers.initializers.heUniform({ seed: k });
-const MODELS = {
-  // src/study/model.ts with { conv1: 8, conv2: 16, hidden: 64 }
-  study: { batch: 128, label: 'study CNN, batch 128', build: () => layers.sequential({ layers: [
-    L.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 3, activation: 'relu', kernelInitializer: init(1) }),
-    L.maxPooling2d({ poolSize: 2 }),
-    L.conv2d({ filters: 16, kernelSize: 3, activation: 'relu', kernelInitializer: init(2) }),
-    L.maxPooling2d({ poolSize: 2 }), L.flatten(),
-    L.dense({ units: 64, activation: 'relu', kernelInitializer: init(3) }),
-    L.dense({ units: 10, kernelInitializer: init(4) }),
-  ] }) },
-  // src/cli/base_model.ts, with logits (the softmax is in the loss)
-  default: { batch: 32, label: 'default-task CNN, batch 32', build: () => layers.sequential({ layers: [
-    L.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 5, strides: 2, activation: 'relu', kernelInitializer: init(1) }),
-    L.conv2d({ filters: 16, kernelSize: 3, strides: 2, activation: 'relu', kernelInitializer: init(2) }),
-    L.flatten(),
-    L.dense({ units: 32, activation: 'relu', kernelInitializer: init(3) }),
-    L.dense({ units: 10, kernelInitializer: init(4) }),
-  ] }) },
-};
+const MODELS = benchModels(layers);
 const OPTIMIZERS = {
   sgd: { label: 'SGD momentum', make: () => new SGD({ learningRate: HYPER.learningRate, momentum: HYPER.momentum, weightDecay: HYPER.weightDecay }) },
   sam: { label: 'SAM', make: () => new SAM({ learningRate: HYPER.learningRate, momentum: HYPER.momentum, weightDecay: HYPER.weightDecay, rho: HYPER.rho }) },
@@ -104,20 +86,21 @@ const OPTIMIZERS = {
 
 function fsamEdgeSetup(modelName, optName) {
   const { batch, build } = MODELS[modelName];
-  const model = build(), optimizer = OPTIMIZERS[optName].make();
-  const x = tf.randomNormal([batch, 28, 28, 1], 0, 1, 'float32', 1);
-  const y = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32', 2), 10);
-  const vars = model.trainableWeights.map((w) => w.val);
-  const loss = () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }));
-  const step = () => tf.dispose(optimizer.minimize(loss, true, vars));
-  for (let i = 0; i < 5; i++) step();
-  return { step, dispose: () => { optimizer.dispose(); model.dispose(); tf.dispose([x, y]); } };
+  const setup = trainingStep(tf, build(), OPTIMIZERS[optName].make(), batch);
+  for (let i = 0; i < 5; i++) setup.step();
+  return setup;
 }
 
 function fsamEdgeTime(setup, steps) {
-  const ms = [];
-  for (let i = 0; i < steps; i++) { const t0 = performance.now(); setup.step(); ms.push(performance.now() - t0); }
-  return ms;
+  const ms = [], cpuMs = [];
+  for (let i = 0; i < steps; i++) {
+    const c0 = process.cpuUsage(), t0 = performance.now();
+    setup.step();
+    ms.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpuMs.push((c.user + c.system) / 1000);
+  }
+  return { ms, cpuMs };
 }
 
 // ─── Rounds ──────────────────────────────────────────────────────────────────────────
@@ -138,15 +121,15 @@ const loadBefore = load();
 for (const c of configs) {
   c.edge = fsamEdgeSetup(c.modelName, c.optName);
   c.peer = await ask({ cmd: 'setup', id: c.id, model: c.modelName, optimizer: c.optName, batch: MODELS[c.modelName].batch, hyper: HYPER });
-  c.edgeMs = []; c.torchMs = []; c.roundRatios = []; c.loads = [];
+  c.edgeMs = []; c.torchMs = []; c.edgeCpuMs = []; c.torchCpuMs = []; c.roundRatios = []; c.loads = [];
 }
 for (let round = 0; round < ROUNDS; round++) {
   for (const c of configs) {
     c.loads.push(load()[0]);
     const e = fsamEdgeTime(c.edge, STEPS);
-    const t = (await ask({ cmd: 'time', id: c.id, steps: STEPS })).ms;
-    c.edgeMs.push(...e); c.torchMs.push(...t);
-    c.roundRatios.push(quantile(e, 0.5) / quantile(t, 0.5));
+    const t = await ask({ cmd: 'time', id: c.id, steps: STEPS });
+    c.edgeMs.push(...e.ms); c.torchMs.push(...t.ms); c.edgeCpuMs.push(...e.cpuMs); c.torchCpuMs.push(...t.cpuMs);
+    c.roundRatios.push(quantile(e.ms, 0.5) / quantile(t.ms, 0.5));
   }
 }
 const parts = {};
@@ -157,8 +140,13 @@ for (const c of configs) c.edge.dispose();
 const rows = configs.map((c) => {
   const edge = { p10: quantile(c.edgeMs, 0.1), median: quantile(c.edgeMs, 0.5) };
   const torch = { p10: quantile(c.torchMs, 0.1), median: quantile(c.torchMs, 0.5) };
+  // CPU time per step (process.cpuUsage, time.process_time): what a step costs while it
+  // runs, less exposed than wall time to being descheduled on a shared machine.
+  const edgeCpu = { p10: quantile(c.edgeCpuMs, 0.1), median: quantile(c.edgeCpuMs, 0.5) };
+  const torchCpu = { p10: quantile(c.torchCpuMs, 0.1), median: quantile(c.torchCpuMs, 0.5) };
   return { model: MODELS[c.modelName].label, optimizer: OPTIMIZERS[c.optName].label, id: c.id, parameters: c.peer.parameters,
     fsamEdgeMs: edge, pytorchMs: torch, ratio: { p10: edge.p10 / torch.p10, median: edge.median / torch.median },
+    fsamEdgeCpuMs: edgeCpu, pytorchCpuMs: torchCpu, cpuRatio: { p10: edgeCpu.p10 / torchCpu.p10, median: edgeCpu.median / torchCpu.median },
     roundRatios: c.roundRatios, loadPerRound: c.loads };
 });
 const blas = Array.isArray(peerInfo.threadpools) ? peerInfo.threadpools.find((p) => p.internal_api !== 'openmp') : null;
@@ -169,10 +157,10 @@ const result = { benchmark: 'native_peer', machine: machine(), date: new Date().
 
 const f = (v) => v.toFixed(2);
 const md = [`${result.machine}; load ${loadBefore.join(' ')} before, ${result.loadavg.after.join(' ')} after`, '',
-  `**One training step against PyTorch on one thread** — ${peerLabel}. ${ROUNDS} interleaved rounds of ${STEPS} steps per side and configuration; ms per step, 10th percentile / median over all steps; ratio = fsam-edge ÷ PyTorch (below 1: faster than native). The peer replays the golden trajectories of the official F-SAM classes within ${goldenCheck.map((g) => g.maxAbsDiff.toExponential(1)).join(' and ')}.`, '',
-  '| model | optimizer | fsam-edge p10 | fsam-edge median | PyTorch p10 | PyTorch median | ratio p10 | ratio median | per-round ratios (medians) |',
-  '|---|---|---:|---:|---:|---:|---:|---:|---|',
-  ...rows.map((r) => `| ${r.model} | ${r.optimizer} | ${f(r.fsamEdgeMs.p10)} | ${f(r.fsamEdgeMs.median)} | ${f(r.pytorchMs.p10)} | ${f(r.pytorchMs.median)} | **${f(r.ratio.p10)}×** | ${f(r.ratio.median)}× | ${r.roundRatios.map(f).join(' ')} |`),
+  `**One training step against PyTorch on one thread** — ${peerLabel}. ${ROUNDS} interleaved rounds of ${STEPS} steps per side and configuration; ms per step, 10th percentile / median over all steps; ratio = fsam-edge ÷ PyTorch (below 1: faster than native); the CPU-time ratio compares each step's process CPU time, which being descheduled does not inflate. The peer replays the golden trajectories of the official F-SAM classes within ${goldenCheck.map((g) => g.maxAbsDiff.toExponential(1)).join(' and ')}.`, '',
+  '| model | optimizer | fsam-edge p10 | fsam-edge median | PyTorch p10 | PyTorch median | ratio p10 | ratio median | CPU-time ratio p10 / median | per-round ratios (medians) |',
+  '|---|---|---:|---:|---:|---:|---:|---:|---:|---|',
+  ...rows.map((r) => `| ${r.model} | ${r.optimizer} | ${f(r.fsamEdgeMs.p10)} | ${f(r.fsamEdgeMs.median)} | ${f(r.pytorchMs.p10)} | ${f(r.pytorchMs.median)} | **${f(r.ratio.p10)}×** | ${f(r.ratio.median)}× | ${f(r.cpuRatio.p10)}× / ${f(r.cpuRatio.median)}× | ${r.roundRatios.map(f).join(' ')} |`),
 ].join('\n');
 console.log(JSON.stringify(result));
 console.log(`\n${md}\n`);

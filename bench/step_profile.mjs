@@ -13,6 +13,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { machine, load, writeResults } from './support.mjs';
+import { benchModels, trainingStep } from './models.mjs';
 
 const quick = process.argv.includes('--quick');
 const distArg = process.argv.indexOf('--dist');
@@ -21,25 +22,7 @@ const { ready, tf, layers, FSAM, SGD } = await import(pathToFileURL(`${dist}/fsa
 await ready();
 
 const STEPS = quick ? 5 : 40, PROFILES = quick ? 1 : 5;
-const L = layers.layers, init = (k) => layers.initializers.heUniform({ seed: k });
-const MODELS = {
-  'study CNN, batch 128': { batch: 128, build: () => layers.sequential({ layers: [
-    L.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 3, activation: 'relu', kernelInitializer: init(1) }),
-    L.maxPooling2d({ poolSize: 2 }),
-    L.conv2d({ filters: 16, kernelSize: 3, activation: 'relu', kernelInitializer: init(2) }),
-    L.maxPooling2d({ poolSize: 2 }),
-    L.flatten(),
-    L.dense({ units: 64, activation: 'relu', kernelInitializer: init(3) }),
-    L.dense({ units: 10, kernelInitializer: init(4) }),
-  ] }) },
-  'default-task CNN, batch 32': { batch: 32, build: () => layers.sequential({ layers: [
-    L.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 5, strides: 2, activation: 'relu', kernelInitializer: init(1) }),
-    L.conv2d({ filters: 16, kernelSize: 3, strides: 2, activation: 'relu', kernelInitializer: init(2) }),
-    L.flatten(),
-    L.dense({ units: 32, activation: 'relu', kernelInitializer: init(3) }),
-    L.dense({ units: 10, kernelInitializer: init(4) }),
-  ] }) },
-};
+const MODELS = Object.fromEntries(Object.values(benchModels(layers)).map((m) => [m.label, m]));
 const OPTIMIZERS = {
   'SGD momentum': () => new SGD({ learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4 }),
   'F-SAM': () => new FSAM({ learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4, rho: 0.2 }),
@@ -64,12 +47,7 @@ function wrapKernels() {
 
 async function profile(modelName, optName) {
   const { batch, build } = MODELS[modelName];
-  const model = build(), optimizer = OPTIMIZERS[optName]();
-  const x = tf.randomNormal([batch, 28, 28, 1], 0, 1, 'float32', 1);
-  const y = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32', 2), 10);
-  const vars = model.trainableWeights.map((w) => w.val);
-  const loss = () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }));
-  const step = () => tf.dispose(optimizer.minimize(loss, true, vars));
+  const { step, dispose } = trainingStep(tf, build(), OPTIMIZERS[optName](), batch);
   for (let i = 0; i < 5; i++) step();
   const walls = [];
   for (let i = 0; i < STEPS; i++) { const t0 = performance.now(); step(); walls.push(performance.now() - t0); }
@@ -102,7 +80,7 @@ async function profile(modelName, optName) {
     else for (const [k, e] of Object.entries(by)) if (!best[k] || e.ms < best[k].ms) best[k] = e;
   }
   const kernelMs = Object.values(best).reduce((a, e) => a + e.ms, 0);
-  optimizer.dispose(); model.dispose(); tf.dispose([x, y]);
+  dispose();
   const kernels = Object.entries(best).map(([kernel, e]) => ({ kernel, ms: e.ms, calls: e.calls })).sort((a, b) => b.ms - a.ms);
   return { model: modelName, optimizer: optName, wallMs: { p10: quantile(walls, 0.1), median: quantile(walls, 0.5) }, kernelMs,
     outsideKernelsMs: { p10: quantile(outside, 0.1), median: quantile(outside, 0.5) }, kernelCallsPerStep: calls, kernels };

@@ -17,13 +17,16 @@ import { first_out, end_out } from './geometry';
   let a0 = f32x4.splat(0), a1 = f32x4.splat(0), b0 = f32x4.splat(0), b1 = f32x4.splat(0);
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), d0 = f32x4.splat(0), d1 = f32x4.splat(0);
   const fstep = <usize>CO << 2;
+  // Without dilation a filter row's taps read KW·CI consecutive x values and KW·CI
+  // consecutive filter rows: one loop over them, in the same (kw, ci) order.
+  const runs = dw == 1 ? 1 : KW, run = dw == 1 ? KW * CI : CI;
   for (let kh = 0; kh < KH; kh++) {
     const ih = ih0 + kh * dh;
     if (ih < 0 || ih >= H) continue;
-    for (let kw = 0; kw < KW; kw++) {
+    for (let kw = 0; kw < runs; kw++) {
       let xp = x + ((<usize>((<i32>b * H + ih) * W + iw + kw * dw) * CI) << 2);
       let fp = f + ((<usize>((kh * KW + kw) * CI) * CO + co) << 2);
-      for (let ci = 0; ci < CI; ci++) {
+      for (let ci = 0; ci < run; ci++) {
         const w0 = v128.load(fp), w1 = v128.load(fp, 16);
         const s0 = v128.load32_splat(xp), s1 = v128.load32_splat(xp + ps);
         const s2 = v128.load32_splat(xp + 2 * ps), s3 = v128.load32_splat(xp + 3 * ps);

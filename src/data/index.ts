@@ -5,4 +5,5 @@ export * from './digits';
 export * from './transform';
 export * from './default_task';
 export * from './dataset_file';
+export * from './digits_file';
 export * from './mnist';

@@ -1,33 +1,104 @@
-// ready(): the one call before using fsam-edge with tfjs. It activates tfjs's wasm
-// backend from the embedded SIMD binary, with tfjs-core's gradients registered (the ESM
-// build, see src/tf.ts) and fsam-edge's training kernels added. Idempotent.
+// ready(): the one call before training with fsam-edge. Importing fsam-edge changes
+// nothing in the app's tfjs (no backend, no kernel, no global, no process listener);
+// ready() then, once:
+//  1. compiles fsam-edge's own kernels (first, so a page that forbids WebAssembly gets a
+//     clear rejection at once, never a hang);
+//  2. imports tfjs-backend-wasm, which registers the 'wasm' backend and its kernels, and
+//     configures its loader (./backend/wasm_loader.ts): the bytes handed to it (the
+//     bundle's embedded binary, or `wasmBinary`), or `wasmPaths`, or, with neither, the
+//     app's own tfjs-backend-wasm setup (in Node it reads its binary from its package);
+//  3. registers fsam-edge's training kernels for 'wasm' and its dilated-conv gradients;
+//  4. in Node and Deno, registers the file:// model IO handler (./io/file_system.ts);
+// and then, unless `keepBackend` is set, activates 'wasm' as the app's backend.
 import { tf } from './tf';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { simdBinaryDataUrl } from './backend/wasm_binaries';
 import { hasWasmSimd, WasmSimdUnsupportedError } from './backend/simd';
+import { configureWasmLoader, initializedBackend, lastWasmInitFailure, WasmLoadError, type WasmPaths } from './backend/wasm_loader';
+import { embeddedTfjsWasmBinary } from './platform/bundled_tfjs';
 import { registerTrainingKernels } from './kernels/index';
 import { compileOptimizerKernels } from './core/kernels';
+import { registerFileSystemRouter } from './io/file_system';
 
-let pending: Promise<void> | undefined;
-
-export function ready(): Promise<void> {
-  if (!hasWasmSimd()) return Promise.reject(new WasmSimdUnsupportedError());
-  pending ??= activate().catch((err) => { pending = undefined; throw err; });
-  return pending;
+export interface ReadyOptions {
+  /**
+   * Leave the app's backend as it is (default false: activate 'wasm'). fsam-edge's
+   * kernels are registered for 'wasm' and tfjs-backend-wasm's loader configured, for
+   * when the app switches to it; the optimizers run on whichever backend is active.
+   */
+  keepBackend?: boolean;
+  /** tfjs-backend-wasm's SIMD binary (tfjs-backend-wasm-simd.wasm) as bytes, handed to its loader: nothing is fetched. */
+  wasmBinary?: ArrayBuffer | ArrayBufferView;
+  /** Where tfjs-backend-wasm fetches its binary: a folder URL ending in '/', or a URL per binary (as tfjs's setWasmPaths). */
+  wasmPaths?: WasmPaths;
 }
 
-async function activate(): Promise<void> {
-  // Only the SIMD binary is embedded: tfjs must not pick its threaded build where
-  // SharedArrayBuffer exists (cross-origin-isolated pages, Deno).
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-  tf.env().set('WASM_HAS_SIMD_SUPPORT', true);
-  const url = simdBinaryDataUrl();
-  setWasmPaths({
-    'tfjs-backend-wasm.wasm': url,
-    'tfjs-backend-wasm-simd.wasm': url,
-    'tfjs-backend-wasm-threaded-simd.wasm': url,
-  }, true);
-  if (!(await tf.setBackend('wasm'))) throw new Error('tfjs could not activate its wasm backend');
+const OPTION_NAMES: readonly string[] = ['keepBackend', 'wasmBinary', 'wasmPaths'] satisfies (keyof ReadyOptions)[];
+
+let prepared: Promise<void> | undefined;
+let activating: Promise<void> | undefined;
+
+export async function ready(options: ReadyOptions = {}): Promise<void> {
+  const { keepBackend, binary, paths } = checkOptions(options);
+  if (!hasWasmSimd()) throw new WasmSimdUnsupportedError();
+  if (prepared && (binary || paths !== undefined)) {
+    throw new Error("ready(): wasmBinary and wasmPaths apply to the first call, which already configured tfjs-backend-wasm's loader");
+  }
+  prepared ??= prepare(keepBackend, binary ?? (paths === undefined ? embeddedTfjsWasmBinary : undefined), paths)
+    .catch((err) => { prepared = undefined; throw err; });
+  await prepared;
+  if (keepBackend || (tf.engine().backendName === 'wasm' && initializedBackend('wasm'))) return;
+  activating ??= activateWasm().finally(() => { activating = undefined; });
+  await activating;
+}
+
+async function prepare(keepBackend: boolean, binary: Uint8Array | undefined, paths: WasmPaths | undefined): Promise<void> {
+  try {
+    await compileOptimizerKernels();
+    if (binary) await WebAssembly.compile(binary as Uint8Array<ArrayBuffer>); // a bad binary would hang tfjs's loader
+  } catch (err) {
+    throw new WasmLoadError(`fsam-edge cannot compile WebAssembly here: ${(err as Error).message}` +
+      " (a page's Content-Security-Policy must allow it: script-src 'wasm-unsafe-eval')", { cause: err });
+  }
+  if (keepBackend && tf.engine().backendName == null && tf.engine().backendNames().length > 0) {
+    await tf.ready(); // the app's own choice of backend, made before 'wasm' is registered
+  }
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  if (initializedBackend('wasm')) {
+    // The app initialized 'wasm' itself: its loader is settled, only the kernels are added.
+    if (binary !== embeddedTfjsWasmBinary || paths !== undefined) {
+      throw new Error("ready(): tfjs's wasm backend is already initialized, so wasmBinary and wasmPaths cannot apply");
+    }
+  } else {
+    configureWasmLoader(wasm, { binary, paths });
+  }
   registerTrainingKernels();
-  await compileOptimizerKernels();
+  await registerFileSystemRouter();
+}
+
+async function activateWasm(): Promise<void> {
+  if (await tf.setBackend('wasm')) return;
+  const cause = lastWasmInitFailure();
+  const message = cause instanceof Error ? cause.message : 'see the warning tfjs logged';
+  throw new WasmLoadError(`tfjs-backend-wasm could not initialize: ${message}`, { cause });
+}
+
+function checkOptions(options: ReadyOptions) {
+  if (options === null || typeof options !== 'object') throw new TypeError(`ready() takes an options object, got ${String(options)}`);
+  for (const name of Object.keys(options)) {
+    if (!OPTION_NAMES.includes(name)) throw new TypeError(`ready() has no option '${name}' (it takes ${OPTION_NAMES.join(', ')})`);
+  }
+  const { keepBackend = false, wasmBinary, wasmPaths } = options;
+  if (typeof keepBackend !== 'boolean') throw new TypeError(`ready(): keepBackend must be true or false, got ${String(keepBackend)}`);
+  if (wasmBinary !== undefined && wasmPaths !== undefined) throw new TypeError('ready(): give wasmBinary or wasmPaths, not both');
+  let binary: Uint8Array | undefined;
+  if (wasmBinary !== undefined) {
+    if (wasmBinary instanceof ArrayBuffer) binary = new Uint8Array(wasmBinary);
+    else if (ArrayBuffer.isView(wasmBinary)) binary = new Uint8Array(wasmBinary.buffer, wasmBinary.byteOffset, wasmBinary.byteLength);
+    else throw new TypeError(`ready(): wasmBinary must be an ArrayBuffer or a typed array, got ${String(wasmBinary)}`);
+    if (!WebAssembly.validate(binary as Uint8Array<ArrayBuffer>)) throw new TypeError(`ready(): wasmBinary (${binary.byteLength} bytes) is not a WebAssembly module`);
+  }
+  if (wasmPaths !== undefined && typeof wasmPaths !== 'string' && (wasmPaths === null || typeof wasmPaths !== 'object' ||
+      typeof (wasmPaths as Record<string, unknown>)['tfjs-backend-wasm-simd.wasm'] !== 'string')) {
+    throw new TypeError(`ready(): wasmPaths must be a folder URL or an object with a 'tfjs-backend-wasm-simd.wasm' URL, got ${JSON.stringify(wasmPaths)}`);
+  }
+  return { keepBackend, binary, paths: wasmPaths };
 }

@@ -1,6 +1,5 @@
-// The one tfjs-core instance the library and its users share. The ESM build (bundled)
-// is the one whose gradient registrations reach this instance.
+// The tfjs-core the library works with: in the add-on build, the app's own (a peer
+// dependency); in the self-contained bundle, the one bundled with it (whose gradients and
+// chained ops src/platform/bundled_tfjs.ts registers).
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 export { tf };

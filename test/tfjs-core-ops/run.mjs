@@ -67,11 +67,10 @@ import { ready } from './src/index.ts';
 import { tf } from './src/tf.ts';
 ${baseline ? `
 // Baseline: plain tfjs-backend-wasm, with tfjs-core's gradients and none of fsam-edge's kernels.
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { simdBinaryDataUrl } from './src/backend/wasm_binaries.ts';
-tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-setWasmPaths({ 'tfjs-backend-wasm-simd.wasm': simdBinaryDataUrl(), 'tfjs-backend-wasm.wasm': simdBinaryDataUrl(),
-  'tfjs-backend-wasm-threaded-simd.wasm': simdBinaryDataUrl() }, true);
+import * as tfjsWasm from '@tensorflow/tfjs-backend-wasm';
+import { configureWasmLoader } from './src/backend/wasm_loader.ts';
+import { embeddedTfjsWasmBinary } from './src/platform/bundled_tfjs.ts';
+configureWasmLoader(tfjsWasm, { binary: embeddedTfjsWasmBinary });
 await tf.setBackend('wasm');` : 'await ready();'}
 `;
 const spec = await bundleTest(baseline ? 'tfjs-core-ops-baseline' : 'tfjs-core-ops', entry);

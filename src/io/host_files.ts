@@ -1,0 +1,92 @@
+// The file system of the runtime, where there is one: Node's and Deno's (Deno runs
+// node:fs too), reached through `node:` built-ins imported at run time. The specifiers
+// are computed so that bundlers leave them alone and the same build still runs in a
+// browser, where this returns undefined and nothing is imported.
+// Writes are atomic: a temporary file in the target's folder, written, fsynced, closed,
+// renamed over the target, then the folder fsynced; a reader sees the old bytes or the new.
+
+export interface HostFiles {
+  /** Canonical absolute path (symlinks resolved), or undefined when nothing is there. */
+  realPath(path: string): Promise<string | undefined>;
+  /** What is at `path` (symlinks followed), or undefined. */
+  stat(path: string): Promise<{ kind: 'file' | 'directory' | 'other'; size: number } | undefined>;
+  readFile(path: string): Promise<Uint8Array>;
+  writeFileAtomic(path: string, bytes: Uint8Array): Promise<void>;
+  makeDirectory(path: string): Promise<void>;
+  path: {
+    resolve(...parts: string[]): string; join(...parts: string[]): string; dirname(p: string): string;
+    basename(p: string): string; relative(from: string, to: string): string; isAbsolute(p: string): boolean; sep: string;
+  };
+}
+
+type NodeFs = typeof import('node:fs/promises');
+type NodePath = typeof import('node:path');
+
+let host: Promise<HostFiles | undefined> | undefined;
+
+/** The runtime's file system (Node, Deno), or undefined (browsers, workers). */
+export function hostFiles(): Promise<HostFiles | undefined> {
+  host ??= open();
+  return host;
+}
+
+function isNodeOrDeno(): boolean {
+  const g = globalThis as { Deno?: unknown; process?: { versions?: { node?: unknown } } };
+  return g.Deno !== undefined || typeof g.process?.versions?.node === 'string';
+}
+
+async function open(): Promise<HostFiles | undefined> {
+  if (!isNodeOrDeno()) return undefined;
+  const builtin = (name: string) => `node:${name}`;
+  const fs = await import(/* webpackIgnore: true */ /* @vite-ignore */ builtin('fs/promises')) as NodeFs;
+  const path = await import(/* webpackIgnore: true */ /* @vite-ignore */ builtin('path')) as NodePath;
+  const missing = (err: unknown) => (err as { code?: string }).code === 'ENOENT' || (err as { code?: string }).code === 'ENOTDIR';
+  return {
+    async realPath(p) {
+      try { return await fs.realpath(p); } catch (err) { if (missing(err)) return undefined; throw err; }
+    },
+    async stat(p) {
+      try {
+        const s = await fs.stat(p);
+        return { kind: s.isFile() ? 'file' : s.isDirectory() ? 'directory' : 'other', size: s.size };
+      } catch (err) {
+        if (missing(err)) return undefined;
+        throw err;
+      }
+    },
+    async readFile(p) {
+      return new Uint8Array(await fs.readFile(p));
+    },
+    async makeDirectory(p) {
+      await fs.mkdir(p, { recursive: true });
+    },
+    async writeFileAtomic(target, bytes) {
+      const dir = path.dirname(target);
+      const tmp = path.join(dir, `.${path.basename(target)}.tmp-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`);
+      const file = await fs.open(tmp, 'wx', 0o644);
+      try {
+        let written = 0;
+        while (written < bytes.byteLength) written += (await file.write(bytes, written, bytes.byteLength - written)).bytesWritten;
+        await file.sync();
+      } catch (err) {
+        await file.close();
+        await fs.rm(tmp, { force: true });
+        throw err;
+      }
+      await file.close();
+      try {
+        await fs.rename(tmp, target);
+      } catch (err) {
+        await fs.rm(tmp, { force: true });
+        throw err;
+      }
+      try {
+        const folder = await fs.open(dir, 'r');
+        try { await folder.sync(); } finally { await folder.close(); }
+      } catch {
+        // Some platforms cannot open or fsync a folder (Windows); the rename stands.
+      }
+    },
+    path,
+  };
+}

@@ -86,15 +86,36 @@ const useLibraryBundle = {
   },
 };
 
-// Entry points: src/<name>.ts → dist/<name>.js. Each is one ES module. The library
-// bundles are platform-neutral and self-contained (Node built-ins shimmed); the CLI and
-// the study run in Node only, use the real fs, and import the library bundle beside
-// them (above); they get `require` and `__dirname` for the CommonJS parts of what they bundle.
+// The add-on build (dist/addon.js, dist/addon.cjs): the package's default entry. The
+// app's tfjs is the tfjs: @tensorflow/tfjs-core, -layers and -backend-wasm stay imports
+// of the app's packages (peer dependencies), and src/platform/bundled_tfjs.ts, what the
+// self-contained builds add to their tfjs, is replaced by src/platform/peer_tfjs.ts.
+// Only the peers' package roots may be imported: their deep paths differ between their
+// CommonJS (Node) and ES module (bundler) builds.
+const PEER = /^@tensorflow\/tfjs-(core|layers|backend-wasm)(\/.*)?$/;
+const addonPeers = {
+  name: 'addon-peers',
+  setup(b) {
+    b.onResolve({ filter: PEER }, ({ path, importer }) => {
+      if (PEER.exec(path)[2]) return { errors: [{ text: `the add-on imports only the peers' package roots, not ${path} (from ${importer})` }] };
+      return { path, external: true };
+    });
+    b.onResolve({ filter: /[\\/]platform[\\/]bundled_tfjs(\.ts)?$/ }, () => ({ path: join(root, 'src/platform/peer_tfjs.ts') }));
+  },
+};
+
+// Entry points. The library builds are platform-neutral ES modules, each with a
+// CommonJS twin for require(); the self-contained bundle (dist/fsam-edge.js, the entry
+// fsam-edge/bundle) carries tfjs-core, -layers and -backend-wasm with its binary, with
+// Node built-ins shimmed. The CLI and the study run in Node only, use the real fs, and
+// import the library bundle beside them (above); they get `require` and `__dirname` for
+// the CommonJS parts of what they bundle. The study (npm run study) is built but not packed.
 const entries = {
-  'fsam-edge': { src: 'src/index.ts', platform: 'neutral' },
-  core: { src: 'src/core/index.ts', platform: 'neutral' },
-  cli: { src: 'src/cli/main.ts', platform: 'node' },
-  study: { src: 'src/study/main.ts', platform: 'node' },
+  addon: { src: 'src/index.ts', kind: 'addon', types: 'addon' },
+  'fsam-edge': { src: 'src/index.ts', kind: 'bundle', types: 'fsam-edge' },
+  core: { src: 'src/core/index.ts', kind: 'bundle', types: 'core' },
+  cli: { src: 'src/cli/main.ts', kind: 'node' },
+  study: { src: 'src/study/main.ts', kind: 'node' },
 };
 const nodeGlobals = [
   "import { createRequire as __fsamCreateRequire } from 'node:module';",
@@ -104,23 +125,30 @@ const nodeGlobals = [
   'const __filename = __fsamFileURLToPath(import.meta.url);',
   'const __dirname = __fsamDirname(__filename);',
 ].join('\n');
-for (const [out, { src, platform }] of Object.entries(entries)) {
+const options = {
+  addon: { platform: 'neutral', plugins: [addonPeers] },
+  bundle: { platform: 'neutral', define: { __dirname: '"/"' }, plugins: [shimBuiltins, noThreadedWasm, unfuseDilatedGradients] },
+  node: { platform: 'node', banner: { js: nodeGlobals }, plugins: [useLibraryBundle] },
+};
+for (const [out, { src, kind, types }] of Object.entries(entries)) {
   if (!existsSync(join(root, src))) continue;
-  const node = platform === 'node';
-  await esbuild.build({
-    entryPoints: [join(root, src)],
-    outfile: join(root, 'dist', `${out}.js`),
-    bundle: true, format: 'esm', platform, target: 'es2022',
-    mainFields: ['module', 'main'], loader: { '.wasm': 'binary' },
-    ...(node ? { banner: { js: nodeGlobals }, plugins: [useLibraryBundle] }
-      : { define: { __dirname: '"/"' }, plugins: [shimBuiltins, noThreadedWasm, unfuseDilatedGradients] }),
-    logLevel: 'warning',
-  });
-  const kb = (statSync(join(root, 'dist', `${out}.js`)).size / 1024).toFixed(0);
-  console.log(`dist/${out}.js  ${kb} KiB`);
+  const common = {
+    entryPoints: [join(root, src)], bundle: true, target: 'es2022',
+    mainFields: ['module', 'main'], loader: { '.wasm': 'binary' }, logLevel: 'warning', ...options[kind],
+  };
+  const outputs = [`${out}.js`];
+  // Deno reads a module's types from this directive; TypeScript from package.json's exports.
+  const selfTypes = types ? { banner: { js: `// @ts-self-types="./${types}.d.ts"` } } : {};
+  await esbuild.build({ ...common, ...selfTypes, format: 'esm', outfile: join(root, 'dist', `${out}.js`) });
+  if (types) {
+    // The CommonJS twin: the same sources again, as CommonJS (no top-level await anywhere).
+    await esbuild.build({ ...common, format: 'cjs', outfile: join(root, 'dist', `${out}.cjs`) });
+    outputs.push(`${out}.cjs`);
+  }
+  for (const file of outputs) console.log(`dist/${file}  ${(statSync(join(root, 'dist', file)).size / 1024).toFixed(0)} KiB`);
 }
 
-// Declarations beside the library bundles (dist/<bundle>.d.ts): scripts/build_types.mjs;
-// the CommonJS twin of dist/fsam-edge.js: scripts/build_cjs.mjs.
+// Declarations beside the library builds (dist/<entry>.d.ts): scripts/build_types.mjs;
+// the CLI's built-in digits (data/mnist-digits.bin.gz): scripts/build_digits.mjs.
 await import('./build_types.mjs');
-await import('./build_cjs.mjs');
+await import('./build_digits.mjs');

@@ -1,8 +1,11 @@
-// Types for the bundles: tsc emits declarations for the library's entries into
+// Types for the library builds: tsc emits declarations for the library's entries into
 // dist/types/, relative imports get explicit '.js' extensions (Node's ESM resolution
-// and Deno need them, in declaration files too), and dist/<bundle>.d.ts re-exports them
-// beside dist/<bundle>.js, where TypeScript and Deno look. The declarations refer to
-// @tensorflow/tfjs-core's own types, a dependency of the package.
+// and Deno need them, in declaration files too), and dist/<entry>.d.ts re-exports them
+// beside dist/<entry>.js, where TypeScript (package.json's exports) and Deno
+// (@ts-self-types) look. The declarations refer to the peers' own types
+// (@tensorflow/tfjs-core, -layers). The add-on and the bundle have the same API; the
+// bundle also registers tfjs-core's chained tensor methods (x.square()), so its types
+// bring their declarations, imported with the '.js' that NodeNext resolution needs.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -10,14 +13,15 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist/types');
-const bundles = { 'fsam-edge': 'index', core: 'core/index' };
+const bundles = { addon: 'index', 'fsam-edge': 'index', core: 'core/index' };
+const extra = { 'fsam-edge': "import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js';\n" };
 
 const config = join(root, 'dist/tsconfig.types.json');
 writeFileSync(config, JSON.stringify({
   extends: '../tsconfig.json',
   compilerOptions: { noEmit: false, declaration: true, emitDeclarationOnly: true, rootDir: '../src', outDir: './types' },
   include: [],
-  files: ['../src/wasm.d.ts', ...Object.values(bundles).map((entry) => `../src/${entry}.ts`)],
+  files: ['../src/wasm.d.ts', ...new Set(Object.values(bundles).map((entry) => `../src/${entry}.ts`))],
 }, null, 2));
 rmSync(out, { recursive: true, force: true });
 try {
@@ -41,6 +45,6 @@ for (const file of files(out).filter((f) => f.endsWith('.d.ts'))) {
   writeFileSync(file, text);
 }
 for (const [bundle, entry] of Object.entries(bundles)) {
-  writeFileSync(join(root, 'dist', `${bundle}.d.ts`), `export * from './types/${entry}.js';\n`);
+  writeFileSync(join(root, 'dist', `${bundle}.d.ts`), `${extra[bundle] ?? ''}export * from './types/${entry}.js';\n`);
 }
 console.log(`dist/*.d.ts  ${Object.keys(bundles).length} bundles, ${files(out).length} declaration files`);

@@ -1,10 +1,14 @@
 export { tf } from './tf';
 export { ready } from './ready';
+export type { ReadyOptions } from './ready';
+export { WasmLoadError } from './backend/wasm_loader';
+export type { WasmPaths } from './backend/wasm_loader';
 export { wasmMemory, tensorOffset } from './backend/wasm_backend';
 export { layers } from './layers';
 export { versions } from './versions';
 export { FSAM, SAM, SGD, AdamW } from './tfjs/optimizers';
 export type { FSAMOptions, SAMOptions, SGDOptions, AdamWOptions } from './tfjs/optimizers';
+export { fileSystem, ModelFileSystemError } from './io/file_system';
 export { ArenaBudgetError, NonFiniteGradientError, NonFinitePerturbationError, OptimizerDisposedError } from './core/errors';
 export { WasmSimdUnsupportedError } from './backend/simd';
 export { createOptimizer } from './core/optimizer';

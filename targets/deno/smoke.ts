@@ -1,4 +1,4 @@
-import { ready, tf, FSAM } from 'fsam-edge';
+import { ready, tf, FSAM } from 'fsam-edge/bundle';
 
 await ready(); // tfjs's wasm backend, from the bundle's embedded binary
 

@@ -1,0 +1,156 @@
+// fsam-edge as a user installs it: the packed tarball in fresh projects, beside
+// @tensorflow/tfjs 4.22 + @tensorflow/tfjs-backend-wasm 4.22 ('tfjs'), or beside the three
+// separate peers ('separate'). Each check is a script of test/consumers run in the
+// project, so 'fsam-edge' and '@tensorflow/*' resolve as they do for a user.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { consumer, DENO, folderBytes, LAYOUTS, ok, root, run, tarball, TSC } from './support/consumers.mjs';
+
+const GOLDEN = join(root, 'test/fixtures/golden');
+const MB = 1024 * 1024;
+
+/** The project of `layout`, with test/consumers copied into it as checks/. */
+const prepared = {};
+function project(layout) {
+  prepared[layout] ??= consumer(layout).then((dir) => {
+    rmSync(join(dir, 'checks'), { recursive: true, force: true });
+    cpSync(join(root, 'test/consumers'), join(dir, 'checks'), { recursive: true });
+    return dir;
+  });
+  return prepared[layout];
+}
+
+/** Runs checks/<script> in the project of `layout`; its last stdout line, parsed. */
+async function check(layout, script, args = []) {
+  const dir = await project(layout);
+  const r = await ok(process.execPath, [join('checks', script), ...args], { cwd: dir, env: { FSAM_LAYOUT: layout } });
+  try {
+    return JSON.parse(r.stdout.trim().split('\n').pop());
+  } catch {
+    throw new Error(`checks/${script} printed no JSON:\n${r.stdout}\n${r.stderr}`);
+  }
+}
+
+const s = suite('the add-on, installed from the packed tarball');
+
+s('the tarball: the add-on, the bundle, the core, the CLI and its digits, a LICENSE; nothing unused; no runtime dependency', async () => {
+  const { files } = await tarball();
+  const paths = files.map((f) => f.path);
+  for (const want of ['LICENSE', 'README.md', 'package.json', 'bin/fsam-edge.mjs', 'data/mnist-digits.bin.gz',
+    ...['addon', 'fsam-edge', 'core'].flatMap((e) => [`dist/${e}.js`, `dist/${e}.cjs`, `dist/${e}.d.ts`]), 'dist/cli.js', 'dist/types/index.d.ts']) {
+    assert.ok(paths.includes(want), `the tarball lacks ${want}`);
+  }
+  const unexpected = paths.filter((p) => !/^(LICENSE|README\.md|package\.json|bin\/fsam-edge\.mjs|data\/mnist-digits\.bin\.gz|dist\/(addon|fsam-edge|core)\.(js|cjs|d\.ts)|dist\/cli\.js|dist\/types\/.+\.d\.ts)$/.test(p));
+  assert.equal(unexpected, [], 'files the package does not need');
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  assert.equal(pkg.dependencies ?? {}, {}, 'runtime dependencies');
+  assert.equal(Object.keys(pkg.peerDependencies).sort(), ['@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-core', '@tensorflow/tfjs-layers']);
+  for (const [name, range] of Object.entries(pkg.peerDependencies)) assert.is(range, '^4.22.0', name);
+  for (const [entry, conditions] of Object.entries(pkg.exports)) {
+    if (entry === './package.json') continue;
+    assert.equal(Object.keys(conditions), ['types', 'import', 'require'], `exports['${entry}']`);
+  }
+  assert.ok(readFileSync(join(root, 'LICENSE'), 'utf8').includes('Apache License'), 'LICENSE');
+});
+
+s('installed without its peers, the package takes at most 15 MB', async () => {
+  const dir = await project('separate');
+  const bytes = folderBytes(join(dir, 'node_modules/fsam-edge'));
+  console.log(`  node_modules/fsam-edge: ${(bytes / MB).toFixed(2)} MB (peers: ${(['core', 'layers', 'backend-wasm', 'backend-cpu']
+    .reduce((a, p) => a + folderBytes(join(dir, 'node_modules/@tensorflow', `tfjs-${p}`)), 0) / MB).toFixed(0)} MB)`);
+  assert.ok(bytes <= 15 * MB, `${bytes} bytes`);
+});
+
+for (const layout of Object.keys(LAYOUTS)) {
+  s(`${layout}: import 'fsam-edge' changes nothing; then tf.ready() picks the app's backend`, async () => {
+    const r = await check(layout, 'import_changes_nothing.mjs');
+    assert.equal(r.changed, [], 'state that importing fsam-edge changed');
+    assert.is(r.backendAfterReady, 'cpu');
+    assert.ok(r.kernels > 100, `${r.kernels} kernels registered by the app's tfjs`);
+    assert.ok(r.sameTf, "fsam-edge's tf is the app's tfjs-core");
+    for (const name of ['ready', 'tf', 'layers', 'FSAM', 'SAM', 'SGD', 'AdamW']) assert.ok(r.exports.includes(name), name);
+  });
+
+  s(`${layout}: the app's own tf.sequential fits with new FSAM() on 'wasm'; fsam-edge's layers is the app's (no variable clash)`, async () => {
+    const r = await check(layout, 'user_model.mjs');
+    assert.is(r.backend, 'wasm');
+    assert.is(r.optimizer, 'FSAM');
+    assert.is(r.iterations, 120);
+    assert.ok(r.lastLoss < r.firstLoss / 10, `loss ${r.firstLoss} → ${r.lastLoss}`);
+    assert.ok(r.sameLayers, "layers.sequential is the app's");
+  });
+
+  s(`${layout}: the official trajectories through the app's tf.variables and minimize(), on 'wasm', within 5e-6`, async () => {
+    const r = await check(layout, 'golden.mjs', ['wasm', GOLDEN]);
+    assert.is(r.backend, 'wasm');
+    for (const name of ['fsam_sgd_sigma1', 'sam_sgd']) {
+      const g = r[name];
+      assert.is(g.steps, 12, name);
+      assert.ok(g.lossError < 5e-6 && g.weightError < 5e-6, `${name}: loss off by ${g.lossError}, weights by ${g.weightError}`);
+      assert.is(g.leakedTensors, 0, `${name}: tensors left per trajectory`);
+    }
+  });
+
+  s(`${layout}: after ready(), the app's uncaughtException handler decides ('alive' prints)`, async () => {
+    const dir = await project(layout);
+    const r = await run(process.execPath, ['checks/process_handlers.mjs'], { cwd: dir, env: { FSAM_LAYOUT: layout } });
+    assert.is(r.code, 0, `exit code ${r.code}; stderr: ${r.stderr}`);
+    assert.is(r.stdout.trim(), 'caught x\nalive');
+  });
+
+  s(`${layout}: every entry (fsam-edge, fsam-edge/core, fsam-edge/bundle) through require and import`, async () => {
+    for (const script of ['entries.cjs', 'entries.mjs']) {
+      const r = await check(layout, script);
+      assert.equal([r.addon, r.core, r.bundle], ['function', 'function', 'function'], script);
+      assert.ok(r.addonTfIsApps && r.bundleTfIsOwn, `${script}: the add-on uses the app's tfjs-core, the bundle its own`);
+    }
+  });
+
+  s(`${layout}: consumer types check under Bundler and NodeNext (a misspelt option is an error)`, async () => {
+    const dir = await project(layout);
+    for (const [resolution, module] of [['bundler', 'esnext'], ['nodenext', 'nodenext']]) {
+      const config = join(dir, `tsconfig.${resolution}.json`);
+      writeFileSync(config, JSON.stringify({
+        compilerOptions: { target: 'ES2022', module, moduleResolution: resolution, lib: ['ES2022', 'DOM'], strict: true, noEmit: true, skipLibCheck: true, types: [] },
+        files: ['checks/types.ts', 'checks/types_bundle.ts', ...(resolution === 'nodenext' ? ['checks/types_require.cts'] : [])],
+      }));
+      await ok(process.execPath, [TSC, '-p', config], { cwd: dir });
+    }
+  });
+}
+
+s('separate: deno check of a Deno consumer of the bundle, and of the add-on', async () => {
+  const dir = await project('separate');
+  cpSync(join(root, 'targets/deno/smoke.ts'), join(dir, 'checks/deno_smoke.ts'));
+  await ok(DENO, ['check', '--quiet', 'checks/deno_smoke.ts', 'checks/types_bundle.ts', 'checks/types.ts'], { cwd: dir });
+});
+
+s("separate: file:// saves the app's model and loads it back; shards outside the folder, devices, symlinks out and extra bytes are refused", async () => {
+  const r = await check('separate', 'file_io.mjs');
+  assert.equal(r.files, ['model.json', 'weights.bin']);
+  assert.ok(r.roundTrip, 'the loaded model predicts what the saved one did');
+  assert.match(r.refusals.outside, /ModelFileSystemError: .*paths\[0\]: "\.\.\/secret\.bin" is outside the model's folder/);
+  assert.match(r.refusals.device, /paths\[0\] must be a file name relative to the model's folder, got "\/dev\/zero"/);
+  assert.match(r.refusals.symlink, /"link\.bin" is outside the model's folder/);
+  assert.match(r.refusals.extra, /its weights take 104 bytes, its files hold 108/);
+  assert.match(r.refusals.nulls, /weightsManifest\[0\] needs a list of paths and a list of weights/);
+});
+
+s('README: the library quick start installs the add-on and its snippet runs as printed', async () => {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const start = readme.indexOf('## Quick start');
+  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+  assert.ok(section.includes('npm install fsam-edge @tensorflow/tfjs-core @tensorflow/tfjs-layers @tensorflow/tfjs-backend-wasm'), 'the install line');
+  const snippet = /```js\n([\s\S]*?)```/.exec(section)?.[1];
+  assert.ok(snippet, 'a js snippet in the quick start');
+  const dir = await project('separate');
+  writeFileSync(join(dir, 'quickstart.mjs'), snippet);
+  rmSync(join(dir, 'my-model'), { recursive: true, force: true });
+  const r = await ok(process.execPath, ['quickstart.mjs'], { cwd: dir });
+  assert.match(r.stdout.trim(), /^wasm: accuracy (0\.9\d|1\.00) after 20 epochs$/);
+  assert.ok(existsSync(join(dir, 'my-model/model.json')) && existsSync(join(dir, 'my-model/weights.bin')), 'the saved model');
+});
+
+s.run();

@@ -1,0 +1,20 @@
+// A browser app bundled with esbuild, one tfjs: @tensorflow/tfjs and the fsam-edge
+// add-on. tfjs-backend-wasm's binary is a file the app serves beside its scripts; the
+// page lets tfjs fetch it (wasmPaths), the worker fetches it and hands ready() the bytes.
+import { ready } from 'fsam-edge';
+import { train } from './train.js';
+
+const out = document.getElementById('out');
+const started = performance.now();
+try {
+  await ready({ wasmPaths: new URL('./wasm/', location.href).href });
+  const page = await train();
+  const worker = await new Promise((resolve, reject) => {
+    const w = new Worker('./worker.js', { type: 'module' });
+    w.onmessage = (e) => (e.data.error ? reject(new Error(e.data.error)) : resolve(e.data));
+    w.onerror = (e) => reject(new Error(e.message));
+  });
+  out.textContent = JSON.stringify({ page, worker });
+} catch (err) {
+  out.textContent = JSON.stringify({ error: err.name, message: err.message, ms: Math.round(performance.now() - started) });
+}

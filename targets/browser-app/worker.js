@@ -1,0 +1,11 @@
+// The same training in a Web Worker, the page kept free: ready() gets the binary's bytes.
+import { ready } from 'fsam-edge';
+import { train } from './train.js';
+
+try {
+  const response = await fetch(new URL('./wasm/tfjs-backend-wasm-simd.wasm', self.location.href));
+  await ready({ wasmBinary: await response.arrayBuffer() });
+  self.postMessage(await train());
+} catch (err) {
+  self.postMessage({ error: `${err.name}: ${err.message}` });
+}

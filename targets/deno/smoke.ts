@@ -1,6 +1,6 @@
 import { ready, tf, FSAM } from 'fsam-edge/bundle';
 
-await ready(); // tfjs's wasm backend, from the bundle's embedded binary
+await ready(); // tfjs's wasm backend, from the bundle's embedded binary (no file read, no fetch)
 
 // Fit y = 2x + 1 with F-SAM; FSAM is a tf.Optimizer, so minimize() and model.fit() take it.
 const w = tf.variable(tf.scalar(0)), b = tf.variable(tf.scalar(0));

@@ -1,6 +1,6 @@
 const { ready, tf, FSAM } = require('fsam-edge');
 
-// The same bundle as CommonJS (dist/fsam-edge.cjs), for code that cannot import().
+// The add-on as CommonJS (dist/addon.cjs), for code that cannot import().
 ready().then(() => {
   const w = tf.variable(tf.scalar(0)), b = tf.variable(tf.scalar(0));
   const xs = tf.tensor1d([0, 1, 2, 3]), ys = tf.tensor1d([1, 3, 5, 7]);

@@ -100,6 +100,15 @@ for (const layout of Object.keys(LAYOUTS)) {
     assert.is(r.stdout.trim(), 'caught x\nalive');
   });
 
+  s(`${layout}: ready({ keepBackend: true }) leaves the app's backend; 'wasm' later trains; engine.reset() keeps the app's listeners`, async () => {
+    const r = await check(layout, 'keep_backend.mjs');
+    assert.equal([r.appBackend, r.afterReady, r.switched, r.afterResetReady], ['cpu', 'cpu', 'wasm', 'wasm']);
+    assert.ok(r.wasmKernel, "fsam-edge's kernels are registered for 'wasm' before it is used");
+    assert.is(r.wOnWasm, 3.05);
+    assert.equal([r.listenersAfterReady, r.listenersOnWasm, r.listenersAfterReset], ['1/0', '1/0', '1/0'], 'process listeners: only the app\'s');
+    assert.ok(r.appHandlerKept, "the app's uncaughtException handler survives tfjs disposing the backend");
+  });
+
   s(`${layout}: every entry (fsam-edge, fsam-edge/core, fsam-edge/bundle) through require and import`, async () => {
     for (const script of ['entries.cjs', 'entries.mjs']) {
       const r = await check(layout, script);

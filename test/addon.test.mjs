@@ -149,7 +149,8 @@ for (const layout of Object.keys(LAYOUTS)) {
       const config = join(dir, `tsconfig.${resolution}.json`);
       writeFileSync(config, JSON.stringify({
         compilerOptions: { target: 'ES2022', module, moduleResolution: resolution, lib: ['ES2022', 'DOM'], strict: true, noEmit: true, skipLibCheck: true, types: [] },
-        files: ['checks/types.ts', 'checks/types_bundle.ts', ...(resolution === 'nodenext' ? ['checks/types_require.cts'] : [])],
+        files: ['checks/types.ts', 'checks/types_bundle.ts', ...(resolution === 'nodenext' ? ['checks/types_require.cts'] : []),
+          ...(layout === 'tfjs' ? ['checks/types_union.ts'] : [])],
       }));
       await ok(process.execPath, [TSC, '-p', config], { cwd: dir });
     }

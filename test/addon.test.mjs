@@ -172,6 +172,7 @@ s("separate: file:// saves the app's model and loads it back; shards outside the
   assert.match(r.refusals.symlink, /"link\.bin" is outside the model's folder/);
   assert.match(r.refusals.extra, /its weights take 104 bytes, its files hold 108/);
   assert.match(r.refusals.nulls, /weightsManifest\[0\] needs a list of paths and a list of weights/);
+  assert.match(r.procSave, /^ModelFileSystemError: cannot save a model into \/proc\/fsam-edge-no-such-folder\/model: ENOENT/);
 });
 
 s('README: the library quick start installs the add-on and its snippet runs as printed', async () => {

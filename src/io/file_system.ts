@@ -35,9 +35,14 @@ export function fileSystem(path: string): tf.io.IOHandler {
     return f;
   };
   return {
-    save: async (artifacts) => save(await files(), path, artifacts),
-    load: async () => load(await files(), path),
+    save: async (artifacts) => save(await files(), path, artifacts).catch((err) => { throw named(err, `cannot save a model into ${path}`); }),
+    load: async () => load(await files(), path).catch((err) => { throw named(err, `cannot load a model from ${path}`); }),
   };
+}
+
+/** A file system error (EACCES, ENOSPC, …) as a ModelFileSystemError naming the model. */
+function named(err: unknown, what: string): Error {
+  return err instanceof ModelFileSystemError ? err : new ModelFileSystemError(`${what}: ${(err as Error)?.message ?? String(err)}`);
 }
 
 let registered = false;

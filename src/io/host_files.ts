@@ -41,6 +41,7 @@ async function open(): Promise<HostFiles | undefined> {
   const fs = await import(/* webpackIgnore: true */ /* @vite-ignore */ builtin('fs/promises')) as NodeFs;
   const path = await import(/* webpackIgnore: true */ /* @vite-ignore */ builtin('path')) as NodePath;
   const missing = (err: unknown) => (err as { code?: string }).code === 'ENOENT' || (err as { code?: string }).code === 'ENOTDIR';
+  const exists = async (p: string) => { try { await fs.stat(p); return true; } catch (err) { if (missing(err)) return false; throw err; } };
   return {
     async realPath(p) {
       try { return await fs.realpath(p); } catch (err) { if (missing(err)) return undefined; throw err; }
@@ -58,7 +59,16 @@ async function open(): Promise<HostFiles | undefined> {
       return new Uint8Array(await fs.readFile(p));
     },
     async makeDirectory(p) {
-      await fs.mkdir(p, { recursive: true });
+      // mkdir -p one level at a time: Node's recursive mkdir never settles where mkdir
+      // fails with ENOENT under a parent that exists (/proc/xyz/model).
+      const missing: string[] = [];
+      for (let d = path.resolve(p); !(await exists(d)); d = path.dirname(d)) {
+        missing.unshift(d);
+        if (path.dirname(d) === d) break;
+      }
+      for (const d of missing) {
+        try { await fs.mkdir(d); } catch (err) { if ((err as { code?: string }).code !== 'EEXIST') throw err; }
+      }
     },
     async writeFileAtomic(target, bytes) {
       const dir = path.dirname(target);

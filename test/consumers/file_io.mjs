@@ -41,7 +41,8 @@ await attempt('device', (j) => { j.weightsManifest[0].paths = ['/dev/zero']; });
 await attempt('symlink', (j, d) => { symlinkSync(join(dir, 'secret.bin'), join(d, 'link.bin')); j.weightsManifest[0].paths = ['link.bin']; });
 await attempt('extra', (j, d) => { writeFileSync(join(d, 'weights.bin'), Buffer.concat([readFileSync(join(d, 'weights.bin')), Buffer.alloc(4)])); });
 await attempt('nulls', (j) => { j.weightsManifest = [null]; });
-console.log(JSON.stringify({
+const procSave = await model.save('file:///proc/fsam-edge-no-such-folder/model').then(() => 'saved', (err) => `${err.name}: ${err.message}`);
+console.log(JSON.stringify({ procSave,
   files: readdirSync(`${dir}/model`).sort(), bytes: saved.modelArtifactsInfo.weightDataBytes,
   roundTrip: same(loaded) && same(again), refusals,
 }));

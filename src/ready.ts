@@ -25,7 +25,12 @@ export interface ReadyOptions {
    * when the app switches to it; the optimizers run on whichever backend is active.
    */
   keepBackend?: boolean;
-  /** tfjs-backend-wasm's SIMD binary (tfjs-backend-wasm-simd.wasm) as bytes, handed to its loader: nothing is fetched. */
+  /**
+   * tfjs-backend-wasm's SIMD binary (the installed version's tfjs-backend-wasm-simd.wasm) as
+   * bytes, handed to its loader: nothing is fetched. It must be valid WebAssembly (checked);
+   * a binary of another tfjs-backend-wasm version fails to link inside tfjs's loader, which
+   * then never settles.
+   */
   wasmBinary?: ArrayBuffer | ArrayBufferView;
   /** Where tfjs-backend-wasm fetches its binary: a folder URL ending in '/', or a URL per binary (as tfjs's setWasmPaths). */
   wasmPaths?: WasmPaths;
@@ -53,7 +58,6 @@ export async function ready(options: ReadyOptions = {}): Promise<void> {
 async function prepare(keepBackend: boolean, binary: Uint8Array | undefined, paths: WasmPaths | undefined): Promise<void> {
   try {
     await compileOptimizerKernels();
-    if (binary) await WebAssembly.compile(binary as Uint8Array<ArrayBuffer>); // a bad binary would hang tfjs's loader
   } catch (err) {
     throw new WasmLoadError(`fsam-edge cannot compile WebAssembly here: ${(err as Error).message}` +
       " (a page's Content-Security-Policy must allow it: script-src 'wasm-unsafe-eval')", { cause: err });

@@ -12,7 +12,7 @@
 // and then, unless `keepBackend` is set, activates 'wasm' as the app's backend.
 import { tf } from './tf';
 import { hasWasmSimd, WasmSimdUnsupportedError } from './backend/simd';
-import { configureWasmLoader, initializedBackend, lastWasmInitFailure, WasmLoadError, type WasmPaths } from './backend/wasm_loader';
+import { configureWasmLoader, importTfjsWasm, initializedBackend, lastWasmInitFailure, WasmLoadError, type WasmPaths } from './backend/wasm_loader';
 import { embeddedTfjsWasmBinary } from './platform/bundled_tfjs';
 import { registerTrainingKernels } from './kernels/index';
 import { compileOptimizerKernels } from './core/kernels';
@@ -65,7 +65,7 @@ async function prepare(keepBackend: boolean, binary: Uint8Array | undefined, pat
   if (keepBackend && tf.engine().backendName == null && tf.engine().backendNames().length > 0) {
     await tf.ready(); // the app's own choice of backend, made before 'wasm' is registered
   }
-  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  const wasm = await importTfjsWasm();
   if (initializedBackend('wasm')) {
     // The app initialized 'wasm' itself: its loader is settled, only the kernels are added.
     if (binary !== embeddedTfjsWasmBinary || paths !== undefined) {

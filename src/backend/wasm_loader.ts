@@ -43,6 +43,12 @@ const HANDED_BINARY_URL = 'fsam-edge-handed:tfjs-backend-wasm-simd.wasm';
 
 type Factory = () => tf.KernelBackend | Promise<tf.KernelBackend>;
 let lastFailure: unknown;
+let loadedVersion: string | undefined;
+
+/** The version of the tfjs-backend-wasm ready() imported, once it has. */
+export function loadedTfjsWasmVersion(): string | undefined {
+  return loadedVersion;
+}
 
 /** The backend `name` if tfjs has initialized it (tf.findBackend would initialize it). */
 export function initializedBackend(name: string): tf.KernelBackend | undefined {
@@ -55,6 +61,13 @@ export function lastWasmInitFailure(): unknown {
 }
 
 /** Configures the loader and wraps the 'wasm' factory; tfjs-backend-wasm must be imported and not yet initialized. */
+/** Imports tfjs-backend-wasm, which registers the 'wasm' backend and its kernels: only ready() calls this. */
+export async function importTfjsWasm(): Promise<typeof TfjsWasm> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  loadedVersion = wasm.version_wasm;
+  return wasm;
+}
+
 export function configureWasmLoader(wasm: typeof TfjsWasm, loader: WasmLoader): void {
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   tf.env().set('WASM_HAS_SIMD_SUPPORT', true);

@@ -10,3 +10,6 @@ import simdBinary from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-sim
 
 /** tfjs-backend-wasm's SIMD binary, when this build embeds one. */
 export const embeddedTfjsWasmBinary: Uint8Array | undefined = simdBinary;
+
+/** The bundled tfjs-backend-wasm's version, known without importing (and so registering) it. */
+export { version as tfjsWasmVersion } from '@tensorflow/tfjs-backend-wasm/dist/version';

@@ -3,3 +3,6 @@
 // tfjs-backend-wasm (a peer) finds its own binary in Node, or where the app puts it
 // (ready's wasmPaths), or takes the bytes the app hands to ready (wasmBinary).
 export const embeddedTfjsWasmBinary: Uint8Array | undefined = undefined;
+
+/** The app's tfjs-backend-wasm is not imported before ready(): its version is known then. */
+export const tfjsWasmVersion: string | undefined = undefined;

@@ -36,9 +36,9 @@ async function runCheck(layout, script, args) {
 // The checks are separate processes: started ahead, two at a time, and awaited by the
 // tests in order, so the suite takes about half as long on two cores.
 const CHECKS = Object.keys(LAYOUTS).flatMap((layout) => [
-  [layout, 'import_changes_nothing.mjs'], [layout, 'user_model.mjs'], [layout, 'golden.mjs', ['wasm', GOLDEN]],
+  [layout, 'import_changes_nothing.mjs'], [layout, 'user_model.mjs'], [layout, 'golden.mjs', ['wasm', GOLDEN]], [layout, 'golden.mjs', ['cpu', GOLDEN]],
   [layout, 'keep_backend.mjs'], [layout, 'entries.cjs'], [layout, 'entries.mjs'],
-]).concat([['separate', 'file_io.mjs']]);
+]).concat([['separate', 'file_io.mjs'], ['separate', 'every_backend.mjs', [GOLDEN]]]);
 const started = new Map();
 let running = 0;
 const waiting = [];
@@ -108,16 +108,20 @@ for (const layout of Object.keys(LAYOUTS)) {
     assert.ok(r.sameLayers, "layers.sequential is the app's");
   });
 
-  s(`${layout}: the official trajectories through the app's tf.variables and minimize(), on 'wasm', within 5e-6`, async () => {
-    const r = await check(layout, 'golden.mjs', ['wasm', GOLDEN]);
-    assert.is(r.backend, 'wasm');
-    for (const name of ['fsam_sgd_sigma1', 'sam_sgd']) {
-      const g = r[name];
-      assert.is(g.steps, 12, name);
-      assert.ok(g.lossError < 5e-6 && g.weightError < 5e-6, `${name}: loss off by ${g.lossError}, weights by ${g.weightError}`);
-      assert.is(g.leakedTensors, 0, `${name}: tensors left per trajectory`);
-    }
-  });
+  for (const backend of ['wasm', 'cpu']) {
+    s(`${layout}: the official trajectories through the app's tf.variables and minimize(), on '${backend}', within 5e-6, no tensor left`, async () => {
+      const r = await check(layout, 'golden.mjs', [backend, GOLDEN]);
+      assert.is(r.backend, backend);
+      for (const name of ['fsam_sgd_sigma1', 'sam_sgd']) {
+        const g = r[name];
+        assert.is(g.steps, 12, name);
+        assert.ok(g.lossError < 5e-6 && g.weightError < 5e-6, `${name}: loss off by ${g.lossError}, weights by ${g.weightError}`);
+        assert.is(g.leakedPerStep, 0, `${name}: tensors left per step`);
+        assert.is(g.leftAfterDispose, 0, `${name}: tensors left after dispose()`);
+      }
+      console.log(`  ${layout} ${backend}: worst weight deviation ${Math.max(r.fsam_sgd_sigma1.weightError, r.sam_sgd.weightError).toExponential(2)}`);
+    });
+  }
 
   s(`${layout}: after ready(), the app's uncaughtException handler decides ('alive' prints)`, async () => {
     const dir = await project(layout);
@@ -161,6 +165,24 @@ s('separate: deno check of a Deno consumer of the bundle, and of the add-on', as
   const dir = await project('separate');
   cpSync(join(root, 'targets/deno/smoke.ts'), join(dir, 'checks/deno_smoke.ts'));
   await ok(DENO, ['check', '--quiet', 'checks/deno_smoke.ts', 'checks/types_bundle.ts', 'checks/types.ts'], { cwd: dir });
+});
+
+s("separate: on 'cpu' (tfjs ops) as on 'wasm' (the arena): each optimizer's trajectory, state names, a state moving between backends, the errors, no tensor left", async () => {
+  const r = await check('separate', 'every_backend.mjs', [GOLDEN]);
+  for (const [name, c] of Object.entries(r.configs)) {
+    assert.ok(c.diff < 2e-6, `${name}: cpu and wasm weights differ by ${c.diff} after 20 steps`);
+    assert.ok(c.sameNames, `${name}: getWeights() names differ between backends`);
+    assert.equal([c.leakedCpu, c.leakedWasm], [0, 0], `${name}: tensors left by steps 2–20`);
+  }
+  assert.equal(Object.values(r.configs).map((c) => c.names), [9, 13, 9, 5, 1, 9], 'iter + one tensor per variable and kept kind');
+  for (const k of ['wasmThenCpu', 'cpuThenWasm', 'savedOnCpuLoadedOnWasm']) assert.ok(r[k] < 2e-6, `${k}: ${r[k]} from the run that stayed on wasm`);
+  assert.is(r.savedIterations, 20);
+  assert.match(r.nanError, /^NonFiniteGradientError: first-pass gradient of 'm\d+\/W1' is NaN at index 0; weights and optimizer state are unchanged$/);
+  assert.ok(r.unchangedAfterError && r.unchangedAfterSkip, 'weights and state bit for bit as before');
+  assert.is(r.skipped, 1);
+  assert.is(r.budgetError, 'ArenaBudgetError 720 100');
+  assert.is(r.budgetErrorWasm, r.budgetError, 'the same budget error on both backends');
+  assert.match(r.lowMemoryError, /^RangeError: lowMemory .* runs on the 'wasm' backend only, the active backend is 'cpu'$/);
 });
 
 s("separate: file:// saves the app's model and loads it back; shards outside the folder, devices, symlinks out and extra bytes are refused", async () => {

@@ -27,7 +27,7 @@ export function stateKinds(hyper: Hyperparams): SlabKind[] {
 export const SAVED_KINDS: readonly SlabKind[] = STATE_KINDS.filter((k) => k !== 'wold' && !BF16_KINDS.includes(k));
 
 /** The slab of this arena that holds a saved kind: itself, or its bf16 form; undefined if none. */
-export function savedSlab(arena: Arena, saved: SlabKind): SlabKind | undefined {
+export function savedSlab(arena: Pick<Arena, 'layout'>, saved: SlabKind): SlabKind | undefined {
   return arena.layout.kinds.find((k) => savedKind(k) === saved && k !== 'wold');
 }
 

@@ -8,13 +8,14 @@
 //   <variable>/adam_v         AdamW's second moment v
 //
 // float32, one tensor per variable and kind the configuration keeps (src/core/state.ts:
-// w_old is not saved). The low-memory mode saves its bf16 slabs decoded, under the same
+// w_old is not saved), whichever backend the state was kept on (the arena on 'wasm', tensors
+// elsewhere: ./step_layout.ts), so it moves between backends. The low-memory mode saves its bf16 slabs decoded, under the same
 // names, so a state loads in either mode. A state is checked whole before any of it is
 // written; before the first step, when the variables are not known yet, it is held and
 // checked against them at the first minimize().
 import { tf } from '../tf';
 import type { SlabKind } from '../core/arena';
-import type { SharpnessStep } from '../core/sharpness_step';
+import type { TfjsStep } from './step_layout';
 import { SAVED_KINDS, savedSlab } from '../core/state';
 
 /** One saved tensor, as tf.Optimizer's getWeights() and setWeights() exchange them. */
@@ -28,7 +29,7 @@ export interface SavedState {
 }
 
 /** The state tensors of a step, after 'iter' (which tf.Optimizer's saveIterations() writes). */
-export function stateTensors(step: SharpnessStep): NamedTensor[] {
+export function stateTensors(step: TfjsStep): NamedTensor[] {
   const arena = step.arena, out: NamedTensor[] = [];
   arena.layout.variables.forEach((v, i) => {
     for (const saved of SAVED_KINDS) {
@@ -59,7 +60,7 @@ export async function readState(weights: NamedTensor[]): Promise<SavedState> {
 }
 
 /** Writes a saved state into a step, having checked every slab against its variables first. */
-export function writeState(step: SharpnessStep, state: SavedState): void {
+export function writeState(step: TfjsStep, state: SavedState): void {
   const arena = step.arena, variables = arena.layout.variables;
   const targets = state.slabs.map(({ name, variable, kind, values }) => {
     const i = variables.findIndex((v) => v.name === variable);

@@ -3,24 +3,28 @@
 // davda54/sam sequence theirs.
 //
 //   minimize(loss):
-//     first pass    g = ∇L_B(w)                           tfjs's gradients, on the wasm heap
+//     first pass    g = ∇L_B(w)                           tfjs's gradients
 //     perturb       w_old = w;  w = w + ε                  SAM, F-SAM   (the step: src/core/sharpness_step.ts)
 //     second pass   g₂ = ∇L_B(w + ε), BN frozen             ./second_pass.ts
 //     update        w = w_old;  m;  base step with g₂
 //   or, for the base optimizer alone:  first pass → apply (base step with g)
 //
-// The weights are the variables' own bytes and the gradients tfjs's gradient tensors; the
-// state lives in an arena beside them on tfjs-wasm's heap, laid out for the variables by
-// ./step_layout.ts. The tfjs internals this needs are in ./wasm_bridge.ts, the format of
-// getWeights()/setWeights() in ./optimizer_state.ts. Nothing is copied into or out of tfjs.
+// On 'wasm', the weights are the variables' own bytes and the gradients tfjs's gradient
+// tensors, both on tfjs-wasm's heap, and the state lives in an arena beside them: the
+// phases are the arena step's kernels over byte pointers, and nothing is copied into or
+// out of tfjs. On any other backend (cpu, webgl, webgpu) the same phases run in tfjs ops
+// over the tensors themselves (./ops_step.ts). ./step_layout.ts lays the state out for the
+// variables and the backend; the tfjs-wasm internals are in ./wasm_bridge.ts, the format
+// of getWeights()/setWeights() in ./optimizer_state.ts.
 import { tf } from '../tf';
 import type { ArenaReport } from '../core/arena';
 import { resolveHyperparams, type Hyperparams, type OptimizerOptions } from '../core/hyperparams';
-import type { SharpnessStep, Pointers } from '../core/sharpness_step';
+import type { Pointers } from '../core/sharpness_step';
 import { OptimizerDisposedError } from '../core/errors';
 import { contentsChanged, tensorOffset, writableOffset } from './wasm_bridge';
 import { secondPass } from './second_pass';
-import { stepFor } from './step_layout';
+import { stepFor, type TfjsStep } from './step_layout';
+import { OpsStep, type Gradients } from './ops_step';
 import { readState, writeState, stateTensors, type NamedTensor, type SavedState } from './optimizer_state';
 
 export interface SharpnessOptions extends Omit<OptimizerOptions, 'sharpness'> {
@@ -31,8 +35,8 @@ export interface SharpnessOptions extends Omit<OptimizerOptions, 'sharpness'> {
 export abstract class SharpnessOptimizer extends tf.Optimizer {
   protected readonly hyper: Hyperparams;
   protected readonly maxBytes: number;
-  /** The step over the current variables, which owns the arena; undefined before the first minimize(). */
-  private step?: SharpnessStep;
+  /** The step over the current variables and backend, which owns the state; undefined before the first minimize(). */
+  private step?: TfjsStep;
   /** A state setWeights() loaded before the variables were known, written at the first minimize(). */
   private pendingState?: SavedState;
   private disposed = false;
@@ -61,10 +65,12 @@ export abstract class SharpnessOptimizer extends tf.Optimizer {
     const loss = scalarLoss(f);
     const first = tf.variableGrads(loss, vars); // first pass: g = ∇L_B(w)
     try {
-      const w = vars.map(writableOffset);
-      const g = gradientOffsets(vars, first.grads);
-      if (this.hyper.sharpness === 'none') this.apply(step, vars, w, g);
-      else this.perturbAndUpdate(step, loss, vars, w, g);
+      if (step instanceof OpsStep) {
+        this.phases(step, loss, vars, vars, gradientsOf(vars, first.grads), (grads) => gradientsOf(vars, grads), () => {});
+      } else {
+        const changed = () => vars.forEach(contentsChanged); // tfjs-wasm's caches of the old bytes go
+        this.phases(step, loss, vars, vars.map(writableOffset), gradientOffsets(vars, first.grads), (grads) => gradientOffsets(vars, grads), changed);
+      }
       return this.finish(first.value, returnCost);
     } catch (err) {
       first.value.dispose();
@@ -74,25 +80,30 @@ export abstract class SharpnessOptimizer extends tf.Optimizer {
     }
   }
 
-  /** The base optimizer alone: its step with g, in place. */
-  private apply(step: SharpnessStep, vars: tf.Variable[], w: Pointers, g: Pointers): void {
-    step.apply(w, g);
-    this.iterations_ = step.t;
-    vars.forEach(contentsChanged);
-  }
-
-  /** SAM and F-SAM: climb to w + ε, take g₂ there, come back to w_old and step; or, if anything fails, back to w_old. */
-  private perturbAndUpdate(step: SharpnessStep, loss: () => tf.Scalar, vars: tf.Variable[], w: Pointers, g: Pointers): void {
+  /**
+   * The phases after the first pass, over whichever handles the step works on: byte
+   * pointers on 'wasm', the tensors themselves elsewhere. `changed` tells tfjs that the
+   * weights' contents changed in place.
+   */
+  private phases<W, G>(step: Phases<W, G>, loss: () => tf.Scalar, vars: tf.Variable[], w: W, g: G,
+    grads: (map: tf.NamedTensorMap) => G, changed: () => void): void {
+    if (this.hyper.sharpness === 'none') { // the base optimizer alone: its step with g
+      step.apply(w, g);
+      this.iterations_ = step.t;
+      changed();
+      return;
+    }
+    // SAM and F-SAM: climb to w + ε, take g₂ there, come back to w_old and step; or, if anything fails, back to w_old.
     if (!step.perturb(w, g)) return; // skipped (a non-finite g): nothing changed
     let second: { value: tf.Scalar; grads: tf.NamedTensorMap } | undefined;
     try {
-      vars.forEach(contentsChanged); // the second pass must see w + ε
+      changed(); // the second pass must see w + ε
       second = secondPass(loss, vars); // second pass: g₂ = ∇L_B(w + ε)
-      step.update(w, g, gradientOffsets(vars, second.grads));
+      step.update(w, g, grads(second.grads));
       this.iterations_ = step.t;
     } finally {
       step.restore(w); // a no-op after update(); after a failure, back to w_old
-      vars.forEach(contentsChanged);
+      changed();
       if (second) tf.dispose([second.value, ...Object.values(second.grads)]);
     }
   }
@@ -143,8 +154,8 @@ export abstract class SharpnessOptimizer extends tf.Optimizer {
     }
   }
 
-  /** The step for these variables (./step_layout.ts), with a pending state written into it. */
-  private layOut(vars: tf.Variable[]): SharpnessStep {
+  /** The step for these variables and the active backend (./step_layout.ts), with a pending state written into it. */
+  private layOut(vars: tf.Variable[]): TfjsStep {
     const step = stepFor(this.step, vars, this.hyper, this.maxBytes);
     this.step = step;
     if (this.pendingState) {
@@ -164,7 +175,6 @@ export abstract class SharpnessOptimizer extends tf.Optimizer {
       if (v.isDisposed) throw new Error(`variable '${v.name}' was disposed`);
       if (v.dtype !== 'float32') throw new TypeError(`variable '${v.name}' is ${v.dtype}; ${this.getClassName()} updates float32 variables only`);
     }
-    if (tf.getBackend() !== 'wasm') throw new Error(`${this.getClassName()} runs on the 'wasm' backend (await ready()), the active backend is '${tf.getBackend()}'`);
     return vars;
   }
 
@@ -175,13 +185,27 @@ export abstract class SharpnessOptimizer extends tf.Optimizer {
   }
 }
 
-/** Byte offsets of each variable's gradient tensor. */
-function gradientOffsets(vars: tf.Variable[], grads: tf.NamedTensorMap): number[] {
+/** A step as the protocol drives it: over byte pointers (the arena step) or tensors (./ops_step.ts). */
+interface Phases<W, G> {
+  readonly t: number;
+  perturb(w: W, g: G): boolean;
+  update(w: W, g: G, g2: G): boolean;
+  restore(w: W): void;
+  apply(w: W, g: G): boolean;
+}
+
+/** Each variable's gradient tensor. */
+function gradientsOf(vars: tf.Variable[], grads: tf.NamedTensorMap): Gradients {
   return vars.map((v) => {
     const g = grads[v.name];
     if (!g) throw new Error(`the loss does not depend on variable '${v.name}'`);
-    return tensorOffset(g);
+    return g;
   });
+}
+
+/** Byte offsets of each variable's gradient tensor. */
+function gradientOffsets(vars: tf.Variable[], grads: tf.NamedTensorMap): number[] {
+  return gradientsOf(vars, grads).map((g) => tensorOffset(g));
 }
 
 /** The loss function, checked to return a float32 scalar. */

@@ -1,37 +1,65 @@
-// The step for a list of tf.Variables. The first minimize() lays out the arena for them;
-// a later one with other variables (a layer unfrozen, say) lays it out anew, carries
-// each surviving variable's state over by name (new ones start at zero) and frees the
-// old arena. The arena holds only the state: the weights and gradients stay tfjs's.
+// The step for a list of tf.Variables on the active backend: on 'wasm' the arena step
+// (src/core/sharpness_step.ts) with its arena on tfjs-wasm's heap beside the tensors;
+// elsewhere the same step in tfjs ops (./ops_step.ts), its state in tf.Variables. The
+// first minimize() lays the state out for the variables; a later one with other
+// variables (a layer unfrozen, say), or on another backend, lays it out anew, carries each
+// surviving variable's state over by name (new ones start at zero) and frees the old.
 import { tf } from '../tf';
-import { Arena, ArenaLayout } from '../core/arena';
+import { Arena, ArenaLayout, savedKind } from '../core/arena';
 import type { Hyperparams } from '../core/hyperparams';
 import { bindOptimizerKernels, compiledOptimizerKernels } from '../core/kernels';
 import type { SharpnessStep } from '../core/sharpness_step';
 import { createStep } from '../core/create_step';
-import { stateKinds, carryState } from '../core/state';
+import { stateKinds, carryState, savedSlab } from '../core/state';
 import { tfjsHeapHost, wasmMemory } from './wasm_bridge';
+import { OpsStep } from './ops_step';
 
-/** Whether `step` was laid out for exactly these variables, in this order. */
-function laidOutFor(step: SharpnessStep, vars: tf.Variable[]): boolean {
+/** The step of a tfjs optimizer: over the wasm arena, or in tfjs ops on any other backend. */
+export type TfjsStep = SharpnessStep | OpsStep;
+
+/** Whether `step` was laid out for exactly these variables, in this order, for this backend. */
+function laidOutFor(step: TfjsStep, vars: tf.Variable[], onWasm: boolean): boolean {
   const laid = step.arena.layout.variables;
-  return laid.length === vars.length && vars.every((v, i) => v.name === laid[i].name && v.size === laid[i].size);
+  return !(step instanceof OpsStep) === onWasm && laid.length === vars.length &&
+    vars.every((v, i) => v.name === laid[i].name && v.size === laid[i].size);
 }
 
-/** `current` if it fits these variables, else a new step (state carried over, `current`'s arena freed). */
-export function stepFor(current: SharpnessStep | undefined, vars: tf.Variable[], hyper: Hyperparams, maxBytes: number): SharpnessStep {
-  if (current && laidOutFor(current, vars)) return current;
+/** `current` if it fits these variables and the active backend, else a new step (state carried over, `current`'s freed). */
+export function stepFor(current: TfjsStep | undefined, vars: tf.Variable[], hyper: Hyperparams, maxBytes: number): TfjsStep {
+  const onWasm = tf.getBackend() === 'wasm';
+  if (current && laidOutFor(current, vars, onWasm)) return current;
   const layout = new ArenaLayout(vars.map((v) => ({ name: v.name, size: v.size })), stateKinds(hyper));
+  const step = onWasm ? wasmStep(layout, hyper, maxBytes) : new OpsStep(hyper, layout, maxBytes);
+  if (current) {
+    if (current instanceof OpsStep || step instanceof OpsStep) carryByName(current, step);
+    else carryState(current, step);
+    current.arena.release();
+  }
+  return step;
+}
+
+function wasmStep(layout: ArenaLayout, hyper: Hyperparams, maxBytes: number): SharpnessStep {
   const arena = Arena.allocate(layout, { maxBytes, host: tfjsHeapHost() });
-  let step: SharpnessStep;
   try {
-    step = createStep(hyper, arena, bindOptimizerKernels(compiledOptimizerKernels(), wasmMemory()));
+    return createStep(hyper, arena, bindOptimizerKernels(compiledOptimizerKernels(), wasmMemory()));
   } catch (err) {
     arena.release();
     throw err;
   }
-  if (current) {
-    carryState(current, step);
-    current.arena.release();
-  }
-  return step;
+}
+
+/** Carries the saved state (not w_old, scratch within a step) between steps of either kind, by variable name. */
+function carryByName(from: TfjsStep, to: TfjsStep): void {
+  const before = new Map(from.arena.layout.variables.map((v, i) => [v.name, i]));
+  to.arena.layout.variables.forEach((v, i) => {
+    const j = before.get(v.name);
+    if (j === undefined || from.arena.layout.variables[j].size !== v.size) return;
+    for (const kind of to.arena.layout.kinds) {
+      const source = kind === 'wold' ? undefined : savedSlab(from.arena, savedKind(kind));
+      if (source) to.arena.writeFloats(kind, i, from.arena.readFloats(source, j));
+    }
+  });
+  to.t = from.t;
+  to.emaReady = from.emaReady;
+  to.skipped = from.skipped;
 }

@@ -1,6 +1,8 @@
 // A browser app bundled with esbuild, one tfjs: @tensorflow/tfjs and the fsam-edge
 // add-on. tfjs-backend-wasm's binary is a file the app serves beside its scripts; the
 // page lets tfjs fetch it (wasmPaths), the worker fetches it and hands ready() the bytes.
+// Then the page trains again on WebGL, where F-SAM runs in tfjs ops.
+import * as tf from '@tensorflow/tfjs';
 import { ready } from 'fsam-edge';
 import { train } from './train.js';
 
@@ -14,7 +16,9 @@ try {
     w.onmessage = (e) => (e.data.error ? reject(new Error(e.data.error)) : resolve(e.data));
     w.onerror = (e) => reject(new Error(e.message));
   });
-  out.textContent = JSON.stringify({ page, worker });
+  await tf.setBackend('webgl');
+  const webgl = await train();
+  out.textContent = JSON.stringify({ page, worker, webgl });
 } catch (err) {
   out.textContent = JSON.stringify({ error: err.name, message: err.message, ms: Math.round(performance.now() - started) });
 }

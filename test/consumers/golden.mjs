@@ -1,6 +1,7 @@
 // The official trajectories (test/fixtures/golden) through the app's own tf.variables
 // and minimize(), on the backend named by argv[2]: prints the worst deviation of the
-// loss and of the weights from the reference at any step, per trajectory.
+// loss and of the weights from the reference at any step, per trajectory, and the tensors
+// left: by the steps after the first (which makes the state), and after dispose().
 import { readFileSync } from 'node:fs';
 import { tf } from './app_tfjs.mjs';
 import { ready, FSAM, SAM } from 'fsam-edge';
@@ -19,7 +20,7 @@ for (const name of ['fsam_sgd_sigma1', 'sam_sgd']) {
   const v = Object.fromEntries(NAMES.map((k) => [k, tf.variable(tf.tensor(gold.init[k], gold.shapes[k]), true, `${name}/${k}`)]));
   const common = { learningRate: hp.learningRate, momentum: hp.momentum, weightDecay: hp.weightDecay, rho: hp.rho };
   const opt = gold.optimizer === 'fsam' ? new FSAM({ ...common, sigma: hp.sigma, lambda: hp.lambda }) : new SAM(common);
-  let lossError = 0, weightError = 0;
+  let lossError = 0, weightError = 0, afterFirstStep = 0;
   const tensorsBefore = tf.memory().numTensors;
   gold.batches.forEach((b, t) => {
     const x = tf.tensor(b.x, b.xShape), y = tf.tensor1d(b.y, 'int32');
@@ -33,8 +34,11 @@ for (const name of ['fsam_sgd_sigma1', 'sam_sgd']) {
       for (let i = 0; i < want.length; i++) weightError = Math.max(weightError, Math.abs(got[i] - want[i]));
     }
     tf.dispose([loss, x, y]);
+    if (t === 0) afterFirstStep = tf.memory().numTensors;
   });
-  out[name] = { lossError, weightError, steps: opt.iterations, leakedTensors: tf.memory().numTensors - tensorsBefore };
+  const leakedPerStep = (tf.memory().numTensors - afterFirstStep) / (gold.batches.length - 1);
+  const steps = opt.iterations;
   opt.dispose();
+  out[name] = { lossError, weightError, steps, leakedPerStep, leftAfterDispose: tf.memory().numTensors - tensorsBefore };
 }
 console.log(JSON.stringify(out));

@@ -1,8 +1,9 @@
 // The browser app of targets/browser-app, built the way an app developer would: esbuild
 // bundles it inside a fresh project where @tensorflow/tfjs and the packed fsam-edge are
 // installed, with tfjs-backend-wasm's binary copied beside the scripts. Then a static
-// server with a given Content-Security-Policy, and headless Chromium (Debian's, driven
-// by playwright-core, as targets/browser/run.mjs does) to open a page of it.
+// server with a given Content-Security-Policy, and headless Chromium (Debian's or the npm
+// package's, targets/browser/chromium.mjs, driven by playwright-core as
+// targets/browser/run.mjs does) to open a page of it.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import { extname, join, normalize } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
-import { CHROMIUM } from '../../targets/browser/run.mjs';
+import { launchableChromium } from '../../targets/browser/chromium.mjs';
 import { root } from './consumers.mjs';
 
 /** Builds the app in `project`: { web (the folder to serve), metafile, bytes: { app, worker, control, wasm }: { min, gzip } }. */
@@ -64,14 +65,14 @@ export function serveStatic(dir, csp) {
 
 /** Opens `page` of `dir` served under `csp`; resolves to { text, problems, violations } once #out is final. */
 export async function openPage(dir, page, csp, { timeoutMs = 120_000 } = {}) {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install chromium), as .ci/run does`);
+  const browser = await launchableChromium();
   const server = await serveStatic(dir, csp);
   const profile = mkdtempSync(join(tmpdir(), 'fsam-edge-chromium-'));
   const problems = [];
   let context;
   try {
     context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM, headless: true,
+      executablePath: browser.executablePath, env: browser.env, headless: true,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     const tab = context.pages()[0] ?? await context.newPage();

@@ -74,7 +74,7 @@ const unfuseDilatedGradients = {
 // wasm kernel again (the ~150 "already registered" warnings when the tests loaded both
 // bundles), and the two copies' classes (Tensor, Variable, the optimizers' errors) fail
 // each other's instanceof. A direct import of a tfjs package from the CLI fails the build.
-const LIBRARY_MODULE = /[\\/]src[\\/](?:(?:index|tf|layers|ready|versions)\.ts|core[\\/]errors\.ts|(?:tfjs|backend|kernels|platform)[\\/].*)$/;
+const LIBRARY_MODULE = /[\\/]src[\\/](?:(?:index|tf|layers|ready|versions)\.ts|core[\\/]errors\.ts|(?:tfjs|backend|kernels|platform|io)[\\/].*)$/;
 const useLibraryBundle = {
   name: 'use-library-bundle',
   setup(b) {

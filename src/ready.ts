@@ -50,7 +50,9 @@ export async function ready(options: ReadyOptions = {}): Promise<void> {
   prepared ??= prepare(keepBackend, binary ?? (paths === undefined ? embeddedTfjsWasmBinary : undefined), paths)
     .catch((err) => { prepared = undefined; throw err; });
   await prepared;
-  if (keepBackend || (tf.engine().backendName === 'wasm' && initializedBackend('wasm'))) return;
+  if (keepBackend) return;
+  // Also when 'wasm' is active already: setBackend runs the setup of every kernel registered
+  // for it (tfjs-wasm's bind their exports there), those registered since included.
   activating ??= activateWasm().finally(() => { activating = undefined; });
   await activating;
 }

@@ -189,12 +189,12 @@ s("separate: file:// saves the app's model and loads it back; shards outside the
   const r = await check('separate', 'file_io.mjs');
   assert.equal(r.files, ['model.json', 'weights.bin']);
   assert.ok(r.roundTrip, 'the loaded model predicts what the saved one did');
-  assert.match(r.refusals.outside, /ModelFileSystemError: .*paths\[0\]: "\.\.\/secret\.bin" is outside the model's folder/);
-  assert.match(r.refusals.device, /paths\[0\] must be a file name relative to the model's folder, got "\/dev\/zero"/);
-  assert.match(r.refusals.symlink, /"link\.bin" is outside the model's folder/);
-  assert.match(r.refusals.extra, /its weights take 104 bytes, its files hold 108/);
-  assert.match(r.refusals.nulls, /weightsManifest\[0\] needs a list of paths and a list of weights/);
-  assert.match(r.procSave, /^ModelFileSystemError: cannot save a model into \/proc\/fsam-edge-no-such-folder\/model: ENOENT/);
+  assert.match(r.refusals.outside, /^ModelFileError: .*weights path "\.\.\/secret\.bin" leads outside the model's folder$/);
+  assert.match(r.refusals.device, /weights path "\/dev\/zero" is not relative to the model's folder/);
+  assert.match(r.refusals.symlink, /weights path "link\.bin" leads outside the model's folder \(through a symbolic link\)/);
+  assert.match(r.refusals.extra, /weightsManifest\[0\]'s shard files hold 108 bytes \(weights\.bin 108\) but its weights need exactly 104/);
+  assert.match(r.refusals.nulls, /weightsManifest\[0\] is null, not a weight group/);
+  assert.match(r.procSave, /^ModelFileError: cannot save a model into \/proc\/fsam-edge-no-such-folder\/model: ENOENT/);
 });
 
 s('README: the library quick start installs the add-on and its snippet runs as printed', async () => {

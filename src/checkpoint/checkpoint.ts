@@ -5,7 +5,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { tf, layers } from '../index';
 import { encodeCheckpoint, decodeCheckpoint, CheckpointError } from './format';
 import { writeFileAtomic } from './atomic';
-import { ModelFileError, checkWeightSpecs, checkWeightValues } from './model_json';
+import { ModelFileError, checkWeightSpecs, checkWeightValues } from '../index';
 import { withWarningsHeld } from './model_files';
 
 type LayersModel = Awaited<ReturnType<typeof layers.loadLayersModel>>;

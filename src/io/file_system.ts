@@ -1,48 +1,44 @@
 // The file:// model handler for Node and Deno, registered by ready() (unless the app
-// already has one, e.g. tfjs-node's): model.save('file://dir') writes dir/model.json and
-// dir/weights.bin, the layout tfjs-node writes and the CLI's --model reads;
-// loadLayersModel('file://dir/model.json') (or 'file://dir') reads them back.
-// Writes are atomic per file, weights first, so model.json never names bytes that are
-// not on disk. Reads trust nothing in model.json: every shard must be a regular file
-// inside the model's folder (after symlinks), and the shards' byte lengths must equal
-// what the manifest's weights need, checked before a byte of them is read.
+// already has one, e.g. tfjs-node's), and the one the CLI reads and writes its models with:
+// model.save('file://dir') writes dir/model.json and dir/weights.bin, the layout
+// tfjs-node writes; loadLayersModel('file://dir/model.json') (or 'file://dir') reads them.
+// Writes are atomic per file (./host_files.ts), the weights first, so model.json never
+// names bytes that are not on disk. Reads trust nothing in model.json (./model_json.ts):
+// model.json and every shard must be regular files, the shards inside the model's folder
+// (after symbolic links), their byte lengths exactly what the manifest's weights need,
+// checked before a byte of them is read, all within bounds, and no float weight NaN or
+// infinite. Every refusal is a ModelFileError of one line naming the file.
 import { tf } from '../tf';
 import { hostFiles, type HostFiles } from './host_files';
+import { ModelFileError, MODEL_LIMITS, checkModelJson, checkShardSizes, checkWeightValues, isInside, shardFile, type ModelLimits } from './model_json';
 
 const SCHEME = 'file://';
 const MODEL_JSON = 'model.json';
 const WEIGHTS_BIN = 'weights.bin';
-/** model.json is topology and a manifest: a larger one is not a model file. */
-const MAX_MODEL_JSON_BYTES = 64 << 20;
-/** One ArrayBuffer holds all weights: tfjs concatenates them. */
-const MAX_WEIGHT_BYTES = 2 ** 31 - 1;
 
-/** A model file that cannot be saved or loaded; the message names the file and what is wrong. */
-export class ModelFileSystemError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ModelFileSystemError';
-  }
+export interface FileSystemOptions {
+  /** Bounds on what a model may hold (model.json bytes, weight bytes, entries, shards). */
+  limits?: ModelLimits;
 }
 
-/** An IO handler for the model folder (or model.json) at `path`: for model.save() and loadLayersModel(). */
-export function fileSystem(path: string): tf.io.IOHandler {
+/** An IO handler for the model folder (or its model.json) at `path`: for model.save() and loadLayersModel(). */
+export function fileSystem(path: string, { limits = MODEL_LIMITS }: FileSystemOptions = {}): tf.io.IOHandler {
   if (typeof path !== 'string' || path === '') throw new TypeError(`fileSystem() needs a path, got ${JSON.stringify(path)}`);
   if (path.startsWith(SCHEME)) path = path.slice(SCHEME.length);
   const files = async () => {
     const f = await hostFiles();
-    if (!f) throw new ModelFileSystemError('file:// models need a file system (Node or Deno); in a browser use indexeddb://, downloads:// or http(s)://');
+    if (!f) throw new ModelFileError('file:// models need a file system (Node or Deno); in a browser use indexeddb://, downloads:// or http(s)://');
     return f;
   };
   return {
     save: async (artifacts) => save(await files(), path, artifacts).catch((err) => { throw named(err, `cannot save a model into ${path}`); }),
-    load: async () => load(await files(), path).catch((err) => { throw named(err, `cannot load a model from ${path}`); }),
+    load: async () => load(await files(), path, limits),
   };
 }
 
-/** A file system error (EACCES, ENOSPC, …) as a ModelFileSystemError naming the model. */
+/** A file system error (EACCES, ENOSPC, …) as a ModelFileError naming the model. */
 function named(err: unknown, what: string): Error {
-  return err instanceof ModelFileSystemError ? err : new ModelFileSystemError(`${what}: ${(err as Error)?.message ?? String(err)}`);
+  return err instanceof ModelFileError ? err : new ModelFileError(`${what}: ${(err as Error)?.message ?? String(err)}`);
 }
 
 let registered = false;
@@ -59,9 +55,9 @@ export async function registerFileSystemRouter(): Promise<void> {
 }
 
 async function save(files: HostFiles, dir: string, a: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
-  if (a.modelTopology instanceof ArrayBuffer) throw new ModelFileSystemError(`${dir}: file:// saves models with a JSON topology, not a binary graph`);
+  if (a.modelTopology instanceof ArrayBuffer) throw new ModelFileError(`${dir}: file:// saves models with a JSON topology, not a binary graph`);
   const at = await files.stat(dir);
-  if (at && at.kind !== 'directory') throw new ModelFileSystemError(`${dir} exists and is not a folder; file:// saves a model into a folder`);
+  if (at && at.kind !== 'directory') throw new ModelFileError(`${dir} exists and is not a folder; file:// saves a model into a folder`);
   await files.makeDirectory(dir);
   const weights = a.weightData === undefined ? new Uint8Array(0) : new Uint8Array(tf.io.CompositeArrayBuffer.join(a.weightData));
   const json: Record<string, unknown> = {
@@ -76,92 +72,72 @@ async function save(files: HostFiles, dir: string, a: tf.io.ModelArtifacts): Pro
   return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
 }
 
-async function load(files: HostFiles, path: string): Promise<tf.io.ModelArtifacts> {
-  const at = await files.stat(path);
-  if (!at) throw new ModelFileSystemError(`cannot load a model from ${path}: no such file or folder`);
-  const modelJson = at.kind === 'directory' ? files.path.join(path, MODEL_JSON) : path;
-  const info = at.kind === 'directory' ? await files.stat(modelJson) : at;
-  if (info?.kind !== 'file') throw new ModelFileSystemError(`${modelJson}: no such file`);
-  if (info.size > MAX_MODEL_JSON_BYTES) throw new ModelFileSystemError(`${modelJson} holds ${info.size} bytes; a model.json has at most ${MAX_MODEL_JSON_BYTES}`);
-  let json: tf.io.ModelJSON;
+const errno = (err: unknown) => (err as { code?: string }).code;
+
+/** Size of a regular file, or a ModelFileError saying why it is not one. */
+async function regularFileSize(files: HostFiles, path: string, what: string): Promise<number> {
+  let at;
   try {
-    json = JSON.parse(new TextDecoder().decode(await files.readFile(modelJson)));
+    at = await files.stat(path);
   } catch (err) {
-    throw new ModelFileSystemError(`${modelJson} is not JSON: ${(err as Error).message}`);
+    throw new ModelFileError(`cannot read ${what} ${path}: ${errno(err) ?? (err as Error).message}`);
   }
-  if (json === null || typeof json !== 'object' || json.modelTopology === null || typeof json.modelTopology !== 'object') {
-    throw new ModelFileSystemError(`${modelJson} is not a tfjs model.json (it needs a modelTopology object)`);
-  }
-  const folder = files.path.dirname(modelJson);
-  return tf.io.getModelArtifactsForJSON(json, (manifest) => readWeights(files, folder, modelJson, manifest));
+  if (!at) throw new ModelFileError(`cannot read ${what} ${path}: no such file`);
+  if (at.kind !== 'file') throw new ModelFileError(`${what} ${path} is not a regular file`);
+  return at.size;
 }
 
-/** Bytes per element as stored: a quantized weight stores its quantized type. */
-function storedBytes(w: tf.io.WeightsManifestEntry, where: string): number | undefined {
-  const q = w.quantization?.dtype;
-  if (q !== undefined) {
-    const bytes = { uint8: 1, uint16: 2, float16: 2 }[q as string];
-    if (!bytes) throw new ModelFileSystemError(`${where}: unknown quantization dtype ${JSON.stringify(q)}`);
-    return bytes;
+/** Reads exactly `size` bytes, refusing a file that changed size since it was checked. */
+async function readExactly(files: HostFiles, path: string, size: number, what: string): Promise<Uint8Array> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await files.readFile(path);
+  } catch (err) {
+    throw new ModelFileError(`cannot read ${what} ${path}: ${errno(err) ?? (err as Error).message}`);
   }
-  if (w.dtype === 'string') return undefined; // length-prefixed: no size known in advance
-  const bytes = ({ float32: 4, int32: 4, bool: 1, complex64: 8 } as Record<string, number>)[w.dtype];
-  if (!bytes) throw new ModelFileSystemError(`${where}: unknown dtype ${JSON.stringify(w.dtype)}`);
+  if (bytes.byteLength !== size) throw new ModelFileError(`${what} ${path} changed while it was read (${bytes.byteLength} bytes, ${size} a moment before)`);
   return bytes;
 }
 
-async function readWeights(files: HostFiles, folder: string, modelJson: string, manifest: unknown): Promise<[tf.io.WeightsManifestEntry[], ArrayBuffer]> {
-  if (!Array.isArray(manifest)) throw new ModelFileSystemError(`${modelJson}: weightsManifest must be a list of groups`);
-  const root = await files.realPath(folder);
-  if (!root) throw new ModelFileSystemError(`${folder}: no such folder`);
-  const specs: tf.io.WeightsManifestEntry[] = [];
+async function load(files: HostFiles, path: string, limits: ModelLimits): Promise<tf.io.ModelArtifacts> {
+  const modelJsonPath = (await files.stat(path))?.kind === 'directory' ? files.path.join(path, MODEL_JSON) : path;
+  const jsonSize = await regularFileSize(files, modelJsonPath, 'model');
+  if (jsonSize > limits.modelJsonBytes) throw new ModelFileError(`model ${modelJsonPath} is ${jsonSize} bytes, over the ${limits.modelJsonBytes}-byte limit of a model.json`);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(new TextDecoder().decode(await readExactly(files, modelJsonPath, jsonSize, 'model')));
+  } catch (err) {
+    if (err instanceof ModelFileError) throw err;
+    throw new ModelFileError(`model ${modelJsonPath} is not valid JSON`);
+  }
+  const m = checkModelJson(doc, modelJsonPath, limits);
+  const dir = files.path.dirname(modelJsonPath);
+  const realDir = (await files.realPath(dir))!;
+  // Every shard is located and measured before any is read.
   const shards: { file: string; size: number }[] = [];
-  let total = 0;
-  for (const [g, group] of manifest.entries()) {
-    const where = `${modelJson}: weightsManifest[${g}]`;
-    if (group === null || typeof group !== 'object' || !Array.isArray(group.paths) || !Array.isArray(group.weights)) {
-      throw new ModelFileSystemError(`${where} needs a list of paths and a list of weights`);
-    }
-    let need: number | undefined = 0;
-    for (const [i, w] of (group.weights as unknown[]).entries()) {
-      const spec = w as tf.io.WeightsManifestEntry;
-      const at = `${where}.weights[${i}]`;
-      if (spec === null || typeof spec !== 'object' || typeof spec.name !== 'string' || !Array.isArray(spec.shape) ||
-          !spec.shape.every((d) => Number.isInteger(d) && d >= 0)) {
-        throw new ModelFileSystemError(`${at} needs a name and a shape of whole numbers`);
+  for (const [gi, g] of m.groups.entries()) {
+    const sizes: number[] = [];
+    for (const p of g.paths) {
+      const file = shardFile(dir, p, modelJsonPath, files.path);
+      const size = await regularFileSize(files, file, `weights file (named by ${modelJsonPath})`);
+      if (!isInside(realDir, (await files.realPath(file))!, files.path)) {
+        throw new ModelFileError(`${modelJsonPath}: weights path ${JSON.stringify(p)} leads outside the model's folder (through a symbolic link)`);
       }
-      const bytes = storedBytes(spec, at);
-      need = bytes === undefined || need === undefined ? undefined : need + bytes * spec.shape.reduce((a, b) => a * b, 1);
-      specs.push(spec);
+      shards.push({ file, size });
+      sizes.push(size);
     }
-    let have = 0;
-    for (const [i, p] of (group.paths as unknown[]).entries()) {
-      const at = `${where}.paths[${i}]`;
-      if (typeof p !== 'string' || p === '' || p.includes('\0') || files.path.isAbsolute(p)) {
-        throw new ModelFileSystemError(`${at} must be a file name relative to the model's folder, got ${JSON.stringify(p)}`);
-      }
-      const file = await files.realPath(files.path.resolve(folder, p));
-      const rel = file === undefined ? '' : files.path.relative(root, file);
-      const inside = rel !== '' && rel !== '..' && !rel.startsWith(`..${files.path.sep}`) && !files.path.isAbsolute(rel);
-      if (!inside) throw new ModelFileSystemError(`${at}: ${JSON.stringify(p)} is ${file === undefined ? 'missing' : "outside the model's folder"}`);
-      const s = await files.stat(file!);
-      if (s?.kind !== 'file') throw new ModelFileSystemError(`${at}: ${JSON.stringify(p)} is not a regular file`);
-      shards.push({ file: file!, size: s.size });
-      have += s.size;
-    }
-    if (need !== undefined && have !== need) {
-      throw new ModelFileSystemError(`${where}: its weights take ${need} bytes, its files hold ${have}`);
-    }
-    total += have;
-    if (total > MAX_WEIGHT_BYTES) throw new ModelFileSystemError(`${modelJson}: the weights take more than ${MAX_WEIGHT_BYTES} bytes`);
+    checkShardSizes(g, sizes, modelJsonPath, `weightsManifest[${gi}]`);
   }
-  const data = new Uint8Array(total);
-  let offset = 0;
+  const data = new Uint8Array(m.weightBytes);
+  let at = 0;
   for (const { file, size } of shards) {
-    const bytes = await files.readFile(file);
-    if (bytes.byteLength !== size) throw new ModelFileSystemError(`${file} changed while it was read`);
-    data.set(bytes, offset);
-    offset += size;
+    data.set(await readExactly(files, file, size, 'weights file'), at);
+    at += size;
   }
-  return [specs, data.buffer];
+  checkWeightValues(m.weightSpecs, data, modelJsonPath);
+  const { weightsManifest, ...rest } = doc as tf.io.ModelJSON;
+  return {
+    ...rest, modelTopology: m.modelTopology, format: m.format, generatedBy: m.generatedBy, convertedBy: m.convertedBy ?? undefined,
+    weightSpecs: m.weightSpecs, weightData: data.buffer,
+  };
 }

@@ -2,11 +2,20 @@
 // topology is an object, every weight entry has a name, a shape, a dtype and a size within
 // bounds, every shard path stays inside the model's folder, the shards' byte lengths add
 // up to exactly what the weights need, and no float weight is NaN or infinite. Pure: no
-// file system here, so a loader (the CLI's, a file:// IO handler) stats and reads the files
-// itself and asks these functions about what it found. Every defect is a ModelFileError
-// with one line naming the file and the place.
-import { isAbsolute, relative, resolve, sep } from 'node:path';
-import type { tf } from '../index';
+// file system here, and the path arithmetic is the caller's (Node's or Deno's node:path,
+// ./host_files.ts), so a loader (the file:// IO handler, ./file_system.ts, which the CLI
+// uses too; an app reading files a user picked) stats and reads the files itself and asks
+// these functions about what it found. Every defect is a ModelFileError with one line
+// naming the file and the place.
+import type { tf } from '../tf';
+
+/** The path functions the shard checks need: node:path's, for the platform the files are on. */
+export interface PathFunctions {
+  isAbsolute(p: string): boolean;
+  relative(from: string, to: string): string;
+  resolve(...parts: string[]): string;
+  readonly sep: string;
+}
 
 export class ModelFileError extends Error {
   constructor(message: string) { super(message); this.name = 'ModelFileError'; }
@@ -132,7 +141,7 @@ export function checkModelJson(doc: unknown, name: string, limits: ModelLimits =
  * with no way out ('..', an absolute path, a drive or URL). The loader must still check
  * that the file it finds there is a regular file, and that symbolic links do not lead out.
  */
-export function shardFile(modelDir: string, path: string, name: string): string {
+export function shardFile(modelDir: string, path: string, name: string, { isAbsolute, relative, resolve, sep }: PathFunctions): string {
   const fail = (why: string): never => { throw new ModelFileError(`${name}: weights path ${show(path)} ${why}`); };
   if (path.includes('\0')) fail('holds a NUL byte');
   if (isAbsolute(path) || /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(path) || path.startsWith('\\')) fail("is not relative to the model's folder");
@@ -144,7 +153,7 @@ export function shardFile(modelDir: string, path: string, name: string): string 
 }
 
 /** `isInside(dir, file)`: the real (symlink-free) path of a shard stays in the real model folder. */
-export function isInside(dir: string, file: string): boolean {
+export function isInside(dir: string, file: string, { isAbsolute, relative, sep }: PathFunctions): boolean {
   const rel = relative(dir, file);
   return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }

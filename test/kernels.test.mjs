@@ -103,6 +103,19 @@ s('ema m = λ·m + (1−λ)·g', () => {
   }
 });
 
+s('gradient accumulation: G = s·g₀, then G = G + s·gᵢ', () => {
+  const r = rng(9);
+  for (const n of LENGTHS) {
+    const acc = floats(r, n), g = floats(r, n), sc = [1, 0.25, 1 / 3][r.int(3)];
+    const copy = both([acc, g], [0], (k, [pa, pg]) => k.f32_scaled_copy(pa, pg, n, sc));
+    assertSameBits(copy.simd.out[0], copy.scalar.out[0], `scaled copy n=${n}: simd vs scalar`);
+    check(`scaled copy n=${n} s=${sc}`, copy.simd.out[0], ref.scaledCopy('f32', g, sc), ref.scaledCopy('f64', g, Math.fround(sc)), ref.scaledCopy('mag', g, sc), 1);
+    const add = both([acc, g], [0], (k, [pa, pg]) => k.f32_accumulate(pa, pg, n, sc));
+    assertSameBits(add.simd.out[0], add.scalar.out[0], `accumulate n=${n}: simd vs scalar`);
+    check(`accumulate n=${n} s=${sc}`, add.simd.out[0], ref.accumulate('f32', acc, g, sc), ref.accumulate('f64', acc, g, Math.fround(sc)), ref.accumulate('mag', acc, g, sc), 2);
+  }
+});
+
 s('sgd update: plain, momentum, nesterov; first step or not; with and without restore', () => {
   const r = rng(4);
   for (const n of LENGTHS) for (const [mode, refMode] of SGD_MODES) for (const first of [false, true]) for (const restore of [false, true]) {
@@ -175,6 +188,8 @@ s('kernels never write past the end of their arrays', () => {
     simd.f32_fsam_ema(m, g, n, 0.6, 0.4);
     simd.f32_sgd_update(w, wold, g, b, n, 0.1, 1e-3, 0.9, simd.SGD_NESTEROV, false);
     simd.f32_adamw_update(w, wold, g, m, v, n, 0.99, 0.9, 0.1, 0.999, 0.001, 1e-8, 1e-3, 0.5);
+    simd.f32_scaled_copy(b, g, n, 0.5);
+    simd.f32_accumulate(v, g, n, 0.5);
     for (const p of [w, wold, g, m, b, v]) {
       const after = new Float32Array(memory.buffer, p + n * 4, 4);
       for (let i = 0; i < 4; i++) assert.is(after[i], 12345, `n=${n}: float ${n + i} after pointer ${p} was written`);

@@ -6,5 +6,6 @@ export * from './ema';
 export * from './finite';
 export * from './sgd';
 export * from './adamw';
+export * from './accumulate';
 export * from './triad';
 export { f32_to_bf16_simd, f32_to_bf16_scalar } from './bf16';

@@ -37,6 +37,10 @@ export const OPTIMIZER_EXPORTS = {
   f32_sgd_update_bf16b_scalar: ['w', 'g', 'b', 'n', 'lr', 'wd', 'mu', 'mode', 'first'],
   f32_adamw_update_simd: ['w', 'wold', 'g', 'm1', 'v', 'n', 'decay', 'b1', 'omb1', 'b2', 'omb2', 'eps', 'stepSize', 'bc2sqrt'],
   f32_adamw_update_scalar: ['w', 'wold', 'g', 'm1', 'v', 'n', 'decay', 'b1', 'omb1', 'b2', 'omb2', 'eps', 'stepSize', 'bc2sqrt'],
+  f32_scaled_copy_simd: ['dst', 'src', 'n', 's'],
+  f32_scaled_copy_scalar: ['dst', 'src', 'n', 's'],
+  f32_accumulate_simd: ['acc', 'g', 'n', 's'],
+  f32_accumulate_scalar: ['acc', 'g', 'n', 's'],
   f32_triad_simd: ['a', 'b', 'c', 'n', 's'],
   f32_triad_scalar: ['a', 'b', 'c', 'n', 's'],
 } as const;
@@ -110,6 +114,14 @@ export interface OptimizerExports {
   f32_adamw_update_simd(w: number, wold: number, g: number, m1: number, v: number, n: number, decay: number, b1: number, omb1: number, b2: number, omb2: number, eps: number, stepSize: number, bc2sqrt: number): void;
   /** assembly/optimizer/adamw/f32_adamw_update_scalar(w: usize, wold: usize, g: usize, m1: usize, v: usize, n: usize, decay: f32, b1: f32, omb1: f32, b2: f32, omb2: f32, eps: f32, stepSize: f32, bc2sqrt: f32): void */
   f32_adamw_update_scalar(w: number, wold: number, g: number, m1: number, v: number, n: number, decay: number, b1: number, omb1: number, b2: number, omb2: number, eps: number, stepSize: number, bc2sqrt: number): void;
+  /** assembly/optimizer/accumulate/f32_scaled_copy_simd(dst: usize, src: usize, n: usize, s: f32): void */
+  f32_scaled_copy_simd(dst: number, src: number, n: number, s: number): void;
+  /** assembly/optimizer/accumulate/f32_scaled_copy_scalar(dst: usize, src: usize, n: usize, s: f32): void */
+  f32_scaled_copy_scalar(dst: number, src: number, n: number, s: number): void;
+  /** assembly/optimizer/accumulate/f32_accumulate_simd(acc: usize, g: usize, n: usize, s: f32): void */
+  f32_accumulate_simd(acc: number, g: number, n: number, s: number): void;
+  /** assembly/optimizer/accumulate/f32_accumulate_scalar(acc: usize, g: usize, n: usize, s: f32): void */
+  f32_accumulate_scalar(acc: number, g: number, n: number, s: number): void;
   /** assembly/optimizer/triad/f32_triad_simd(a: usize, b: usize, c: usize, n: usize, s: f32): void */
   f32_triad_simd(a: number, b: number, c: number, n: number, s: number): void;
   /** assembly/optimizer/triad/f32_triad_scalar(a: usize, b: usize, c: usize, n: usize, s: f32): void */

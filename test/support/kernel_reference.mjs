@@ -126,3 +126,13 @@ export function unperturb(mode, w, g, m, sigma, scale) {
     return sub(abs(wi), r(d * r(abs(scale))));
   });
 }
+
+/** Gradient accumulation: dst = s·src (scaled copy), acc = acc + s·g. */
+export function scaledCopy(mode, src, s) {
+  const { r, abs } = modes[mode];
+  return Array.from(src, (x) => r(r(abs(s)) * abs(x)));
+}
+export function accumulate(mode, acc, g, s) {
+  const { r, abs } = modes[mode];
+  return Array.from(acc, (a, i) => r(abs(a) + r(r(abs(s)) * abs(g[i]))));
+}

@@ -12,6 +12,25 @@ export class ArenaBudgetError extends RangeError {
   }
 }
 
+/**
+ * A training run would need more wasm memory than its budget (an optimizer's maxBytes,
+ * the CLI's --max-memory): refused before anything was allocated for it. `parts` says
+ * where the bytes go (weights, gradients, optimizer arena, activations, ...).
+ */
+export class MemoryBudgetError extends RangeError {
+  readonly neededBytes: number;
+  readonly availableBytes: number;
+  readonly parts: Readonly<Record<string, number>>;
+  constructor(neededBytes: number, availableBytes: number, parts: Record<string, number>, what = 'the training run') {
+    const list = Object.entries(parts).filter(([, b]) => b > 0).map(([k, b]) => `${k} ${b}`).join(', ');
+    super(`${what} needs ${neededBytes} bytes of wasm memory (${list}) but the budget allows ${availableBytes} bytes`);
+    this.name = 'MemoryBudgetError';
+    this.neededBytes = neededBytes;
+    this.availableBytes = availableBytes;
+    this.parts = { ...parts };
+  }
+}
+
 /** A gradient held NaN or ±Inf. Weights and optimizer state were left as they were. */
 export class NonFiniteGradientError extends Error {
   readonly variable: string;

@@ -31,7 +31,7 @@ export type Pointers = ArrayLike<number>;
 export class SharpnessStep {
   readonly hyper: Hyperparams;
   readonly arena: Arena;
-  protected readonly kernels: OptimizerKernels;
+  readonly kernels: OptimizerKernels;
   protected readonly sizes: number[];
   protected readonly names: string[];
   /** Completed steps: the base optimizer's step count t. */

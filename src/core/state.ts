@@ -23,6 +23,18 @@ export function stateKinds(hyper: Hyperparams): SlabKind[] {
   return kinds;
 }
 
+/**
+ * The slabs that hold a step's gradients in the arena (scratch, like w_old: not saved).
+ * 'grad': the first pass's gradient g of SAM and F-SAM, which outlives the second pass
+ * (the EMA, the low-memory restore), and of every configuration over micro-batches (the
+ * sum). 'grad2': the second pass's g₂ over micro-batches. Without micro-batches, g₂ and a
+ * base optimizer's one gradient stay in the gradient tensors of the pass.
+ */
+export function gradientKinds(hyper: Hyperparams, accumulate: number): SlabKind[] {
+  const sharpness = hyper.sharpness !== 'none';
+  return [...(sharpness || accumulate > 1 ? ['grad' as const] : []), ...(sharpness && accumulate > 1 ? ['grad2' as const] : [])];
+}
+
 /** The kinds a state is saved as: ema, momentum, adam_m, adam_v. */
 export const SAVED_KINDS: readonly SlabKind[] = STATE_KINDS.filter((k) => k !== 'wold' && !BF16_KINDS.includes(k));
 

@@ -3,50 +3,74 @@
 // davda54/sam sequence theirs.
 //
 //   minimize(loss):
-//     first pass    g = ∇L_B(w)                           tfjs's gradients
+//     first pass    g = ∇L_B(w)                           ./gradient_pass.ts
 //     perturb       w_old = w;  w = w + ε                  SAM, F-SAM   (the step: src/core/sharpness_step.ts)
 //     second pass   g₂ = ∇L_B(w + ε), BN frozen             ./second_pass.ts
 //     update        w = w_old;  m;  base step with g₂
 //   or, for the base optimizer alone:  first pass → apply (base step with g)
 //
-// On 'wasm', the weights are the variables' own bytes and the gradients tfjs's gradient
-// tensors, both on tfjs-wasm's heap, and the state lives in an arena beside them: the
-// phases are the arena step's kernels over byte pointers, and nothing is copied into or
-// out of tfjs. On any other backend (cpu, webgl, webgpu) the same phases run in tfjs ops
-// over the tensors themselves (./ops_step.ts). ./step_layout.ts lays the state out for the
-// variables and the backend; the tfjs-wasm internals are in ./wasm_bridge.ts, the format
-// of getWeights()/setWeights() in ./optimizer_state.ts.
+// With `accumulate: k`, each pass runs over k micro-batches — minimize(f) calls f(i) for
+// i = 0…k−1 — and steps with the mean of their gradients (./gradient_pass.ts), so
+// activations take one micro-batch's memory and the step is the whole batch's.
+//
+// On 'wasm', the weights are the variables' own bytes, g₂ (without micro-batches) tfjs's
+// gradient tensors, and the state and g live in an arena beside them on tfjs-wasm's
+// heap: the phases are the arena step's kernels over byte pointers. On any other backend
+// (cpu, webgl, webgpu) the same phases run in tfjs ops over the tensors themselves
+// (./ops_step.ts). ./step_layout.ts lays the state out for the variables and the
+// backend; the tfjs-wasm internals are in ./wasm_bridge.ts, the format of
+// getWeights()/setWeights() in ./optimizer_state.ts.
 import { tf } from '../tf';
 import type { ArenaReport } from '../core/arena';
 import { resolveHyperparams, type Hyperparams, type OptimizerOptions } from '../core/hyperparams';
 import type { Pointers } from '../core/sharpness_step';
 import { OptimizerDisposedError } from '../core/errors';
-import { contentsChanged, tensorOffset, writableOffset } from './wasm_bridge';
+import { contentsChanged, writableOffset } from './wasm_bridge';
 import { secondPass } from './second_pass';
-import { stepFor, type TfjsStep } from './step_layout';
-import { OpsStep, type Gradients } from './ops_step';
+import { laidOutFor, layoutFor, stepOn, type TfjsStep } from './step_layout';
+import { OpsStep } from './ops_step';
+import { arenaGradientPass, tensorGradientPass, type Gradient, type Pass } from './gradient_pass';
+import { checkStepBudget } from './memory_plan';
 import { readState, writeState, stateTensors, type NamedTensor, type SavedState } from './optimizer_state';
 
 export interface SharpnessOptions extends Omit<OptimizerOptions, 'sharpness'> {
-  /** Budget in bytes for the optimizer state (the arena); weights and gradients are tfjs's. */
+  /**
+   * Budget in bytes for the whole run: weights, data, gradients, optimizer state. Checked
+   * before the first step allocates anything (and again when the variables change): the
+   * tensors in use, the state and the gradients a step holds must fit, or minimize()
+   * throws MemoryBudgetError. Activations are known only to planMemory(model, { batchSize,
+   * optimizer }), which counts them (and tfjs-wasm's own) too.
+   */
   maxBytes?: number;
+  /**
+   * Micro-batches per step (default 1): minimize(f) calls f(i), the loss of micro-batch
+   * i = 0…k−1 (a mean over it), in each pass, and steps with the mean of their gradients:
+   * the whole batch's step with one micro-batch's activation memory. BatchNorm computes
+   * its batch statistics per micro-batch and updates its moving statistics once per
+   * micro-batch of the first pass. tfjs-layers' fit() hands over one loss for its whole
+   * batch, which cannot be split: use microBatchLoss() or train with a loop.
+   */
+  accumulate?: number;
 }
 
 export abstract class SharpnessOptimizer extends tf.Optimizer {
   protected readonly hyper: Hyperparams;
   protected readonly maxBytes: number;
+  protected readonly accumulate: number;
   /** The step over the current variables and backend, which owns the state; undefined before the first minimize(). */
   private step?: TfjsStep;
   /** A state setWeights() loaded before the variables were known, written at the first minimize(). */
   private pendingState?: SavedState;
   private disposed = false;
 
-  protected constructor(options: OptimizerOptions & { maxBytes?: number }) {
+  protected constructor(options: OptimizerOptions & { maxBytes?: number; accumulate?: number }) {
     super();
-    const { maxBytes = Infinity, ...rest } = options;
+    const { maxBytes = Infinity, accumulate = 1, ...rest } = options;
     if (!(typeof maxBytes === 'number' && maxBytes >= 0)) throw new RangeError(`maxBytes must be a number >= 0, got ${maxBytes}`);
+    if (!(Number.isInteger(accumulate) && accumulate >= 1)) throw new RangeError(`accumulate must be an integer >= 1, got ${accumulate}`);
     this.hyper = resolveHyperparams(rest);
     this.maxBytes = maxBytes;
+    this.accumulate = accumulate;
   }
 
   get learningRate(): number { return this.hyper.learningRate; }
@@ -58,35 +82,47 @@ export abstract class SharpnessOptimizer extends tf.Optimizer {
   /** Steps skipped for non-finite gradients (onNonFinite: 'skip'). */
   get skipped(): number { return this.step?.skipped ?? 0; }
 
-  override minimize(f: () => tf.Scalar, returnCost = false, varList?: tf.Variable[]): tf.Scalar | null {
+  /**
+   * One step on the loss `f`. With `accumulate: k` > 1, `f(i)` is the loss of micro-batch
+   * i = 0…k−1 of the step's batch, called once per pass for each.
+   */
+  override minimize(f: (microBatch: number) => tf.Scalar, returnCost = false, varList?: tf.Variable[]): tf.Scalar | null {
     this.refuseIfDisposed('minimize');
     const vars = this.variablesFor(varList);
+    const losses = microBatchLosses(f, this.accumulate);
     const step = this.layOut(vars);
-    const loss = scalarLoss(f);
-    const first = tf.variableGrads(loss, vars); // first pass: g = ∇L_B(w)
+    if (step instanceof OpsStep) {
+      const first = tensorGradientPass(tf.variableGrads as Pass, losses, vars); // first pass: g = ∇L_B(w)
+      return this.afterFirstPass(first, () => this.phases(step, vars, vars, first.gradients, () => tensorGradientPass(secondPass, losses, vars), () => {}), returnCost);
+    }
+    const sharpness = this.hyper.sharpness !== 'none', k = this.accumulate;
+    const slab = (kind: 'grad' | 'grad2', use: boolean) => (use ? { arena: step.arena, kind, kernels: step.kernels } : undefined);
+    // First pass: g = ∇L_B(w), in the arena for SAM and F-SAM and over micro-batches.
+    const first = arenaGradientPass(tf.variableGrads as Pass, losses, vars, slab('grad', sharpness || k > 1));
+    const changed = () => vars.forEach(contentsChanged); // tfjs-wasm's caches of the old bytes go
+    return this.afterFirstPass(first, () => this.phases(step, vars, vars.map(writableOffset), first.gradients,
+      () => arenaGradientPass(secondPass, losses, vars, slab('grad2', k > 1)), changed), returnCost);
+  }
+
+  /** Runs the phases after the first pass, then returns its loss (or disposes it), and releases its gradient. */
+  private afterFirstPass<G>(first: Gradient<G>, phases: () => void, returnCost: boolean): tf.Scalar | null {
     try {
-      if (step instanceof OpsStep) {
-        this.phases(step, loss, vars, vars, gradientsOf(vars, first.grads), (grads) => gradientsOf(vars, grads), () => {});
-      } else {
-        const changed = () => vars.forEach(contentsChanged); // tfjs-wasm's caches of the old bytes go
-        this.phases(step, loss, vars, vars.map(writableOffset), gradientOffsets(vars, first.grads), (grads) => gradientOffsets(vars, grads), changed);
-      }
-      return this.finish(first.value, returnCost);
+      phases();
+      return this.finish(first.loss, returnCost);
     } catch (err) {
-      first.value.dispose();
+      first.loss.dispose();
       throw err;
     } finally {
-      tf.dispose(first.grads);
+      first.release();
     }
   }
 
   /**
    * The phases after the first pass, over whichever handles the step works on: byte
-   * pointers on 'wasm', the tensors themselves elsewhere. `changed` tells tfjs that the
-   * weights' contents changed in place.
+   * pointers on 'wasm', the tensors themselves elsewhere. `second` runs the second pass;
+   * `changed` tells tfjs that the weights' contents changed in place.
    */
-  private phases<W, G>(step: Phases<W, G>, loss: () => tf.Scalar, vars: tf.Variable[], w: W, g: G,
-    grads: (map: tf.NamedTensorMap) => G, changed: () => void): void {
+  private phases<W, G>(step: Phases<W, G>, vars: tf.Variable[], w: W, g: G, second: () => Gradient<G>, changed: () => void): void {
     if (this.hyper.sharpness === 'none') { // the base optimizer alone: its step with g
       step.apply(w, g);
       this.iterations_ = step.t;
@@ -95,16 +131,19 @@ export abstract class SharpnessOptimizer extends tf.Optimizer {
     }
     // SAM and F-SAM: climb to w + ε, take g₂ there, come back to w_old and step; or, if anything fails, back to w_old.
     if (!step.perturb(w, g)) return; // skipped (a non-finite g): nothing changed
-    let second: { value: tf.Scalar; grads: tf.NamedTensorMap } | undefined;
+    let g2: Gradient<G> | undefined;
     try {
       changed(); // the second pass must see w + ε
-      second = secondPass(loss, vars); // second pass: g₂ = ∇L_B(w + ε)
-      step.update(w, g, grads(second.grads));
+      g2 = second(); // second pass: g₂ = ∇L_B(w + ε)
+      step.update(w, g, g2.gradients);
       this.iterations_ = step.t;
     } finally {
       step.restore(w); // a no-op after update(); after a failure, back to w_old
       changed();
-      if (second) tf.dispose([second.value, ...Object.values(second.grads)]);
+      if (g2) {
+        g2.release();
+        g2.loss.dispose();
+      }
     }
   }
 
@@ -145,7 +184,7 @@ export abstract class SharpnessOptimizer extends tf.Optimizer {
 
   override getConfig(): tf.serialization.ConfigDict {
     const { onNonFinite, sharpness, ...rest } = this.hyper;
-    return { ...rest, onNonFinite, maxBytes: Number.isFinite(this.maxBytes) ? this.maxBytes : null };
+    return { ...rest, onNonFinite, maxBytes: Number.isFinite(this.maxBytes) ? this.maxBytes : null, accumulate: this.accumulate };
   }
 
   private refuseIfDisposed(call: string): void {
@@ -154,9 +193,17 @@ export abstract class SharpnessOptimizer extends tf.Optimizer {
     }
   }
 
-  /** The step for these variables and the active backend (./step_layout.ts), with a pending state written into it. */
+  /**
+   * The step for these variables and the active backend (./step_layout.ts), with a
+   * pending state written into it. A new layout is checked against maxBytes before
+   * anything is allocated.
+   */
   private layOut(vars: tf.Variable[]): TfjsStep {
-    const step = stepFor(this.step, vars, this.hyper, this.maxBytes);
+    const onWasm = tf.getBackend() === 'wasm';
+    if (this.step && laidOutFor(this.step, vars, onWasm)) return this.step;
+    const layout = layoutFor(vars, this.hyper, this.accumulate, onWasm);
+    checkStepBudget(vars, this.hyper, this.accumulate, this.step ? this.step.arena.layout.totalBytes : 0, this.maxBytes);
+    const step = stepOn(layout, this.hyper, this.step, onWasm);
     this.step = step;
     if (this.pendingState) {
       writeState(step, this.pendingState); // throws, keeping it pending, if it does not fit these variables
@@ -194,29 +241,24 @@ interface Phases<W, G> {
   apply(w: W, g: G): boolean;
 }
 
-/** Each variable's gradient tensor. */
-function gradientsOf(vars: tf.Variable[], grads: tf.NamedTensorMap): Gradients {
-  return vars.map((v) => {
-    const g = grads[v.name];
-    if (!g) throw new Error(`the loss does not depend on variable '${v.name}'`);
-    return g;
-  });
-}
-
-/** Byte offsets of each variable's gradient tensor. */
-function gradientOffsets(vars: tf.Variable[], grads: tf.NamedTensorMap): number[] {
-  return gradientsOf(vars, grads).map((g) => tensorOffset(g));
-}
-
-/** The loss function, checked to return a float32 scalar. */
-function scalarLoss(f: () => tf.Scalar): () => tf.Scalar {
+/**
+ * The step's loss functions, one per micro-batch, each checked to return a float32
+ * scalar. With k > 1 the loss must take the micro-batch's index: a loss function of no
+ * argument (such as the one tfjs-layers' fit() hands over, over its whole batch) cannot
+ * be split.
+ */
+function microBatchLosses(f: (microBatch: number) => tf.Scalar, k: number): (() => tf.Scalar)[] {
   if (typeof f !== 'function') throw new TypeError(`minimize() needs a loss function, got ${String(f)}`);
-  return () => {
-    const y = f();
+  if (k > 1 && f.length === 0) {
+    throw new TypeError(`accumulate: ${k} needs a loss function of the micro-batch, f(i) for i = 0…${k - 1}; this one takes no argument ` +
+      "(tfjs-layers' fit() passes one loss for its whole batch, which the optimizer cannot split): build one with microBatchLoss(), or fit with accumulate: 1");
+  }
+  return Array.from({ length: k }, (_, i) => () => {
+    const y = f(i);
     if (!(y instanceof tf.Tensor) || y.rank !== 0 || y.dtype !== 'float32') {
       const what = y instanceof tf.Tensor ? `a ${y.dtype} tensor of shape [${y.shape}]` : String(y);
       throw new TypeError(`the loss function must return a float32 scalar tensor, got ${what}`);
     }
     return y;
-  };
+  });
 }

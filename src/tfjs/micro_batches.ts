@@ -1,0 +1,34 @@
+// A batch's loss split into micro-batches, for the optimizers' `accumulate: k` option:
+// microBatchLoss(k, x, y, loss) is the function minimize() calls with i = 0…k−1, the
+// loss over the i-th of k equal slices of x and y along their first axis. The slices
+// are made inside the call, so each pass holds one micro-batch's copy of the data and
+// the activations of one micro-batch.
+import { tf } from '../tf';
+
+type Batch = tf.Tensor | tf.Tensor[];
+
+/** The loss of micro-batch i of (x, y); `loss` returns a mean over the examples it is given. */
+export function microBatchLoss<X extends Batch, Y extends Batch>(k: number, x: X, y: Y, loss: (x: X, y: Y) => tf.Scalar): (i: number) => tf.Scalar {
+  if (!(Number.isInteger(k) && k >= 1)) throw new RangeError(`microBatchLoss: k must be an integer >= 1, got ${k}`);
+  if (typeof loss !== 'function') throw new TypeError(`microBatchLoss: loss must be a function (x, y) => scalar, got ${String(loss)}`);
+  const all = [...tensors(x, 'x'), ...tensors(y, 'y')];
+  const n = all[0].shape[0];
+  for (const t of all) {
+    if (t.shape[0] !== n) throw new RangeError(`microBatchLoss: x and y must have the same first dimension, got ${all.map((a) => `[${a.shape}]`).join(', ')}`);
+  }
+  if (n % k !== 0) throw new RangeError(`microBatchLoss: a batch of ${n} does not split into ${k} equal micro-batches`);
+  const m = n / k;
+  const slice = <T extends Batch>(b: T, i: number): T => (Array.isArray(b) ? b.map((t) => tf.slice(t, i * m, m)) : tf.slice(b, i * m, m)) as T;
+  return (i: number) => {
+    if (!(Number.isInteger(i) && i >= 0 && i < k)) throw new RangeError(`micro-batch index must be an integer in [0, ${k}), got ${i}`);
+    return loss(slice(x, i), slice(y, i));
+  };
+}
+
+function tensors(b: Batch, name: string): tf.Tensor[] {
+  const list = Array.isArray(b) ? b : [b];
+  if (list.length === 0 || !list.every((t) => t instanceof tf.Tensor && t.rank >= 1)) {
+    throw new TypeError(`microBatchLoss: ${name} must be a tensor (or a list of tensors) with a batch axis, got ${String(b)}`);
+  }
+  return list;
+}

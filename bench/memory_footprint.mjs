@@ -1,21 +1,25 @@
 // Benchmark: memory per optimizer, on tfjs-wasm, for an MLP 784-W-W-10 (batch 32).
 //  1. Footprint at one width: the arena's layout (bytes per slab), the optimizer state
 //     tfjs holds (tfjs's own optimizers and the tfjs-ops F-SAM keep theirs as tensors),
-//     wasm memory, JS heap and peak RSS — each optimizer in a child process of its own,
-//     so process.resourceUsage().maxRSS is that optimizer's peak. Checks F-SAM's state
-//     against the formula (bytes/param × parameters, 16-byte aligned per variable) and
-//     the steady state: tensors and wasm bytes added per step after the first.
-//  2. Under a hard cap: the widest MLP each optimizer trains within 64 MiB of wasm
-//     memory. The cap is enforced, not computed: the child rewrites the maximum of the
-//     memory that tfjs-wasm's binary declares (65536 pages = 4 GiB) to the cap before
-//     instantiation, so memory.grow fails past it; tfjs-wasm does not check malloc's
-//     result, so the child wraps _malloc to throw on 0. Binary search on W, one child
-//     process per probe (a failed malloc leaves the heap unusable).
+//     the heap's high water (what the run needed of wasm memory: ./wasm_heap.mjs) against
+//     the floor (weights, g, g₂ and state), the wasm memory's size, JS heap and peak RSS —
+//     each optimizer in a child process of its own, so process.resourceUsage().maxRSS is
+//     that optimizer's peak. Checks F-SAM's state against the formula (bytes/param ×
+//     parameters, 16-byte aligned per variable) and the steady state: tensors and wasm
+//     bytes added per step after the first.
+//  2. Under a hard cap: the widest MLP each optimizer trains within 64 MiB, and 32 MiB,
+//     of wasm memory. The cap is enforced, not computed (./wasm_heap.mjs: the memory
+//     maximum that tfjs-wasm's binary declares is rewritten to the cap, so memory.grow
+//     fails past it, and malloc throws on 0). Binary search on W, one child process per
+//     probe (a failed malloc leaves the heap unusable).
+// The model's initial tensors are disposed once the variables hold them (until issue 18
+// they were not: a leaked copy of the weights counted against every optimizer).
 // Writes bench/results/memory_footprint.{json,md}.
 // Usage: node bench/memory_footprint.mjs [--quick]
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { machine, load, writeResults } from './support.mjs';
+import { watchWasmHeap } from './wasm_heap.mjs';
 
 
 // What each optimizer is: label, and how to make it (in the child).
@@ -44,58 +48,66 @@ function runChild(spec) {
 
 async function parent(quick) {
   const loadBefore = load();
-  const WIDTH = quick ? 256 : 1024, STEPS = quick ? 12 : 30, WARMUP = 10, CAP_MIB = 64;
+  const WIDTH = quick ? 256 : 1024, STEPS = quick ? 12 : 30, WARMUP = 10, CAPS_MIB = quick ? [32] : [64, 32];
   const footprint = {};
   for (const name of Object.keys(OPTIMIZERS)) {
     footprint[name] = runChild({ name, width: WIDTH, steps: STEPS, warmup: WARMUP });
     console.error(name, JSON.stringify(footprint[name]));
   }
-  const cap = {};
-  for (const name of Object.keys(OPTIMIZERS)) {
-    if (name === 'gradients only') continue;
-    // Largest W (a multiple of 16) whose 5 steps fit: invariant fits(lo), !fits(hi).
-    let lo = 16, hi = quick ? 1024 : 2048;
-    const probes = [];
-    const fits = (w) => {
-      const r = runChild({ name, width: w, steps: 5, warmup: 1, capMiB: CAP_MIB });
-      probes.push({ width: w, ok: r.ok, wasmBytes: r.wasm?.after });
-      return r.ok;
-    };
-    if (!fits(lo)) { cap[name] = { width: 0, probes }; continue; }
-    while (fits(hi)) hi *= 2;
-    while (hi - lo > 16) {
-      const mid = Math.round((lo + hi) / 32) * 16;
-      if (fits(mid)) lo = mid; else hi = mid;
+  const caps = {};
+  for (const capMiB of CAPS_MIB) {
+    const cap = caps[capMiB] = {};
+    for (const name of Object.keys(OPTIMIZERS)) {
+      if (name === 'gradients only') continue;
+      // Largest W (a multiple of 16) whose 5 steps fit: invariant fits(lo), !fits(hi).
+      let lo = 16, hi = capMiB >= 64 ? 1024 : 512;
+      const probes = [];
+      const fits = (w) => {
+        const r = runChild({ name, width: w, steps: 5, warmup: 1, capMiB });
+        probes.push({ width: w, ok: r.ok, highWater: r.wasm?.highWater, error: r.ok ? undefined : r.error });
+        return r.ok;
+      };
+      if (!fits(lo)) { cap[name] = { width: 0, probes }; continue; }
+      while (fits(hi)) { lo = hi; hi *= 2; }
+      while (hi - lo > 16) {
+        const mid = Math.round((lo + hi) / 32) * 16;
+        if (fits(mid)) lo = mid; else hi = mid;
+      }
+      cap[name] = { width: lo, parameters: mlpParameters(lo), probes };
+      console.error(`cap ${capMiB} MiB: ${name}: W = ${lo} (${mlpParameters(lo)} parameters)`);
     }
-    cap[name] = { width: lo, parameters: mlpParameters(lo), probes };
-    console.error(`cap ${CAP_MIB} MiB: ${name}: W = ${lo} (${mlpParameters(lo)} parameters)`);
   }
 
   const mib = (b) => (b / 2 ** 20).toFixed(2);
   const rows = Object.entries(footprint).map(([name, r]) => {
-    if (!r.ok) return `| ${name} | failed: ${r.error} |||||||||`;
+    if (!r.ok) return `| ${name} | failed: ${r.error} ||||||||||`;
     const formula = OPTIMIZERS[name].bytesPerParam;
-    // The formula, per slab: bytes/param × parameters (each variable's length rounded up to 4), the slab to 16 bytes.
-    const slabs = r.arena ? Object.keys(r.arena.bytesPerKind).length : 0;
-    const expected = slabs * Math.ceil((r.alignedParameters * formula) / slabs / 16) * 16;
+    // The formula, per state slab: bytes/param × parameters (each variable's length rounded up to 4), the slab to 16 bytes.
+    const stateKinds = r.arena ? Object.keys(r.arena.bytesPerKind).filter((k) => !k.startsWith('grad')) : [];
+    const expected = stateKinds.length * Math.ceil((r.alignedParameters * formula) / stateKinds.length / 16) * 16;
     const check = formula ? (r.arena.stateBytes === expected ? `= formula ${formula} ✓` : `≠ formula ${formula} (${expected}) ✗`) : '';
     const kinds = r.arena ? Object.entries(r.arena.bytesPerKind).map(([k, b]) => `${k} ${mib(b)}`).join(', ') : '';
-    return `| ${name} | ${mib(r.stateBytes)} | ${(r.stateBytes / r.parameters).toFixed(2)} ${check} | ${kinds} | ${mib(r.wasm.after)} | ${mib(r.wasm.after - r.wasm.before)} | ${r.perStep.tensors} | ${r.perStep.wasmBytes} (${Math.round(r.warmupPerStep.wasmBytes)}) | ${mib(r.jsHeapUsed)} | ${mib(r.maxRSS)} |`;
+    // The floor: weights, one gradient per pass (g, and g₂ for the SAM family) and the state.
+    const passes = name === 'gradients only' || name.startsWith('tf.train') ? 1 : 2;
+    const floor = r.parameters * 4 * (1 + passes) + r.stateBytes;
+    return `| ${name} | ${mib(r.stateBytes)} | ${(r.stateBytes / r.parameters).toFixed(2)} ${check} | ${kinds} | ${mib(r.wasm.highWater)} | ${mib(floor)} | ${(r.wasm.highWater / floor).toFixed(3)} | ${mib(r.wasm.after)} | ${r.perStep.tensors} | ${r.perStep.wasmBytes} (${Math.round(r.warmupPerStep.wasmBytes)}) | ${mib(r.jsHeapUsed)} | ${mib(r.maxRSS)} |`;
   });
-  const capRows = Object.entries(cap).map(([name, c]) => `| ${name} | ${c.width} | ${c.width ? (c.parameters / 1e6).toFixed(3) : 0} M |`);
+  const names = Object.keys(OPTIMIZERS).filter((n) => n !== 'gradients only');
+  const capRows = names.map((name) => `| ${name} | ${CAPS_MIB.map((c) => { const x = caps[c][name]; return `${x.width} | ${x.width ? (x.parameters / 1e6).toFixed(3) : 0} M`; }).join(' | ')} |`);
   const params = footprint['FSAM (SGD-m)'].parameters;
   const md = [
     `**Memory per optimizer**: MLP 784-${WIDTH}-${WIDTH}-10 (${params.toLocaleString('en')} parameters, ${mib(params * 4)} MiB of weights), batch 32, ${STEPS} steps, one child process each.`,
-    'State: the arena for fsam-edge (layout bytes), the tensors the optimizer keeps for tfjs\'s and the tfjs-ops F-SAM (tf.memory() after the steps minus before).',
-    `wasm: tfjs-wasm's memory after the steps (it only grows, so this is its peak) and its growth from before the first step. Per step: the steady state, steps ${WARMUP + 1}…${STEPS} (in brackets: steps 2…${WARMUP}, where tfjs's heap may still settle).`, '',
-    '| optimizer | state MiB | state bytes/param | arena slabs MiB | wasm MiB | wasm growth MiB | tensors/step | wasm bytes/step | JS heap MiB | peak RSS MiB |',
-    '|---|---:|---:|---|---:|---:|---:|---:|---:|---:|',
+    'State: the arena\'s state slabs for fsam-edge (layout bytes; the arena also holds g, the first pass\'s gradient), the tensors the optimizer keeps for tfjs\'s and the tfjs-ops F-SAM (tf.memory() after the steps minus before).',
+    'High water: the most of tfjs-wasm\'s heap the run used (its sbrk break, which never falls), against the floor: weights, g (and g₂ for the SAM family) and the state. wasm memory: the WebAssembly.Memory\'s size after the steps (Emscripten grows it 20% ahead of need).',
+    `Per step: the steady state, steps ${WARMUP + 1}…${STEPS} (in brackets: steps 2…${WARMUP}, where tfjs's heap may still settle).`, '',
+    '| optimizer | state MiB | state bytes/param | arena slabs MiB | high water MiB | floor MiB | ÷ floor | wasm memory MiB | tensors/step | wasm bytes/step | JS heap MiB | peak RSS MiB |',
+    '|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows, '',
-    `**Under a hard cap of ${CAP_MIB} MiB of wasm memory** (enforced: tfjs-wasm's memory maximum rewritten to ${CAP_MIB} MiB; it starts at 16 MiB): the widest MLP 784-W-W-10 (batch 32) that completes 5 steps, W to 16.`, '',
-    '| optimizer | widest W | parameters |', '|---|---:|---:|', ...capRows,
+    `**Under a hard cap on wasm memory** (enforced: tfjs-wasm's memory maximum rewritten to the cap, malloc failing past it): the widest MLP 784-W-W-10 (batch 32) that completes 5 steps, W to 16.`, '',
+    `| optimizer | ${CAPS_MIB.map((c) => `widest W, ${c} MiB | parameters, ${c} MiB`).join(' | ')} |`, `|---|${CAPS_MIB.map(() => '---:|---:').join('|')}|`, ...capRows,
   ].join('\n');
   const result = { benchmark: 'memory_footprint', machine: machine(), date: new Date().toISOString(), command: 'npm run bench',
-    loadavg: { before: loadBefore, after: load() }, width: WIDTH, steps: STEPS, capMiB: CAP_MIB, footprint, cap };
+    loadavg: { before: loadBefore, after: load() }, width: WIDTH, steps: STEPS, capsMiB: CAPS_MIB, footprint, caps };
   console.log(JSON.stringify(result));
   console.log(`\n${md}\n`);
   if (!quick) writeResults('memory_footprint', result, `${result.machine}\n\n${md}`);
@@ -103,60 +115,19 @@ async function parent(quick) {
 
 function mlpParameters(w) { return 784 * w + w + w * w + w + w * 10 + 10; }
 
-/** Rewrites the maximum (pages) of the memory a wasm binary defines; other bytes unchanged. */
-function capMemory(bytes, maxPages) {
-  const b = new Uint8Array(bytes);
-  const leb = (i) => { let r = 0, s = 0, x; do { x = b[i++]; r += (x & 0x7f) * 2 ** s; s += 7; } while (x & 0x80); return [r, i]; };
-  const enc = (v) => { const out = []; do { let x = v & 0x7f; v = Math.floor(v / 128); if (v) x |= 0x80; out.push(x); } while (v); return out; };
-  let i = 8;
-  while (i < b.length) {
-    const id = b[i];
-    const [size, body] = leb(i + 1);
-    if (id === 5) {
-      const [count, at] = leb(body);
-      if (count !== 1 || !(b[at] & 1)) throw new Error('expected one memory with a maximum');
-      const [min, afterMin] = leb(at + 1);
-      const [, end] = leb(afterMin);
-      const section = [...enc(1), b[at], ...enc(min), ...enc(maxPages)];
-      const rest = b.subarray(end, body + size);
-      const out = new Uint8Array(i + 1 + enc(section.length + rest.length).length + section.length + rest.length + (b.length - body - size));
-      let o = 0;
-      const put = (a) => { out.set(a, o); o += a.length; };
-      put(b.subarray(0, i + 1)); put(enc(section.length + rest.length)); put(section); put(rest); put(b.subarray(body + size));
-      return out.buffer;
-    }
-    i = body + size;
-  }
-  throw new Error('no memory section');
-}
-
 async function child({ name, width, steps, warmup, capMiB }) {
-  if (capMiB) {
-    const isTfjs = (bytes) => bytes.byteLength > 100_000; // fsam-edge's own modules are a few KiB
-    const instantiate = WebAssembly.instantiate.bind(WebAssembly);
-    WebAssembly.instantiate = (src, imports) => (src instanceof ArrayBuffer || ArrayBuffer.isView(src)) && isTfjs(src)
-      ? instantiate(capMemory(src instanceof ArrayBuffer ? src : src.buffer.slice(src.byteOffset, src.byteOffset + src.byteLength), capMiB * 16), imports)
-      : instantiate(src, imports);
-    WebAssembly.instantiateStreaming = async (source, imports) => WebAssembly.instantiate(await (await source).arrayBuffer(), imports);
-  }
+  const heap = watchWasmHeap({ capBytes: capMiB ? capMiB * 2 ** 20 : undefined });
   const { ready, tf, FSAM, SAM, wasmMemory } = await import('../dist/fsam-edge.js');
   const { tfjsOpsFsam } = await import('./tfjs_ops_fsam.mjs');
   await ready();
   const memory = wasmMemory();
-  if (capMiB && memory.buffer.byteLength > capMiB * 2 ** 20) throw new Error('cap not applied');
-  const backend = tf.backend();
-  const malloc = backend.wasm._malloc;
-  backend.wasm._malloc = (n) => {
-    const p = malloc(n);
-    if (p === 0 && n > 0) throw new RangeError(`wasm heap exhausted: malloc(${n}) failed`);
-    return p;
-  };
+  if (capMiB && memory !== heap.memory) throw new Error('the cap was not applied to tfjs-wasm\'s memory');
   const out = { name, width, ok: false };
   try {
     const before = { wasm: memory.buffer.byteLength };
     const r = (shape, seed) => tf.randomNormal(shape, 0, 0.05, 'float32', seed);
     const shapes = [[784, width], [width], [width, width], [width], [width, 10], [10]];
-    const vars = shapes.map((s, i) => tf.variable(r(s, i + 1), true, `mlp/v${i}`));
+    const vars = shapes.map((s, i) => tf.tidy(() => tf.variable(r(s, i + 1), true, `mlp/v${i}`)));
     const x = tf.randomNormal([32, 784], 0, 1, 'float32', 99);
     const y = tf.oneHot(tf.tensor1d(Array.from({ length: 32 }, (_, i) => i % 10), 'int32'), 10);
     const loss = () => {
@@ -191,7 +162,7 @@ async function child({ name, width, steps, warmup, capMiB }) {
     Object.assign(out, {
       ok: true, parameters, alignedParameters: vars.reduce((s, v) => s + Math.ceil(v.size / 4) * 4, 0),
       arena, stateBytes: arena ? arena.stateBytes : tf.memory().numBytes - tfBefore,
-      wasm: { initial: before.wasm, before: before.wasmModel, after: memory.buffer.byteLength },
+      wasm: { initial: before.wasm, before: before.wasmModel, after: memory.buffer.byteLength, highWater: heap.highWater() },
       perStep: { tensors: (tf.memory().numTensors - warm.tensors) / (steps - warmup), wasmBytes: (memory.buffer.byteLength - warm.wasm) / (steps - warmup) },
       warmupPerStep: { tensors: (warm.tensors - first.tensors) / Math.max(1, warmup - 1), wasmBytes: (warm.wasm - first.wasm) / Math.max(1, warmup - 1) },
       jsHeapUsed: process.memoryUsage().heapUsed, maxRSS: process.resourceUsage().maxRSS * 1024,

@@ -14,12 +14,15 @@
 //    on 0 instead of handing out address 0. (Emscripten grows by at least 5% of the
 //    current size, so a run whose break stays under cap/1.05 always fits; above that, it
 //    depends on the order of growths.)
+//  - Live bytes (trackLive): the bytes of the blocks malloc'd from JavaScript (tensor
+//    data, fsam-edge's arena and scratch) and not yet freed, and their peak; blocks
+//    tfjs-wasm's C++ allocates for itself are not seen.
 // Used by bench/memory_footprint.mjs, bench/memory_plan.mjs and the CLI's memory tests.
 
 const PAGE = 65536;
 
-export function watchWasmHeap({ capBytes } = {}) {
-  const state = { memory: null, exports: null, resizes: [], capBytes: capBytes ?? null, breakAt: -1 };
+export function watchWasmHeap({ capBytes, trackLive = false } = {}) {
+  const state = { memory: null, exports: null, resizes: [], capBytes: capBytes ?? null, breakAt: -1, live: 0, livePeak: 0, sizes: new Map() };
   const instantiate = WebAssembly.instantiate.bind(WebAssembly);
   WebAssembly.instantiate = async (source, imports) => {
     if (!imports?.env?.emscripten_resize_heap || !(source instanceof ArrayBuffer || ArrayBuffer.isView(source))) return instantiate(source, imports);
@@ -35,13 +38,25 @@ export function watchWasmHeap({ capBytes } = {}) {
     const raw = result.instance.exports;
     state.memory = raw.memory;
     state.exports = raw;
-    const malloc = raw.malloc;
+    const malloc = raw.malloc, free = raw.free;
     const exports = {
       ...raw,
       malloc(n) {
         const p = malloc(n);
         if (p === 0 && n > 0) throw new RangeError(`wasm heap exhausted: malloc(${n}) failed under a cap of ${capBytes} bytes`);
+        if (trackLive) {
+          state.sizes.set(p >>> 0, n);
+          state.live += n;
+          state.livePeak = Math.max(state.livePeak, state.live);
+        }
         return p;
+      },
+      free(p) {
+        if (trackLive) {
+          const n = state.sizes.get(p >>> 0);
+          if (n !== undefined) { state.live -= n; state.sizes.delete(p >>> 0); }
+        }
+        return free(p);
       },
     };
     return { module: result.module, instance: { exports } };
@@ -52,6 +67,10 @@ export function watchWasmHeap({ capBytes } = {}) {
     get resizes() { return state.resizes; },
     /** The highest the heap's break has been: the bytes of wasm memory the run needed so far. */
     highWater() { return readBreak(state); },
+    /** trackLive: bytes malloc'd from JavaScript and not freed, now and at their peak since resetPeak(). */
+    get live() { return state.live; },
+    get livePeak() { return state.livePeak; },
+    resetPeak() { state.livePeak = state.live; },
   };
 }
 

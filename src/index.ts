@@ -8,6 +8,8 @@ export { layers } from './layers';
 export { versions } from './versions';
 export { FSAM, SAM, SGD, AdamW } from './tfjs/optimizers';
 export { microBatchLoss } from './tfjs/micro_batches';
+export { planMemory } from './tfjs/plan';
+export type { MemoryPlan, MemoryPlanOptions, PlannedModel } from './tfjs/plan';
 export type { FSAMOptions, SAMOptions, SGDOptions, AdamWOptions } from './tfjs/optimizers';
 export { fileSystem } from './io/file_system';
 export type { FileSystemOptions } from './io/file_system';

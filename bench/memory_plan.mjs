@@ -12,7 +12,7 @@
 // batch and the weights' gradients, per example (the slope between batches of 16 and 64),
 // against the planner's count.
 // Writes bench/results/memory_plan.{json,md} (--layers: memory_plan_layers.{json,md}).
-// Usage: node bench/memory_plan.mjs [--quick] [--layers]
+// Usage: node bench/memory_plan.mjs [--quick] [--layers]   (without --quick, the --layers table too)
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { machine, load, writeResults } from './support.mjs';
@@ -67,7 +67,10 @@ async function parent(quick) {
   const result = { benchmark: 'memory_plan', machine: machine(), date: new Date().toISOString(), command: 'node bench/memory_plan.mjs', loadavg: { before: loadBefore, after: load() }, rows, worstHeapError: worst, worstRssError: worstRss };
   console.log(JSON.stringify(result));
   console.log(`\n${md}\n`);
-  if (!quick) writeResults('memory_plan', result, `${result.machine}\n\n${md}`);
+  if (!quick) {
+    writeResults('memory_plan', result, `${result.machine}\n\n${md}`);
+    await layersParent();
+  }
 }
 
 async function child({ model: which, batch, optimizer, accumulate = 1 }) {

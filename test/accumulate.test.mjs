@@ -4,7 +4,7 @@
 // steady state allocates nothing; a loss that cannot be split is refused by name.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ready, tf, FSAM, SAM, SGD, AdamW, microBatchLoss, NonFiniteGradientError, wasmMemory } from '../dist/fsam-edge.js';
+import { ready, tf, layers, FSAM, SAM, SGD, AdamW, microBatchLoss, NonFiniteGradientError, wasmMemory } from '../dist/fsam-edge.js';
 
 await ready();
 const s = suite('micro-batching');
@@ -110,6 +110,18 @@ s('bad input: accumulate is an integer >= 1; a loss of no argument cannot be spl
   assert.throws(() => microBatchLoss(3, x, tf.zeros([29, 5]), m.loss), /same first dimension/);
   assert.equal(new FSAM({ accumulate: 3 }).getConfig().accumulate, 3);
   opt.dispose(); m.dispose(); tf.dispose([x, y]);
+});
+
+s('through tfjs-layers\' fit(), accumulate > 1 is refused at the first step, naming fit, and nothing changes', async () => {
+  const model = layers.sequential({ layers: [layers.layers.dense({ units: 3, inputShape: [4] })] });
+  model.compile({ optimizer: new FSAM({ accumulate: 2 }), loss: 'meanSquaredError' });
+  const before = model.getWeights().map((w) => Array.from(w.dataSync()));
+  const x = tf.ones([8, 4]), y = tf.zeros([8, 3]);
+  let error;
+  try { await model.fit(x, y, { batchSize: 8, epochs: 1, verbose: 0 }); } catch (e) { error = e; }
+  assert.ok(error instanceof TypeError && /accumulate: 2.*fit\(\)/.test(error.message), String(error));
+  assert.equal(model.getWeights().map((w) => Array.from(w.dataSync())), before);
+  tf.dispose([x, y]); model.dispose();
 });
 
 s.run();

@@ -56,6 +56,20 @@ s('over maxBytes (the optimizer\'s or given), the plan is refused with the bytes
   model.dispose();
 });
 
+s('the optimizer\'s maxBytes through fit(): refused before its first step allocates, weights unchanged', async () => {
+  const model = cnn();
+  const x = tf.randomNormal([16, 28, 28, 1]), y = tf.oneHot(tf.tensor1d([...Array(16).keys()].map((i) => i % 10), 'int32'), 10);
+  const opt = new FSAM({ maxBytes: 1 << 20 }); // less than weights, g, g₂ and the arena, before activations
+  model.compile({ optimizer: opt, loss: 'categoricalCrossentropy' });
+  const before = model.getWeights().map((w) => Array.from(w.dataSync()));
+  let error;
+  try { await model.fit(x, y, { batchSize: 16, epochs: 1, verbose: 0 }); } catch (e) { error = e; }
+  assert.ok(error instanceof MemoryBudgetError && error.availableBytes === 1 << 20 && error.neededBytes > 1 << 20 && error.parts.arena > 0, String(error));
+  assert.equal(model.getWeights().map((w) => Array.from(w.dataSync())), before);
+  assert.is(opt.memory(), null, 'no arena was allocated');
+  tf.dispose([x, y]); model.dispose(); opt.dispose();
+});
+
 s('an evaluation pass at a larger batch can be the peak', () => {
   const model = cnn();
   const plan = planMemory(model, { batchSize: 8, evaluationBatchSize: 2048 });

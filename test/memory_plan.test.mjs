@@ -74,8 +74,17 @@ s('an evaluation pass at a larger batch can be the peak', () => {
   const model = cnn();
   const plan = planMemory(model, { batchSize: 8, evaluationBatchSize: 2048 });
   assert.is(plan.wasm.phase, 'evaluation');
-  assert.is(plan.wasm.peakBytes, Math.ceil(plan.wasm.evaluationBytes));
+  assert.is(plan.wasm.peakBytes, Math.ceil(plan.wasm.phases.evaluation));
+  assert.ok(plan.wasm.phases['training step'] < plan.wasm.phases.evaluation);
   model.dispose();
+});
+
+s('saving the state (F-SAM + SGD momentum: m and b as tensors) is planned when asked for', () => {
+  const wide = layers.sequential({ layers: [L.dense({ units: 512, activation: 'relu', inputShape: [512] }), L.dense({ units: 10 })] });
+  const plan = planMemory(wide, { batchSize: 1, stateSaves: true });
+  assert.is(plan.wasm.phase, 'saving state');
+  assert.ok(Math.abs(plan.wasm.phases['saving state'] - plan.wasm.phases['training step'] - plan.wasm.parts.gradients + plan.wasm.parts.activations + plan.wasm.parts.slack) < 100);
+  wide.dispose();
 });
 
 s('not predicted, with the reason: another backend, an unknown layer, a branching model', async () => {

@@ -13,11 +13,13 @@
 //                 high water exceeds the live bytes by 1.0–1.05 such tensors on the
 //                 study's and the default task's CNNs from batch 32 to 1,024)
 //
-// and an evaluation pass, if asked for, holds its forward pass instead of the last four.
+// An evaluation pass, if asked for, holds its forward pass instead of the last four; saving
+// the state, if asked for, a copy of each saved slab as tensors.
 // The prediction is for the wasm backend, the one fsam-edge's optimizers train on; on
 // another backend the plan says it is not predicted.
 import { tf } from '../tf';
-import type { ArenaLayout } from '../core/arena';
+import { savedKind, type ArenaLayout } from '../core/arena';
+import { SAVED_KINDS } from '../core/state';
 import { resolveHyperparams, type Hyperparams, type OptimizerOptions } from '../core/hyperparams';
 import { MemoryBudgetError } from '../core/errors';
 import { layoutFor } from './step_layout';
@@ -44,9 +46,13 @@ export interface MemoryPlanOptions {
   dataBytes?: number;
   /** Also plan an evaluation (inference) pass at this batch size. */
   evaluationBatchSize?: number;
+  /** Also plan saving the optimizer's state (getWeights() hands it out as new tensors, one per variable and saved slab). */
+  stateSaves?: boolean;
   /** Refuse (MemoryBudgetError) a plan whose heap peak exceeds this; default the optimizer's maxBytes. */
   maxBytes?: number;
 }
+
+export type PlanPhase = 'training step' | 'evaluation' | 'saving state';
 
 export interface MemoryPlan {
   /** False when the run's memory cannot be predicted here; `reason` says why. */
@@ -58,7 +64,7 @@ export interface MemoryPlan {
   parameters: number;
   trainableParameters: number;
   /** tfjs-wasm's heap at the run's peak: its bytes, where they go, and the phase it occurs in. */
-  wasm: { peakBytes: number; phase: 'training step' | 'evaluation'; parts: Record<string, number>; evaluationBytes?: number } | null;
+  wasm: { peakBytes: number; phase: PlanPhase; parts: Record<string, number>; phases: Partial<Record<PlanPhase, number>> } | null;
   /** The process's resident set at the run's peak, where the runtime reports one (Node, Deno). */
   rss: { peakBytes: number; nowBytes: number } | null;
   /** Floats per example each layer holds in a training pass. */
@@ -108,16 +114,20 @@ export function planMemory(model: PlannedModel, options: MemoryPlanOptions): Mem
     activations: pass * micro * 4 + slices,
     slack: memory.largestFloats * micro * 4,
   };
-  const stepBytes = sum(parts);
-  let evaluationBytes: number | undefined;
+  const phases: Partial<Record<PlanPhase, number>> = { 'training step': sum(parts) };
   if (evalBatch !== undefined) {
     const forward = memory.layers.reduce((s, l) => s + l.inferenceFloats, 0) + memory.lossFloats / 2;
-    evaluationBytes = RUNTIME_BYTES + weights + data + parts.arena + (forward + inputFloats + 1) * evalBatch * 4 + memory.largestFloats * evalBatch * 4;
+    phases.evaluation = RUNTIME_BYTES + weights + data + parts.arena + (forward + inputFloats + 1) * evalBatch * 4 + memory.largestFloats * evalBatch * 4;
   }
-  const peakBytes = Math.ceil(Math.max(stepBytes, evaluationBytes ?? 0));
+  if (options.stateSaves) {
+    const saved = layout.kinds.filter((k) => SAVED_KINDS.includes(savedKind(k))).length;
+    phases['saving state'] = RUNTIME_BYTES + weights + data + parts.arena + saved * parts.gradients + 2 * BLOCK_OVERHEAD;
+  }
+  const [phase, peak] = Object.entries(phases).reduce((a, b) => (b[1] > a[1] ? b : a)) as [PlanPhase, number];
+  const peakBytes = Math.ceil(peak);
   const plan: MemoryPlan = {
     predicted: true, ...base,
-    wasm: { peakBytes, phase: evaluationBytes !== undefined && evaluationBytes > stepBytes ? 'evaluation' : 'training step', parts, ...(evaluationBytes !== undefined ? { evaluationBytes } : {}) },
+    wasm: { peakBytes, phase, parts, phases },
     rss: rssFor(peakBytes),
     layers: memory.layers,
   };

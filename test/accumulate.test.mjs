@@ -72,6 +72,21 @@ for (const [name, make] of Object.entries(CONFIGS)) {
   });
 }
 
+s('a batch k does not divide: slices of 8, 8, 7 and 7, weighted, give the whole batch\'s step', () => {
+  const data = batches(4, 30);
+  const whole = mlp(), micro = mlp();
+  const a = new FSAM({ learningRate: 0.05, rho: 0.1 }), b = new FSAM({ learningRate: 0.05, rho: 0.1, accumulate: 4 });
+  for (const { x, y } of data) {
+    a.minimize(() => whole.loss(x, y), false, whole.vars);
+    b.minimize(microBatchLoss(4, x, y, micro.loss), false, micro.vars);
+  }
+  const diff = maxDiff(whole.values(), micro.values());
+  assert.ok(diff < 5e-7, `weights differ by ${diff}`);
+  tf.dispose(data.flatMap((d) => [d.x, d.y]));
+  [a, b].forEach((o) => o.dispose());
+  [whole, micro].forEach((m) => m.dispose());
+});
+
 s('after the first step, steps over micro-batches create no tensor and do not grow the wasm heap', () => {
   const m = mlp(), data = batches(3, 32), opt = new FSAM({ accumulate: 4, learningRate: 0.05 });
   const step = (t) => opt.minimize(microBatchLoss(4, data[t % 3].x, data[t % 3].y, m.loss), false, m.vars);
@@ -106,7 +121,7 @@ s('bad input: accumulate is an integer >= 1; a loss of no argument cannot be spl
   const m = mlp(), [{ x, y }] = batches(1, 30);
   const opt = new FSAM({ accumulate: 3 });
   assert.throws(() => opt.minimize(() => m.loss(x, y), false, m.vars), (e) => e instanceof TypeError && /accumulate: 3.*takes no argument.*fit\(\)/.test(e.message));
-  assert.throws(() => microBatchLoss(4, x, y, m.loss), (e) => e instanceof RangeError && /batch of 30.*4 equal/.test(e.message));
+  assert.throws(() => microBatchLoss(31, x, y, m.loss), (e) => e instanceof RangeError && /batch of 30 cannot be split into 31/.test(e.message));
   assert.throws(() => microBatchLoss(3, x, tf.zeros([29, 5]), m.loss), /same first dimension/);
   assert.equal(new FSAM({ accumulate: 3 }).getConfig().accumulate, 3);
   opt.dispose(); m.dispose(); tf.dispose([x, y]);

@@ -92,23 +92,32 @@ s('personalize: the same data as JSON gives the same run as CSV', () => {
   assert.equal(readFileSync(join(out, 'model/weights.bin')), readFileSync(join(root, 'e2e', 'model/weights.bin')));
 });
 
-s('a budget of exactly the bytes needed is enough; the saved model loads with --model', () => {
-  const out = join(root, 'budget-exact');
-  const r = run(['personalize', '--model', modelPath, '--data', csv, '--epochs', '1', '--max-memory', String(TINY_FSAM_BYTES), '--out', out]);
+/** What `fsam-edge plan` says a run needs of wasm memory (--max-memory takes exactly that). */
+function requiredBytes(args) {
+  const r = run(['plan', '--json', ...args]);
   assert.is(r.status, 0, r.stderr);
-  assert.match(r.stdout, /budget 816 B/);
+  return JSON.parse(r.stdout).memory.requiredBytes;
+}
+
+s('a budget of exactly the bytes the plan needs is enough, one byte less is refused; the saved model loads with --model', () => {
+  const out = join(root, 'budget-exact');
+  const bytes = requiredBytes(['--model', modelPath, '--data', csv]);
+  const r = run(['personalize', '--model', modelPath, '--data', csv, '--epochs', '1', '--max-memory', String(bytes), '--out', out]);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /memory plan: wasm heap peaks at .*a memory cap must allow .* — budget /);
+  const short = run(['personalize', '--model', modelPath, '--data', csv, '--epochs', '1', '--max-memory', String(bytes - 1), '--out', join(root, 'budget-short')]);
+  assert.is(short.status, 2);
+  assert.match(short.stderr, `--max-memory ${bytes - 1} bytes is too small: the run needs ${bytes} bytes of wasm memory`);
   const again = run(['personalize', '--model', join(out, 'model/model.json'), '--data', csv, '--epochs', '1', '--optimizer', 'sgd', '--out', join(root, 'reload')]);
   assert.is(again.status, 0, again.stderr);
 });
 
-s('--low-memory: F-SAM keeps 4 bytes of state per parameter, and a budget that refuses the full mode admits it', () => {
+s('--low-memory: F-SAM keeps 4 bytes of state per parameter', () => {
   const out = join(root, 'low-memory');
-  const r = run(['personalize', '--model', modelPath, '--data', csv, '--epochs', '2', '--low-memory', '--max-memory', String(TINY_FSAM_BYTES / 2), '--out', out]);
+  const r = run(['personalize', '--model', modelPath, '--data', csv, '--epochs', '2', '--low-memory', '--out', out]);
   assert.is(r.status, 0, r.stderr);
   const [x] = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).runs;
   assert.ok(x.memory.stateBytes <= TINY_FSAM_BYTES / 2 && Object.keys(x.memory.stateBytesPerKind).join() === 'ema_bf16,momentum_bf16', JSON.stringify(x.memory));
-  const full = run(['personalize', '--model', modelPath, '--data', csv, '--epochs', '2', '--max-memory', String(TINY_FSAM_BYTES / 2), '--out', join(root, 'full-refused')]);
-  assert.is(full.status, 2);
 });
 
 s('compare: the built-in digits task with SGD, SAM and F-SAM (base CNN trained and cached)', () => {
@@ -203,8 +212,11 @@ const CASES = [
   ['a NaN (null) feature in JSON', ['personalize', '--model', modelPath, '--data', bad('nan.json', 0, JSON.stringify({ features: [[1, null, 3, 4]], labels: [0] }))], /nan\.json: example 0: feature 1 is null/],
   ['an infinite feature in CSV', ['personalize', '--model', modelPath, '--data', bad('inf.csv', 0, header + '1e999,0.2,0.3,0.4,1\n')], /inf\.csv:2: column 1 \(1e999\) overflows float32/],
   ['an empty dataset', ['personalize', '--model', modelPath, '--data', bad('empty.csv', 0, header)], /empty\.csv: no examples/],
-  ['a budget too small', ['personalize', '--model', modelPath, '--data', csv, '--max-memory', '800'], new RegExp(`--max-memory 800 bytes is too small: the optimizer state needs ${TINY_FSAM_BYTES} bytes`)],
-  ['a budget too small for the CNN, in MB', ['personalize', '--max-memory', '0.1MB'], /--max-memory 104857 bytes is too small: the optimizer state needs 174480 bytes/],
+  ['a budget too small', ['personalize', '--model', modelPath, '--data', csv, '--max-memory', '800'], /--max-memory 800 bytes is too small: the run needs \d+ bytes of wasm memory \(its heap peaks at \d+ bytes in the training step — .*arena .*activations/],
+  ['a budget too small for the CNN, in MB', ['personalize', '--max-memory', '0.1MB'], /--max-memory 104857 bytes is too small: the run needs \d+ bytes of wasm memory/],
+  ['--batch-size auto without a budget', ['personalize', '--batch-size', 'auto'], /--batch-size auto needs --max-memory/],
+  ['a batch size that is neither a number nor auto', ['personalize', '--batch-size', 'most'], /--batch-size needs an integer from 1 to 1048576, or auto; got 'most'/],
+  ['more micro-batches than examples in a batch', ['personalize', '--batch-size', '4', '--accumulate', '8'], /--accumulate 8 splits each batch into 8 micro-batches; --batch-size 4 is smaller/],
   ['a malformed budget', ['personalize', '--max-memory', '2 parsecs'], /--max-memory needs a size in bytes/],
   ['a corrupt checkpoint', ['resume', '--checkpoint', bad('corrupt.fsam', 0, flipped)], /corrupt\.fsam: corrupt checkpoint \(SHA-256 mismatch\)/],
   ['a truncated checkpoint', ['resume', '--checkpoint', bad('short.fsam', 0, ckBytes.subarray(0, ckBytes.length - 100))], /short\.fsam: truncated checkpoint/],

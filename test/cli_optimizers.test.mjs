@@ -57,14 +57,19 @@ s("compare's SGD row is SAM at ρ = 0, bit for bit: every epoch's numbers and th
   assert.ok(history(sgd).at(-1).loss < history(sgd)[0].loss, 'and it trains');
 });
 
-s('the SGD baseline plans and keeps a real arena: --max-memory refuses a budget one byte short', () => {
+s('the SGD baseline keeps a real arena, and the run\'s plan counts it: --max-memory refuses a budget one byte short', () => {
   const bytes = (32 + 8 + 24 + 4) * 4; // its momentum buffer, 16-byte aligned per variable
-  const ok = cli(['personalize', '--model', 'tiny/model.json', '--data', 'tiny.csv', '--optimizer', 'sgd', '--epochs', '1', '--max-memory', String(bytes), '--out', 'budget']);
+  const plan = cli(['plan', '--json', '--model', 'tiny/model.json', '--data', 'tiny.csv', '--optimizer', 'sgd']);
+  assert.is(plan.status, 0, plan.stderr);
+  const memory = JSON.parse(plan.stdout).memory;
+  const step = memory.phases.find((p) => p.name === 'training step');
+  assert.is(step.parts.arena, bytes + 16, 'the arena: its momentum, no gradient slab (one pass)');
+  const ok = cli(['personalize', '--model', 'tiny/model.json', '--data', 'tiny.csv', '--optimizer', 'sgd', '--epochs', '1', '--max-memory', String(memory.requiredBytes), '--out', 'budget']);
   assert.is(ok.status, 0, ok.stderr);
   assert.is(JSON.parse(readFileSync(join(dir, 'budget/summary.json'), 'utf8')).runs[0].memory.stateBytesPerKind.momentum, bytes);
-  const short = cli(['personalize', '--model', 'tiny/model.json', '--data', 'tiny.csv', '--optimizer', 'sgd', '--epochs', '1', '--max-memory', String(bytes - 1), '--out', 'short']);
+  const short = cli(['personalize', '--model', 'tiny/model.json', '--data', 'tiny.csv', '--optimizer', 'sgd', '--epochs', '1', '--max-memory', String(memory.requiredBytes - 1), '--out', 'short']);
   assert.is(short.status, 2);
-  assert.match(short.stderr, `--max-memory ${bytes - 1} bytes is too small: the optimizer state needs ${bytes} bytes`);
+  assert.match(short.stderr, `--max-memory ${memory.requiredBytes - 1} bytes is too small: the run needs ${memory.requiredBytes} bytes`);
 });
 
 const LEGACY = [

@@ -28,7 +28,8 @@ const TINY = ['--model', modelPath, '--data', csv, '--batch-size', '16', '--lr',
 const weightsOf = (dir) => readFileSync(join(dir, 'model/weights.bin'));
 const summaryOf = (dir) => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
 /** The summary without what differs between two runs of the same training (wall times, the command). */
-const comparable = (s) => ({ ...s, command: null, runs: s.runs.map((r) => ({ ...r, seconds: null, history: r.history.map((e) => ({ ...e, seconds: null })) })) });
+// memory: the run's plan, whose RSS part is the process's own (it differs run to run).
+const comparable = (s) => ({ ...s, command: null, memory: null, runs: s.runs.map((r) => ({ ...r, seconds: null, history: r.history.map((e) => ({ ...e, seconds: null })) })) });
 const oneLine = (r) => { const lines = r.stderr.trimEnd().split('\n'); assert.is(lines.length, 1, `one line on stderr, got:\n${r.stderr}`); return lines[0]; };
 
 const whole = join(root, 'whole');

@@ -3,12 +3,12 @@
 import { tf, layers, versions } from '../index';
 import trainingWasm from '../../build/training.wasm';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { homedir } from 'node:os';
 import { loadModelFiles, saveModelFiles } from '../checkpoint/model_files';
-import { trainingOptimizer } from './optimizers';
+import { trainingOptimizer, type OptimizerSettings } from './optimizers';
 import { DEFAULT_SETTINGS } from './flags';
-import { train, evaluate, type LayersModel } from './train';
+import { train, evaluate, evaluationBatch, type LayersModel } from './train';
 import type { LabelledSet } from '../data/digits';
 import { DEFAULT_TASK_SIZES, SPLIT_SEED } from '../data/default_task';
 
@@ -39,6 +39,12 @@ export const BASE_RECIPE = {
   runtime: { tfjsCore: tf.version_core, tfjsWasm: versions['tfjs-backend-wasm'], trainingKernels: fnv1a(trainingWasm as Uint8Array) },
 };
 
+/** The optimizer that trains the base model: the library's AdamW at the recipe's settings. */
+export const BASE_SETTINGS: OptimizerSettings = {
+  ...DEFAULT_SETTINGS, name: 'adamw', learningRate: BASE_RECIPE.learningRate, beta1: BASE_RECIPE.beta1, beta2: BASE_RECIPE.beta2,
+  epsilon: BASE_RECIPE.epsilon, weightDecay: BASE_RECIPE.weightDecay,
+};
+
 export function defaultCacheDir(): string {
   return process.env.FSAM_EDGE_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'fsam-edge');
 }
@@ -61,9 +67,19 @@ export function baseModelKey(population: LabelledSet, recipe: object = BASE_RECI
   return `base-digit-cnn-${fnv1a(JSON.stringify({ recipe, population: dataFingerprint(population) }))}`;
 }
 
-export async function cachedBaseModel(cacheDir: string, population: LabelledSet, log: (line: string) => void): Promise<{ model: LayersModel; path: string }> {
-  const dir = join(cacheDir, baseModelKey(population));
-  const path = join(dir, 'model.json');
+/**
+ * The cached base model, or one trained now and cached. `beforeTraining` sees the
+ * untrained model before anything of its training is allocated (the CLI plans the run's
+ * memory there, and may refuse it).
+ */
+/** Where the base model for this population is cached (model.json; it may not be there yet). */
+export function baseModelPath(cacheDir: string, population: LabelledSet): string {
+  return join(cacheDir, baseModelKey(population), 'model.json');
+}
+
+export async function cachedBaseModel(cacheDir: string, population: LabelledSet, log: (line: string) => void, beforeTraining?: (model: LayersModel) => void): Promise<{ model: LayersModel; path: string }> {
+  const path = baseModelPath(cacheDir, population);
+  const dir = dirname(path);
   if (existsSync(path)) {
     try {
       return { model: await loadModelFiles(path), path };
@@ -71,17 +87,22 @@ export async function cachedBaseModel(cacheDir: string, population: LabelledSet,
       log(`cached base model unreadable (${(err as Error).message}); training it again`);
     }
   }
+  const model = buildDigitCnn(BASE_RECIPE.seed);
+  try {
+    beforeTraining?.(model);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
   log(`training the base CNN on ${population.labels.length} population digits (once; cached in ${dir})`);
   const t0 = performance.now();
-  const model = buildDigitCnn(BASE_RECIPE.seed);
-  const { learningRate, beta1, beta2, epsilon, weightDecay } = BASE_RECIPE;
-  const opt = trainingOptimizer({ ...DEFAULT_SETTINGS, name: 'adamw', learningRate, beta1, beta2, epsilon, weightDecay }, undefined);
+  const opt = trainingOptimizer(BASE_SETTINGS, undefined);
   await train({
     model, optimizer: opt, train: population, batchSize: BASE_RECIPE.batchSize, seed: BASE_RECIPE.seed, fromEpoch: 0, toEpoch: BASE_RECIPE.epochs,
     onEpoch: (r) => log(`  base epoch ${r.epoch}/${BASE_RECIPE.epochs}  loss ${r.loss.toFixed(4)}  accuracy ${(100 * r.trainAccuracy).toFixed(1)}%  ${r.seconds.toFixed(1)}s`),
   });
   opt.dispose();
-  log(`base CNN trained in ${((performance.now() - t0) / 1000).toFixed(1)}s: ${(100 * evaluate(model, population).accuracy).toFixed(1)}% on the population`);
+  log(`base CNN trained in ${((performance.now() - t0) / 1000).toFixed(1)}s: ${(100 * evaluate(model, population, undefined, evaluationBatch(BASE_RECIPE.batchSize)).accuracy).toFixed(1)}% on the population`);
   try {
     await saveModelFiles(dir, model);
   } catch (err) {

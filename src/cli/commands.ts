@@ -10,13 +10,16 @@ import { writeFileAtomic } from '../checkpoint/atomic';
 import { renderReport, type ReportData, type ReportRun } from '../report/html';
 import { parseFlags, helpText, UsageError, type FlagValues } from './args';
 import {
-  PERSONALIZE_FLAGS, COMPARE_FLAGS, RESUME_FLAGS, DEFAULT_OUT, DEFAULT_EPOCHS, DEFAULT_BATCH, DEFAULT_NOISE, DEFAULT_HOLDOUT,
-  settingsFrom, describeSettings,
+  PERSONALIZE_FLAGS, COMPARE_FLAGS, RESUME_FLAGS, DEFAULT_OUT, DEFAULT_EPOCHS, DEFAULT_NOISE, DEFAULT_HOLDOUT,
+  settingsFrom, describeSettings, batchSizeFrom,
 } from './flags';
-import { defaultCacheDir } from './base_model';
+import { defaultCacheDir, BASE_RECIPE, BASE_SETTINGS } from './base_model';
 import { openModel, openDefaultTask, openFileTask, reopenTask, cloneModel, type Task } from './session';
-import { runOptimizer, checkBudget, checkpointIn, reportRun, CHECKPOINT_NAME, type RunConfig, type RunProgress } from './run';
-import type { OptimizerName } from './optimizers';
+import { runOptimizer, stateLayout, checkpointIn, reportRun, CHECKPOINT_NAME, type RunConfig, type RunProgress } from './run';
+import type { OptimizerName, OptimizerSettings } from './optimizers';
+import { resolveRunMemory, describeMemory, type RunMemory } from './memory';
+import { DEFAULT_TASK_SIZES } from '../data/default_task';
+import { countOf } from '../data/digits';
 import { type Output, formatTable, percent, formatBytes } from './ui';
 import type { LayersModel } from './train';
 import type { RunStatus } from './interrupt';
@@ -32,13 +35,47 @@ export interface Context {
   claimOut: (dir: string) => void;
 }
 
-async function openInputs(v: FlagValues, ctx: Context): Promise<{ model: LayersModel; source: string; task: Task }> {
-  const { model, source } = await openModel(v.model as string | undefined, (v.cache as string | undefined) ?? defaultCacheDir(), ctx.log);
+/**
+ * The model and the data; when the built-in base model is not cached yet, `beforeBaseTraining`
+ * sees an untrained model of its architecture before its training allocates anything.
+ */
+export async function openInputs(v: FlagValues, ctx: Context, beforeBaseTraining?: (model: LayersModel) => void): Promise<{ model: LayersModel; source: string; task: Task }> {
+  const { model, source } = await openModel(v.model as string | undefined, (v.cache as string | undefined) ?? defaultCacheDir(), ctx.log, beforeBaseTraining);
   const seed = (v.seed as number | undefined) ?? 0;
   const task = v.data === undefined
     ? openDefaultTask((v.noise as number | undefined) ?? DEFAULT_NOISE, seed, model, source)
     : openFileTask(v.data as string, v.eval as string | undefined, (v.holdout as number | undefined) ?? DEFAULT_HOLDOUT, seed, model, source);
   return { model, source, task };
+}
+
+/** The flags that shape a run's memory: --batch-size (or auto), --accumulate, --max-memory. */
+export function memoryFlags(v: FlagValues): { batchSize: number | 'auto'; accumulate: number; maxMemory: number | null } {
+  return { batchSize: batchSizeFrom(v), accumulate: (v.accumulate as number | undefined) ?? 1, maxMemory: (v['max-memory'] as number | undefined) ?? null };
+}
+
+/**
+ * Opens the model and the data with the run's memory planned before anything trains: if
+ * the built-in base model must be trained first, the whole run (its training, then this
+ * one) is planned on an untrained copy of it and refused over --max-memory before it
+ * starts; then this run is planned on the model itself, and --batch-size auto resolved.
+ */
+export async function openPlanned(v: FlagValues, ctx: Context, settings: OptimizerSettings[], keptModel: boolean):
+  Promise<{ model: LayersModel; source: string; task: Task; batchSize: number; memory: RunMemory }> {
+  const flags = memoryFlags(v);
+  const baseTraining = { batchSize: BASE_RECIPE.batchSize, settings: BASE_SETTINGS };
+  const kept = (m: LayersModel) => (keptModel ? m.weights.reduce((s, w) => s + w.read().size * 4, 0) : 0);
+  let trainedBase = false;
+  const { model, source, task } = await openInputs(v, ctx, (untrained) => {
+    trainedBase = true;
+    resolveRunMemory({ model: untrained, settings, ...flags, trainCount: v.data === undefined ? DEFAULT_TASK_SIZES.userTrainSize : 1 << 20, keptBytes: kept(untrained), baseTraining });
+  });
+  try {
+    const { batchSize, memory } = resolveRunMemory({ model, settings, ...flags, trainCount: countOf(task.train), keptBytes: kept(model), ...(trainedBase ? { baseTraining } : {}) });
+    return { model, source, task, batchSize, memory };
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
 }
 
 function summaryTable(runs: ReportRun[]): string {
@@ -61,20 +98,26 @@ function runVersions(): Record<string, string> {
   return { 'fsam-edge': own, ...versions, node: process.version };
 }
 
+function memoryText(m: RunMemory): string {
+  return m.predicted ? `heap peak ${m.peakBytes} bytes (${m.phase}); a cap must allow ${m.requiredBytes} bytes${m.rssBytes !== null ? `; process peak RSS about ${m.rssBytes} bytes` : ''}` : `not predicted (${m.reason})`;
+}
+
 /** A run's configuration as summary.json records it and the report shows it. */
 function configuration(configs: RunConfig[]): Record<string, unknown> {
   const [c] = configs;
   return {
-    seed: c.seed, epochs: c.epochs, batchSize: c.batchSize, maxMemory: c.maxMemory, model: c.modelSource, data: c.data,
+    seed: c.seed, epochs: c.epochs, batchSize: c.batchSize, accumulate: c.accumulate ?? 1, maxMemory: c.maxMemory, model: c.modelSource, data: c.data,
     optimizers: configs.map((x) => x.optimizer),
   };
 }
 
-function configurationRows(config: Record<string, unknown>, v: Record<string, string>): [string, string][] {
+function configurationRows(config: Record<string, unknown>, v: Record<string, string>, memory?: RunMemory): [string, string][] {
   const data = config.data as RunConfig['data'];
   return [
-    ['seed', String(config.seed)], ['epochs', String(config.epochs)], ['batch size', String(config.batchSize)],
-    ['optimizer-state budget', config.maxMemory === null ? 'none' : `${config.maxMemory} bytes`],
+    ['seed', String(config.seed)], ['epochs', String(config.epochs)],
+    ['batch size', `${config.batchSize}${(config.accumulate as number) > 1 ? ` in ${config.accumulate} micro-batches` : ''}`],
+    ['wasm memory budget', config.maxMemory === null ? 'none' : `${config.maxMemory} bytes`],
+    ...(memory ? [['wasm memory planned', memoryText(memory)]] as [string, string][] : []),
     ['model', String(config.model)],
     ...(data.kind === 'file'
       ? [['data', `${data.path} (SHA-256 ${data.sha256})`], ['held out', data.evalPath ? `${data.evalPath} (SHA-256 ${data.evalSha256})` : `${data.holdout * 100}% of the data`]] as [string, string][]
@@ -93,15 +136,16 @@ function removeStaleModel(outDir: string): void {
 }
 
 /** Writes the model, the report and, last, summary.json (so a summary means the rest is there). */
-async function writeOutputs(outDir: string, configs: RunConfig[], runs: ReportRun[], report: Omit<ReportData, 'runs' | 'createdAt' | 'configuration'>, model: LayersModel | null, ctx: Context): Promise<void> {
+async function writeOutputs(outDir: string, configs: RunConfig[], runs: ReportRun[], report: Omit<ReportData, 'runs' | 'createdAt' | 'configuration'>, model: LayersModel | null, ctx: Context, memory?: RunMemory): Promise<void> {
   ctx.status.writingOutputs = true;
   const config = configuration(configs);
   const v = runVersions();
   if (model) await saveModelFiles(join(outDir, 'model'), model);
   else removeStaleModel(outDir);
-  const html = renderReport({ ...report, runs, configuration: configurationRows(config, v), createdAt: new Date().toISOString() });
+  const html = renderReport({ ...report, runs, configuration: configurationRows(config, v, memory), createdAt: new Date().toISOString() });
   writeFileAtomic(join(outDir, 'report.html'), new TextEncoder().encode(html));
-  const summary = { command: report.command, config, versions: v, task: report.task, runs };
+  // memory: the run's plan (./memory.ts), made before it trained.
+  const summary = { command: report.command, config, versions: v, task: report.task, runs, ...(memory ? { memory } : {}) };
   writeFileAtomic(join(outDir, 'summary.json'), new TextEncoder().encode(JSON.stringify(summary, null, 2) + '\n'));
   ctx.out.line('');
   ctx.out.line(summaryTable(runs));
@@ -109,11 +153,11 @@ async function writeOutputs(outDir: string, configs: RunConfig[], runs: ReportRu
   ctx.out.line(`wrote ${join(outDir, 'report.html')}, ${join(outDir, 'summary.json')}${model ? `, ${join(outDir, 'model', 'model.json')}` : ''}`);
 }
 
-function announce(ctx: Context, name: string, config: RunConfig, plan: { totalBytes: number; parameters: number; stateBytesPerParameter: number }) {
+function announce(ctx: Context, name: string, config: RunConfig, plan: { stateBytes: number; parameters: number; stateBytesPerParameter: number }) {
   const hp = Object.entries(describeSettings(config.optimizer)).map(([k, x]) => `${k} ${x}`).join(', ');
-  ctx.out.line(`${name}: ${hp}; ${config.epochs} epochs, batch ${config.batchSize}, seed ${config.seed}`);
-  ctx.out.line(`${name}: optimizer state ${formatBytes(plan.totalBytes)} (${plan.stateBytesPerParameter.toFixed(0)} B/parameter × ${plan.parameters} parameters)` +
-    (config.maxMemory !== null ? `, budget ${formatBytes(config.maxMemory)}` : ''));
+  const k = config.accumulate ?? 1;
+  ctx.out.line(`${name}: ${hp}; ${config.epochs} epochs, batch ${config.batchSize}${k > 1 ? ` in ${k} micro-batches` : ''}, seed ${config.seed}`);
+  ctx.out.line(`${name}: optimizer state ${formatBytes(plan.stateBytes)} (${plan.stateBytesPerParameter.toFixed(0)} B/parameter × ${plan.parameters} parameters)`);
 }
 
 export async function personalize(argv: string[], ctx: Context): Promise<void> {
@@ -123,22 +167,22 @@ export async function personalize(argv: string[], ctx: Context): Promise<void> {
   const outDir = resolve((v.out as string | undefined) ?? DEFAULT_OUT);
   ctx.claimOut(outDir);
   await ready();
-  const { model, source, task } = await openInputs(v, ctx);
+  const { model, source, task, batchSize, memory } = await openPlanned(v, ctx, [settings], false);
   const config: RunConfig = {
-    optimizer: settings, epochs: (v.epochs as number | undefined) ?? DEFAULT_EPOCHS, batchSize: (v['batch-size'] as number | undefined) ?? DEFAULT_BATCH,
-    seed: (v.seed as number | undefined) ?? 0, maxMemory: (v['max-memory'] as number | undefined) ?? null, data: task.spec, modelSource: source,
+    optimizer: settings, epochs: (v.epochs as number | undefined) ?? DEFAULT_EPOCHS, batchSize, accumulate: memoryFlags(v).accumulate,
+    seed: (v.seed as number | undefined) ?? 0, maxMemory: memoryFlags(v).maxMemory, data: task.spec, modelSource: source,
   };
-  const plan = checkBudget(settings, model, config.maxMemory);
   for (const line of task.description) ctx.out.line(line);
   ctx.out.line(`model: ${source}`);
-  announce(ctx, settings.name, config, plan);
+  announce(ctx, settings.name, config, stateLayout(settings, model));
+  for (const line of describeMemory(memory, config.maxMemory)) ctx.out.line(line);
   const { run, stopped, progress } = await runOptimizer({ config, model, task, checkpointPath: checkpointIn(outDir), stopAfter: v['stop-after'] as number | undefined, out: ctx.out, status: ctx.status });
   ctx.out.line(`held-out accuracy: ${percent(run.before.accuracy)} before, ${percent(run.after.accuracy)} after ${progress.epochsDone} epochs`);
   if (stopped) {
     ctx.out.line(`stopped after epoch ${progress.epochsDone} of ${config.epochs}; continue with: fsam-edge resume --checkpoint ${checkpointIn(outDir)}`);
     return;
   }
-  await writeOutputs(outDir, [config], [run], { title: `fsam-edge personalize (${settings.name})`, command: ctx.argvText, task: [...task.description, `model: ${source}`], budgetBytes: config.maxMemory ?? undefined }, model, ctx);
+  await writeOutputs(outDir, [config], [run], { title: `fsam-edge personalize (${settings.name})`, command: ctx.argvText, task: [...task.description, `model: ${source}`], budgetBytes: config.maxMemory ?? undefined }, model, ctx, memory);
   ctx.out.line(`checkpoint: ${checkpointIn(outDir)}`);
 }
 
@@ -150,14 +194,16 @@ export async function compare(argv: string[], ctx: Context): Promise<void> {
   const outDir = resolve((v.out as string | undefined) ?? DEFAULT_OUT);
   ctx.claimOut(outDir);
   await ready();
-  const { model: base, source, task } = await openInputs(v, ctx);
+  // Each optimizer trains a copy of the model while the model itself stays: its weights are kept through the run.
+  const { model: base, source, task, batchSize, memory } = await openPlanned(v, ctx, settings, true);
   const configs: RunConfig[] = settings.map((s) => ({
-    optimizer: s, epochs: (v.epochs as number | undefined) ?? DEFAULT_EPOCHS, batchSize: (v['batch-size'] as number | undefined) ?? DEFAULT_BATCH,
-    seed: (v.seed as number | undefined) ?? 0, maxMemory: (v['max-memory'] as number | undefined) ?? null, data: task.spec, modelSource: source,
+    optimizer: s, epochs: (v.epochs as number | undefined) ?? DEFAULT_EPOCHS, batchSize, accumulate: memoryFlags(v).accumulate,
+    seed: (v.seed as number | undefined) ?? 0, maxMemory: memoryFlags(v).maxMemory, data: task.spec, modelSource: source,
   }));
-  const plans = configs.map((c) => checkBudget(c.optimizer, base, c.maxMemory)); // all refused before any runs
   for (const line of task.description) ctx.out.line(line);
   ctx.out.line(`model: ${source}`);
+  for (const line of describeMemory(memory, memoryFlags(v).maxMemory)) ctx.out.line(line);
+  const plans = configs.map((c) => stateLayout(c.optimizer, base));
   const runs: ReportRun[] = [];
   for (let i = 0; i < configs.length; i++) {
     announce(ctx, configs[i].optimizer.name, configs[i], plans[i]);
@@ -167,7 +213,7 @@ export async function compare(argv: string[], ctx: Context): Promise<void> {
     runs.push(run);
     model.dispose();
   }
-  await writeOutputs(outDir, configs, runs, { title: `fsam-edge compare (${names.join(', ')})`, command: ctx.argvText, task: [...task.description, `model: ${source}`], budgetBytes: configs[0].maxMemory ?? undefined }, null, ctx);
+  await writeOutputs(outDir, configs, runs, { title: `fsam-edge compare (${names.join(', ')})`, command: ctx.argvText, task: [...task.description, `model: ${source}`], budgetBytes: configs[0].maxMemory ?? undefined }, null, ctx, memory);
   ctx.out.line(`checkpoints: ${join(outDir, 'checkpoints')}/{${names.join(',')}}.fsam`);
 }
 
@@ -202,7 +248,16 @@ export async function resume(argv: string[], ctx: Context): Promise<void> {
   const checkpointPath = v.out === undefined ? path : join(outDir, CHECKPOINT_NAME);
   Object.assign(ctx.status, { checkpoint: checkpointPath, epochsSaved: done, resumed: true });
   for (const line of task.description) ctx.out.line(line);
-  const plan = checkBudget(config.optimizer, ck.model, config.maxMemory);
+  const plan = stateLayout(config.optimizer, ck.model);
+  let memory: RunMemory;
+  try {
+    // The run's budget holds for the rest of it: planned again, refused before training (a finished run only writes its outputs).
+    const maxMemory = done >= config.epochs ? null : config.maxMemory;
+    memory = resolveRunMemory({ model: ck.model, settings: [config.optimizer], batchSize: config.batchSize, accumulate: config.accumulate ?? 1, maxMemory, trainCount: countOf(task.train) }).memory;
+  } catch (err) {
+    tf.dispose(ck.optimizerWeights.map((w) => w.tensor));
+    throw err;
+  }
   const report = (name: string) => ({ title: `fsam-edge personalize (${name}, resumed)`, command: ctx.argvText, task: [...task.description, `model: ${config.modelSource}`], budgetBytes: config.maxMemory ?? undefined });
   if (done >= config.epochs) {
     // A finished run, stopped before (or while) its outputs were written: write them,
@@ -212,12 +267,13 @@ export async function resume(argv: string[], ctx: Context): Promise<void> {
     if (checkpointPath !== path) writeFileAtomic(checkpointPath, readFileSync(path));
     const run = reportRun(config, plan, ck.progress.before, ck.progress.history, ck.progress.history.reduce((a, e) => a + e.seconds, 0));
     ctx.out.line(`held-out accuracy: ${percent(run.before.accuracy)} before, ${percent(run.after.accuracy)} after ${done} epochs`);
-    await writeOutputs(outDir, [config], [run], report(config.optimizer.name), ck.model, ctx);
+    await writeOutputs(outDir, [config], [run], report(config.optimizer.name), ck.model, ctx, memory);
     ctx.out.line(`checkpoint: ${checkpointPath}`);
     return;
   }
   ctx.out.line(`resuming ${path} after epoch ${done} of ${config.epochs}`);
   announce(ctx, config.optimizer.name, config, plan);
+  for (const line of describeMemory(memory, config.maxMemory)) ctx.out.line(line);
   const { run, stopped, progress } = await runOptimizer({
     config, model: ck.model, task, checkpointPath, out: ctx.out, stopAfter: v['stop-after'] as number | undefined, status: ctx.status,
     resumeFrom: { progress: ck.progress, optimizerWeights: ck.optimizerWeights },
@@ -227,6 +283,6 @@ export async function resume(argv: string[], ctx: Context): Promise<void> {
     ctx.out.line(`stopped after epoch ${progress.epochsDone} of ${config.epochs}; continue with: fsam-edge resume --checkpoint ${checkpointPath}`);
     return;
   }
-  await writeOutputs(outDir, [config], [run], report(config.optimizer.name), ck.model, ctx);
+  await writeOutputs(outDir, [config], [run], report(config.optimizer.name), ck.model, ctx, memory);
   ctx.out.line(`checkpoint: ${checkpointPath}`);
 }

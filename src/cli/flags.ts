@@ -45,10 +45,11 @@ const DATA: Record<string, FlagSpec> = {
 
 const RUN: Record<string, FlagSpec> = {
   epochs: { kind: 'integer', help: 'epochs', default: String(DEFAULT_EPOCHS), min: 1, max: 100000 },
-  'batch-size': { kind: 'integer', help: 'batch size', default: String(DEFAULT_BATCH), min: 1, max: 1 << 20 },
+  'batch-size': { kind: 'string', placeholder: 'N|auto', help: 'batch size, or auto: the largest whose run fits --max-memory', default: String(DEFAULT_BATCH) },
+  accumulate: { kind: 'integer', help: 'micro-batches per step: each pass sums their gradients (the batch\'s step, a micro-batch\'s activation memory)', default: '1', min: 1, max: 4096 },
   seed: { kind: 'integer', help: 'seed of label noise and batch order', default: '0', min: 0, max: 2 ** 32 - 1 },
   out: { kind: 'string', placeholder: 'PATH', help: 'output directory (report, checkpoint, model)', default: DEFAULT_OUT },
-  'max-memory': { kind: 'bytes', help: 'budget of the optimizer-state arena, bytes or e.g. 512KB, 2MB', min: 0 },
+  'max-memory': { kind: 'bytes', help: 'budget of wasm memory for the whole run (weights, data, activations, gradients, optimizer state), e.g. 24MB; a run planned over it is refused before training', min: 0 },
   'stop-after': { kind: 'integer', help: 'stop after this epoch, as if interrupted (resume continues)', min: 1 },
   help: { kind: 'boolean', help: 'show this help' },
 };
@@ -63,6 +64,24 @@ export const COMPARE_FLAGS: Record<string, FlagSpec> = {
   ...HYPER, ...DATA, ...RUN,
 };
 delete COMPARE_FLAGS['stop-after'];
+
+export const PLAN_FLAGS: Record<string, FlagSpec> = {
+  optimizer: PERSONALIZE_FLAGS.optimizer,
+  ...HYPER, ...DATA,
+  'batch-size': RUN['batch-size'], accumulate: RUN.accumulate, 'max-memory': RUN['max-memory'],
+  json: { kind: 'boolean', help: 'print the plan as JSON' },
+  help: RUN.help,
+};
+
+/** --batch-size: an integer from 1 to 2^20, or 'auto'. */
+export function batchSizeFrom(v: FlagValues): number | 'auto' {
+  const raw = v['batch-size'] as string | undefined;
+  if (raw === undefined) return DEFAULT_BATCH;
+  if (raw.trim() === 'auto') return 'auto';
+  const n = Number(raw);
+  if (!/^\s*\d+\s*$/.test(raw) || !Number.isSafeInteger(n) || n < 1 || n > 1 << 20) throw new UsageError(`--batch-size needs an integer from 1 to ${1 << 20}, or auto; got '${raw}'`);
+  return n;
+}
 
 export const RESUME_FLAGS: Record<string, FlagSpec> = {
   checkpoint: { kind: 'string', placeholder: 'PATH', help: 'checkpoint file to continue', default: `${DEFAULT_OUT}/checkpoint.fsam` },

@@ -3,13 +3,14 @@
 // exit status 2; training that diverges is one line and status 1; anything else is a
 // bug, reported with its stack and status 1.
 import { personalize, compare, resume, type Context } from './commands';
+import { plan } from './plan_command';
 import { terminalOutput } from './ui';
 import { UsageError } from './args';
 import { DataError } from '../data/dataset_file';
 import { CheckpointError } from '../checkpoint/format';
 import { ModelFileError } from '../checkpoint/model_files';
 import { BudgetError } from './run';
-import { ArenaBudgetError } from '../core/errors';
+import { ArenaBudgetError, MemoryBudgetError } from '../core/errors';
 import { DivergedError } from './train';
 import { claimOutDir } from './out_dir';
 import { newStatus, onInterrupt } from './interrupt';
@@ -20,16 +21,17 @@ commands:
   personalize   fine-tune a model on a user's data (default: the built-in digits task)
   compare       the same task with SGD, SAM and F-SAM side by side
   resume        continue a run from its checkpoint
+  plan          a run's memory, planned without running it
 
 fsam-edge <command> --help lists the command's flags.
 `;
 
-const COMMANDS: Record<string, (argv: string[], ctx: Context) => Promise<void>> = { personalize, compare, resume };
+const COMMANDS: Record<string, (argv: string[], ctx: Context) => Promise<void>> = { personalize, compare, resume, plan };
 
 /** Errors that are the input's fault, not fsam-edge's. */
 function isUserError(err: unknown): err is Error {
   return err instanceof UsageError || err instanceof DataError || err instanceof CheckpointError || err instanceof ModelFileError ||
-    err instanceof BudgetError || err instanceof ArenaBudgetError;
+    err instanceof BudgetError || err instanceof ArenaBudgetError || err instanceof MemoryBudgetError;
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -34,8 +34,8 @@ export interface OptimizerSettings {
 
 /** What the training loop needs of an optimizer. */
 export interface TrainingOptimizer {
-  /** One training step on the loss; returns the loss before the step. */
-  step(loss: () => tf.Scalar, vars: tf.Variable[]): number;
+  /** One training step on the loss (of micro-batch i, with --accumulate); returns the loss before the step. */
+  step(loss: (microBatch: number) => tf.Scalar, vars: tf.Variable[]): number;
   getWeights(): Promise<NamedTensor[]>;
   setWeights(weights: NamedTensor[]): Promise<void>;
   /** The optimizer's arena report, or null before its first step. */
@@ -65,10 +65,10 @@ export function plannedMemory(s: OptimizerSettings, variables: { name: string; s
   return new ArenaLayout(variables, stateKinds(resolveHyperparams(coreOptions(s)))).report();
 }
 
-/** The library optimizer for these settings, its arena bounded by maxBytes. Bad values fail here, by name. */
-function libraryOptimizer(s: OptimizerSettings, maxBytes: number | undefined): SharpnessOptimizer {
+/** The library optimizer for these settings, the whole run bounded by maxBytes, over `accumulate` micro-batches. Bad values fail here, by name. */
+function libraryOptimizer(s: OptimizerSettings, maxBytes: number | undefined, accumulate: number): SharpnessOptimizer {
   const o = coreOptions(s);
-  const base = { learningRate: o.learningRate, weightDecay: o.weightDecay, maxBytes };
+  const base = { learningRate: o.learningRate, weightDecay: o.weightDecay, maxBytes, accumulate };
   const sgd = { momentum: o.momentum, nesterov: o.nesterov };
   const adam = { beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon };
   const sam = { ...base, ...sgd, ...adam, base: o.base, rho: o.rho, adaptive: o.adaptive, lowMemory: o.lowMemory };
@@ -88,8 +88,8 @@ function libraryOptimizer(s: OptimizerSettings, maxBytes: number | undefined): S
  * ('<variable>/adam_m', '/adam_v'). Only tf.train.momentum kept buffers at momentum 0 as
  * well, where they play no part in a step (b = 0·b + g): those are left out.
  */
-export function trainingOptimizer(s: OptimizerSettings, maxBytes: number | undefined): TrainingOptimizer {
-  const optimizer = libraryOptimizer(s, maxBytes);
+export function trainingOptimizer(s: OptimizerSettings, maxBytes: number | undefined, accumulate = 1): TrainingOptimizer {
+  const optimizer = libraryOptimizer(s, maxBytes, accumulate);
   const unused = (w: NamedTensor) => s.name === 'sgd' && s.momentum === 0 && w.name.endsWith('/momentum');
   return {
     step(f, vars) {

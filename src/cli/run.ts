@@ -1,18 +1,19 @@
-// One optimizer's run: plan its memory against the budget, train from epoch k to N with
-// a checkpoint after every epoch, and collect what the summary and the report show.
+// One optimizer's run: train from epoch k to N with a checkpoint after every epoch, and
+// collect what the summary and the report show. (Its memory is planned, and refused over
+// --max-memory, by the command before the run starts: ./memory.ts.)
 import { join } from 'node:path';
 import { tf } from '../index';
-import { ArenaBudgetError } from '../core/errors';
+import { MemoryBudgetError } from '../core/errors';
 import { saveCheckpoint } from '../checkpoint/checkpoint';
 import { CheckpointError } from '../checkpoint/format';
 import type { ReportRun } from '../report/html';
 import { trainingOptimizer, plannedMemory, type OptimizerSettings, type NamedTensor } from './optimizers';
-import type { ArenaReport } from '../core/arena';
-import { train, evaluate, type EpochRecord, type Evaluation, type LayersModel } from './train';
+import { STATE_KINDS, type ArenaReport, type SlabKind } from '../core/arena';
+import { train, evaluate, evaluationBatch, type EpochRecord, type Evaluation, type LayersModel } from './train';
 import { describeSettings } from './flags';
 import type { DataSpec, Task } from './session';
 import type { Output } from './ui';
-import { formatBytes, percent } from './ui';
+import { percent } from './ui';
 import { newStatus, type RunStatus } from './interrupt';
 
 export const CHECKPOINT_NAME = 'checkpoint.fsam';
@@ -22,7 +23,10 @@ export interface RunConfig {
   optimizer: OptimizerSettings;
   epochs: number;
   batchSize: number;
+  /** Micro-batches per step (absent in checkpoints written before --accumulate: 1). */
+  accumulate?: number;
   seed: number;
+  /** --max-memory: the whole run's budget of wasm memory. */
   maxMemory: number | null;
   data: DataSpec;
   modelSource: string;
@@ -38,16 +42,9 @@ export class BudgetError extends Error {
   constructor(message: string) { super(message); this.name = 'BudgetError'; }
 }
 
-function budgetMessage(needed: number, available: number, parameters: number): string {
-  return `--max-memory ${available} bytes is too small: the optimizer state needs ${needed} bytes ` +
-    `(${formatBytes(needed)} for ${parameters} parameters); nothing was written`;
-}
-
-/** Refuses, before anything is allocated or written, a budget the optimizer state cannot fit. */
-export function checkBudget(settings: OptimizerSettings, model: LayersModel, maxMemory: number | null) {
-  const plan = plannedMemory(settings, model.trainableWeights.map((w) => ({ name: w.name, size: w.read().size })));
-  if (maxMemory !== null && plan.totalBytes > maxMemory) throw new BudgetError(budgetMessage(plan.totalBytes, maxMemory, plan.parameters));
-  return plan;
+/** The optimizer state's layout (what the summary shows per parameter), known before anything is allocated. */
+export function stateLayout(settings: OptimizerSettings, model: LayersModel): ArenaReport {
+  return plannedMemory(settings, model.trainableWeights.map((w) => ({ name: w.name, size: w.read().size })));
 }
 
 export interface RunOptions {
@@ -73,7 +70,9 @@ export function reportRun(config: RunConfig, memory: ArenaReport, before: Evalua
   return {
     optimizer: label, settings: describeSettings(s), before, after, history,
     memory: {
-      parameters: memory.parameters, stateBytesPerKind: memory.bytesPerKind as Record<string, number>, stateBytes: memory.stateBytes,
+      parameters: memory.parameters, stateBytes: memory.stateBytes,
+      // The state's slabs (the arena also holds g, scratch within a step: not state).
+      stateBytesPerKind: Object.fromEntries(Object.entries(memory.bytesPerKind).filter(([k]) => STATE_KINDS.includes(k as SlabKind))) as Record<string, number>,
       weightBytes: memory.parameters * 4, gradientBytes: memory.parameters * 4 * (sam ? 2 : 1),
     },
     seconds,
@@ -83,13 +82,14 @@ export function reportRun(config: RunConfig, memory: ArenaReport, before: Evalua
 export async function runOptimizer(o: RunOptions): Promise<{ run: ReportRun; progress: RunProgress; stopped: boolean }> {
   const { config, model, task, out } = o;
   const s = config.optimizer;
-  const plan = checkBudget(s, model, config.maxMemory);
-  const before = o.resumeFrom?.progress.before ?? evaluate(model, task.heldOut);
+  const plan = stateLayout(s, model);
+  const before = o.resumeFrom?.progress.before ?? evaluate(model, task.heldOut, undefined, evaluationBatch(config.batchSize, config.accumulate ?? 1));
   const history = [...(o.resumeFrom?.progress.history ?? [])];
   const from = o.resumeFrom?.progress.epochsDone ?? 0;
   const to = Math.min(config.epochs, o.stopAfter ?? config.epochs);
   const label = o.label ?? s.name;
-  const optimizer = trainingOptimizer(s, config.maxMemory ?? undefined);
+  const accumulate = config.accumulate ?? 1;
+  const optimizer = trainingOptimizer(s, config.maxMemory ?? undefined, accumulate);
   const t0 = performance.now();
   const status = o.status ?? newStatus();
   status.checkpoint = o.checkpointPath;
@@ -107,7 +107,7 @@ export async function runOptimizer(o: RunOptions): Promise<{ run: ReportRun; pro
     }
     try {
       await train({
-        model, optimizer, train: task.train, flipped: task.flipped, heldOut: task.heldOut, batchSize: config.batchSize, seed: config.seed,
+        model, optimizer, train: task.train, flipped: task.flipped, heldOut: task.heldOut, batchSize: config.batchSize, accumulate, seed: config.seed,
         fromEpoch: from, toEpoch: to,
         onBatch: (epoch, b, n, loss) => out.progress(`${label} epoch ${epoch}/${config.epochs}`, b, n, `loss ${loss.toFixed(4)}`),
         onEpoch: async (r) => {
@@ -124,7 +124,8 @@ export async function runOptimizer(o: RunOptions): Promise<{ run: ReportRun; pro
         },
       });
     } catch (err) {
-      if (err instanceof ArenaBudgetError) throw new BudgetError(budgetMessage(err.neededBytes, err.availableBytes, plan.parameters));
+      // The optimizer's own check of --max-memory, at its first step (the plan should have refused first).
+      if (err instanceof MemoryBudgetError) throw new BudgetError(`--max-memory ${err.availableBytes} bytes is too small: ${err.message}; nothing was trained`);
       throw err;
     } finally {
       out.endProgress();

@@ -59,10 +59,11 @@ function checkModelRuns(model: LayersModel, shape: number[], numClasses: number,
   }
 }
 
-export async function openModel(modelPath: string | undefined, cacheDir: string, log: (s: string) => void): Promise<{ model: LayersModel; source: string }> {
+/** The model of a run: a model file, or the built-in base CNN (trained first if not cached: `beforeTraining` sees it untrained). */
+export async function openModel(modelPath: string | undefined, cacheDir: string, log: (s: string) => void, beforeTraining?: (model: LayersModel) => void): Promise<{ model: LayersModel; source: string }> {
   if (modelPath !== undefined) return { model: await loadModelFiles(modelPath), source: resolve(modelPath) };
   const population = makeDefaultTask(loadMnist()).population;
-  const { model, path } = await cachedBaseModel(cacheDir, population, log);
+  const { model, path } = await cachedBaseModel(cacheDir, population, log, beforeTraining);
   return { model, source: `built-in digit CNN (${path})` };
 }
 

@@ -1,7 +1,9 @@
 // The training loop the CLI runs: seeded batch order per epoch (so a resumed run draws
 // the same batches as an uninterrupted one), one optimizer step per batch, and the
-// loss and accuracy per epoch on the training set and on held-out examples.
-import { tf, layers } from '../index';
+// loss and accuracy per epoch on the training set and on held-out examples. Each batch
+// is put together from the data in JavaScript, so tfjs-wasm's heap holds one batch of
+// examples, never the whole set (./memory.ts plans it so).
+import { tf, layers, microBatchLoss } from '../index';
 import { type LabelledSet, countOf, sizeOf } from '../data/digits';
 import { createRng, deriveSeed, permutation } from '../data/random';
 import type { TrainingOptimizer } from './optimizers';
@@ -51,6 +53,23 @@ export function tensorsOf(set: LabelledSet): { x: tf.Tensor; y: tf.Tensor1D } {
   return { x: tf.tensor(set.features, [countOf(set), ...set.shape]), y: tf.tensor1d(set.labels, 'int32') };
 }
 
+/** The examples at `idx`, in that order, as tensors (disposed by the caller); `scratch` holds their values on the way. */
+function batchOf(set: LabelledSet, idx: Int32Array, scratch: { x: Float32Array; y: Int32Array }): { x: tf.Tensor; y: tf.Tensor1D } {
+  const d = sizeOf(set.shape), n = idx.length;
+  for (let j = 0; j < n; j++) {
+    scratch.x.set(set.features.subarray(idx[j] * d, (idx[j] + 1) * d), j * d);
+    scratch.y[j] = set.labels[idx[j]];
+  }
+  return { x: tf.tensor(scratch.x.subarray(0, n * d), [n, ...set.shape]), y: tf.tensor1d(scratch.y.subarray(0, n), 'int32') };
+}
+
+/**
+ * Examples per batch of a run's evaluations: its training (micro-)batch, up to 256. An
+ * evaluation holds a forward pass only, so it never needs more of the heap than a
+ * training pass of the same batch: the run's memory is set by its training batch.
+ */
+export const evaluationBatch = (trainingBatch: number, accumulate = 1) => Math.min(Math.ceil(trainingBatch / accumulate), 256);
+
 export function evaluate(model: LayersModel, set: LabelledSet, marked?: Uint8Array, batchSize = 256): Evaluation {
   const kind = outputKind(model);
   const n = countOf(set);
@@ -83,6 +102,8 @@ export interface TrainOptions {
   /** Held-out examples evaluated after each epoch (NaN in the record without them). */
   heldOut?: LabelledSet;
   batchSize: number;
+  /** Micro-batches per step (the optimizer's `accumulate`); the batch must split into them. */
+  accumulate?: number;
   seed: number;
   /** Epochs already done (0 for a fresh run) and the last epoch to run. */
   fromEpoch: number;
@@ -102,50 +123,46 @@ export async function train(o: TrainOptions): Promise<EpochRecord[]> {
   const n = countOf(set);
   const batches = Math.ceil(n / batchSize);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const all = tensorsOf(set);
+  const k = o.accumulate ?? 1;
+  const scratch = { x: new Float32Array(Math.min(batchSize, n) * sizeOf(set.shape)), y: new Int32Array(Math.min(batchSize, n)) };
+  const lossOf = (x: tf.Tensor, y: tf.Tensor1D) => crossEntropy(kind, model.apply(x, { training: true }) as tf.Tensor, y, set.numClasses);
   const records: EpochRecord[] = [];
-  try {
-    for (let epoch = o.fromEpoch + 1; epoch <= o.toEpoch; epoch++) {
-      const t0 = performance.now();
-      const order = batchOrder(n, o.seed, epoch);
-      let lossSum = 0;
-      for (let b = 0; b < batches; b++) {
-        const idx = order.subarray(b * batchSize, Math.min(n, (b + 1) * batchSize));
-        const indices = tf.tensor1d(idx, 'int32');
-        const x = tf.gather(all.x, indices);
-        const y = tf.gather(all.y, indices) as tf.Tensor1D;
-        let loss: number;
-        const where = `at epoch ${epoch}, batch ${b + 1}`;
-        try {
-          loss = optimizer.step(() => crossEntropy(kind, model.apply(x, { training: true }) as tf.Tensor, y, set.numClasses), vars);
-        } catch (err) {
-          if (err instanceof NonFiniteGradientError || err instanceof NonFinitePerturbationError) {
-            throw new DivergedError(`training diverged ${where} (${err.message}); try a smaller --lr or --rho`);
-          }
-          throw err;
-        } finally {
-          tf.dispose([indices, x, y]);
+  for (let epoch = o.fromEpoch + 1; epoch <= o.toEpoch; epoch++) {
+    const t0 = performance.now();
+    const order = batchOrder(n, o.seed, epoch);
+    let lossSum = 0;
+    for (let b = 0; b < batches; b++) {
+      const idx = order.subarray(b * batchSize, Math.min(n, (b + 1) * batchSize));
+      const { x, y } = batchOf(set, idx, scratch);
+      let loss: number;
+      const where = `at epoch ${epoch}, batch ${b + 1}`;
+      try {
+        loss = optimizer.step(k > 1 ? microBatchLoss(k, x, y, lossOf) : () => lossOf(x, y), vars);
+      } catch (err) {
+        if (err instanceof NonFiniteGradientError || err instanceof NonFinitePerturbationError) {
+          throw new DivergedError(`training diverged ${where} (${err.message}); try a smaller --lr or --rho`);
         }
-        if (!Number.isFinite(loss)) throw new DivergedError(`training diverged ${where}: the loss is ${loss}; try a smaller --lr or --rho`);
-        lossSum += loss * idx.length;
-        o.onBatch?.(epoch, b + 1, batches, loss);
-        // Back to the event loop once a batch: piped output flushes as it goes, and
-        // signals (Ctrl-C) are handled now rather than when training ends.
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        throw err;
+      } finally {
+        tf.dispose([x, y]);
       }
-      const trainEval = evaluate(model, set, o.flipped);
-      const held = o.heldOut ? evaluate(model, o.heldOut) : { loss: NaN, accuracy: NaN };
-      const record: EpochRecord = {
-        epoch, loss: lossSum / n, trainAccuracy: trainEval.accuracy,
-        heldOutLoss: held.loss, heldOutAccuracy: held.accuracy,
-        ...(trainEval.markedAccuracy !== undefined ? { memorized: trainEval.markedAccuracy } : {}),
-        seconds: (performance.now() - t0) / 1000,
-      };
-      records.push(record);
-      await o.onEpoch?.(record);
+      if (!Number.isFinite(loss)) throw new DivergedError(`training diverged ${where}: the loss is ${loss}; try a smaller --lr or --rho`);
+      lossSum += loss * idx.length;
+      o.onBatch?.(epoch, b + 1, batches, loss);
+      // Back to the event loop once a batch: piped output flushes as it goes, and
+      // signals (Ctrl-C) are handled now rather than when training ends.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
-  } finally {
-    tf.dispose([all.x, all.y]);
+    const trainEval = evaluate(model, set, o.flipped, evaluationBatch(batchSize, k));
+    const held = o.heldOut ? evaluate(model, o.heldOut, undefined, evaluationBatch(batchSize, k)) : { loss: NaN, accuracy: NaN };
+    const record: EpochRecord = {
+      epoch, loss: lossSum / n, trainAccuracy: trainEval.accuracy,
+      heldOutLoss: held.loss, heldOutAccuracy: held.accuracy,
+      ...(trainEval.markedAccuracy !== undefined ? { memorized: trainEval.markedAccuracy } : {}),
+      seconds: (performance.now() - t0) / 1000,
+    };
+    records.push(record);
+    await o.onEpoch?.(record);
   }
   return records;
 }

@@ -33,7 +33,7 @@ export interface PlannedLayer {
   getClassName(): string;
   getConfig(): Record<string, unknown>;
   outputShape: (number | null)[] | (number | null)[][];
-  trainableWeights: { shape: number[] }[];
+  trainableWeights: { shape: readonly (number | null)[] }[];
 }
 
 export interface LayerMemory {

@@ -1,6 +1,9 @@
 // A batch's loss split into micro-batches, for the optimizers' `accumulate: k` option:
 // microBatchLoss(k, x, y, loss) is the function minimize() calls with i = 0…k−1, the
-// loss over the i-th of k equal slices of x and y along their first axis. The slices
+// loss over the i-th of k slices of x and y along their first axis. A batch of n that k
+// does not divide is split into slices of ⌈n/k⌉ and ⌊n/k⌋, each loss weighted by
+// k·nᵢ/n, so that the mean the optimizer takes is the whole batch's mean again (equal
+// slices are not multiplied at all). The slices
 // are made inside the call, so each pass holds one micro-batch's copy of the data and
 // the activations of one micro-batch. They are gathered, not sliced: tfjs-wasm's Slice
 // kernel copies its whole input into JavaScript first (readSync), k times per pass —
@@ -19,13 +22,15 @@ export function microBatchLoss<X extends Batch, Y extends Batch>(k: number, x: X
   for (const t of all) {
     if (t.shape[0] !== n) throw new RangeError(`microBatchLoss: x and y must have the same first dimension, got ${all.map((a) => `[${a.shape}]`).join(', ')}`);
   }
-  if (n % k !== 0) throw new RangeError(`microBatchLoss: a batch of ${n} does not split into ${k} equal micro-batches`);
-  const m = n / k;
+  if (n < k) throw new RangeError(`microBatchLoss: a batch of ${n} cannot be split into ${k} micro-batches`);
+  const start = (i: number) => i * Math.floor(n / k) + Math.min(i, n % k); // the first n % k slices take one more
   return (i: number) => {
     if (!(Number.isInteger(i) && i >= 0 && i < k)) throw new RangeError(`micro-batch index must be an integer in [0, ${k}), got ${i}`);
-    const rows = tf.range(i * m, (i + 1) * m, 1, 'int32');
+    const from = start(i), size = start(i + 1) - from;
+    const rows = tf.range(from, from + size, 1, 'int32');
     const slice = <T extends Batch>(b: T): T => (Array.isArray(b) ? b.map((t) => tf.gather(t, rows)) : tf.gather(b, rows)) as T;
-    return loss(slice(x), slice(y));
+    const l = loss(slice(x), slice(y));
+    return size * k === n ? l : tf.mul(l, (size * k) / n) as tf.Scalar;
   };
 }
 

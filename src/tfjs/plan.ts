@@ -8,10 +8,11 @@
 //   arena         the optimizer's state and the gradients it keeps (src/core/state.ts)
 //   gradients     one pass's gradient tensors
 //   activations   one pass over a micro-batch, layer by layer (./layer_memory.ts)
-//   slack         one hole the size of the largest activation tensor: after the first
-//                 step the allocator no longer packs a pass as tightly (measured: the
-//                 high water exceeds the live bytes by 1.0–1.05 such tensors on the
-//                 study's and the default task's CNNs from batch 32 to 1,024)
+//   slack         one hole the size of the largest activation tensor, at least 96 KiB:
+//                 after the first step the allocator no longer packs a pass as tightly
+//                 (measured: the high water exceeds the live bytes by 1.0–1.05 such
+//                 tensors on the study's and the default task's CNNs from batch 32 to
+//                 1,024, and by 87 KiB at batch 8)
 //
 // An evaluation pass, if asked for, holds its forward pass instead of the last four; saving
 // the state, if asked for, a copy of each saved slab as tensors.
@@ -31,8 +32,8 @@ export interface PlannedModel {
   layers: PlannedLayer[];
   inputs: { shape: (number | null)[] }[];
   outputs: { shape: (number | null)[] }[];
-  weights: { shape: number[] }[];
-  trainableWeights: { name: string; shape: number[] }[];
+  weights: { shape: readonly (number | null)[] }[];
+  trainableWeights: { name: string; shape: readonly (number | null)[] }[];
 }
 
 export interface MemoryPlanOptions {
@@ -64,7 +65,14 @@ export interface MemoryPlan {
   parameters: number;
   trainableParameters: number;
   /** tfjs-wasm's heap at the run's peak: its bytes, where they go, and the phase it occurs in. */
-  wasm: { peakBytes: number; phase: PlanPhase; parts: Record<string, number>; phases: Partial<Record<PlanPhase, number>> } | null;
+  wasm: {
+    peakBytes: number;
+    /** The phase at the peak, and where its bytes go. */
+    phase: PlanPhase;
+    parts: Record<string, number>;
+    /** Each planned phase: its bytes and where they go. */
+    phases: Partial<Record<PlanPhase, { bytes: number; parts: Record<string, number> }>>;
+  } | null;
   /** The process's resident set at the run's peak, where the runtime reports one (Node, Deno). */
   rss: { peakBytes: number; nowBytes: number } | null;
   /** Floats per example each layer holds in a training pass. */
@@ -83,10 +91,10 @@ export function planMemory(model: PlannedModel, options: MemoryPlanOptions): Mem
   if (!model || !Array.isArray(model.layers)) throw new TypeError(`planMemory: model must be a tfjs-layers model, got ${String(model)}`);
   const { hyper, accumulate, maxBytes } = optimizerOf(options);
   if (!(Number.isInteger(accumulate) && accumulate >= 1)) throw new RangeError(`planMemory: accumulate must be an integer >= 1, got ${accumulate}`);
-  if (batchSize % accumulate !== 0) throw new RangeError(`planMemory: a batch of ${batchSize} does not split into ${accumulate} equal micro-batches`);
+  if (batchSize < accumulate) throw new RangeError(`planMemory: a batch of ${batchSize} cannot be split into ${accumulate} micro-batches`);
   const evalBatch = options.evaluationBatchSize;
   if (evalBatch !== undefined && !(Number.isInteger(evalBatch) && evalBatch >= 1)) throw new RangeError(`planMemory: evaluationBatchSize must be an integer >= 1, got ${evalBatch}`);
-  const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+  const size = (shape: readonly (number | null)[]) => shape.reduce<number>((a, b) => a * (b ?? 1), 1);
   const parameters = model.weights.reduce((s, w) => s + size(w.shape), 0);
   const trainableParameters = model.trainableWeights.reduce((s, w) => s + size(w.shape), 0);
   const backend = tf.getBackend() ?? 'none';
@@ -100,7 +108,7 @@ export function planMemory(model: PlannedModel, options: MemoryPlanOptions): Mem
   const memory = layerMemory(model.layers, inputFloats);
   if (!memory.ok) return notPredicted(memory.reason);
 
-  const micro = batchSize / accumulate;
+  const micro = Math.ceil(batchSize / accumulate); // microBatchLoss's largest slice
   const layout: ArenaLayout = layoutFor(model.trainableWeights.map((w) => ({ name: w.name, size: size(w.shape) })), hyper, accumulate, true);
   const weights = model.weights.reduce((s, w) => s + size(w.shape) * 4 + BLOCK_OVERHEAD, 0);
   const data = options.dataBytes ?? batchSize * (inputFloats + outputFloats) * 4 + 2 * BLOCK_OVERHEAD;
@@ -112,26 +120,29 @@ export function planMemory(model: PlannedModel, options: MemoryPlanOptions): Mem
     arena: layout.totalBytes + BLOCK_OVERHEAD,
     gradients: model.trainableWeights.reduce((s, w) => s + size(w.shape) * 4 + BLOCK_OVERHEAD, 0),
     activations: pass * micro * 4 + slices,
-    slack: memory.largestFloats * micro * 4,
+    slack: slackFor(memory.largestFloats * micro * 4),
   };
-  const phases: Partial<Record<PlanPhase, number>> = { 'training step': sum(parts) };
+  const phases: NonNullable<MemoryPlan['wasm']>['phases'] = { 'training step': { bytes: sum(parts), parts } };
+  const resident = { runtime: RUNTIME_BYTES, weights, data, arena: parts.arena };
   if (evalBatch !== undefined) {
     const forward = memory.layers.reduce((s, l) => s + l.inferenceFloats, 0) + memory.lossFloats / 2;
-    phases.evaluation = RUNTIME_BYTES + weights + data + parts.arena + (forward + inputFloats + 1) * evalBatch * 4 + memory.largestFloats * evalBatch * 4;
+    const evaluation = { ...resident, batch: (inputFloats + 1) * evalBatch * 4, activations: forward * evalBatch * 4, slack: slackFor(memory.largestFloats * evalBatch * 4) };
+    phases.evaluation = { bytes: sum(evaluation), parts: evaluation };
   }
   if (options.stateSaves) {
     const saved = layout.kinds.filter((k) => SAVED_KINDS.includes(savedKind(k))).length;
-    phases['saving state'] = RUNTIME_BYTES + weights + data + parts.arena + saved * parts.gradients + 2 * BLOCK_OVERHEAD;
+    const saving = { ...resident, 'saved state': saved * parts.gradients + 2 * BLOCK_OVERHEAD };
+    phases['saving state'] = { bytes: sum(saving), parts: saving };
   }
-  const [phase, peak] = Object.entries(phases).reduce((a, b) => (b[1] > a[1] ? b : a)) as [PlanPhase, number];
-  const peakBytes = Math.ceil(peak);
+  const [phase, peak] = (Object.entries(phases) as [PlanPhase, { bytes: number; parts: Record<string, number> }][]).reduce((a, b) => (b[1].bytes > a[1].bytes ? b : a));
+  const peakBytes = Math.ceil(peak.bytes);
   const plan: MemoryPlan = {
     predicted: true, ...base,
-    wasm: { peakBytes, phase, parts, phases },
+    wasm: { peakBytes, phase, parts: peak.parts, phases },
     rss: rssFor(peakBytes),
     layers: memory.layers,
   };
-  if (Number.isFinite(maxBytes) && peakBytes > maxBytes) throw new MemoryBudgetError(peakBytes, maxBytes, parts, `training this model at batch ${batchSize}`);
+  if (Number.isFinite(maxBytes) && peakBytes > maxBytes) throw new MemoryBudgetError(peakBytes, maxBytes, peak.parts, `training this model at batch ${batchSize} (${phase})`);
   return plan;
 }
 
@@ -174,6 +185,9 @@ function isChain(model: PlannedModel): boolean {
     return i === 0 ? inbound.length <= 1 : inbound.length === 1 && inbound[0] === layers[i - 1];
   });
 }
+
+/** The allocator's slack over a pass whose largest tensor has `largest` bytes. */
+const slackFor = (largest: number) => Math.max(largest, 96 * 1024);
 
 function sum(parts: Record<string, number>): number {
   return Object.values(parts).reduce((a, b) => a + b, 0);

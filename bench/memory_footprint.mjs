@@ -12,6 +12,9 @@
 //     maximum that tfjs-wasm's binary declares is rewritten to the cap, so memory.grow
 //     fails past it, and malloc throws on 0). Binary search on W, one child process per
 //     probe (a failed malloc leaves the heap unusable).
+// The planner's prediction beside each (src/tfjs/plan.ts, in this process, from a
+// description of the MLP as Dense layers: nothing is allocated for it): the high water at
+// the one width, and the widest MLP whose planned run a cap must allow.
 // The model's initial tensors are disposed once the variables hold them (until issue 18
 // they were not: a leaked copy of the weights counted against every optimizer).
 // Writes bench/results/memory_footprint.{json,md}.
@@ -46,12 +49,46 @@ function runChild(spec) {
   }
 }
 
+// fsam-edge's optimizers, as planMemory takes them (FSAM's options).
+const PLANNED = {
+  'FSAM (SGD-m)': {}, 'SAM (SGD-m)': { sharpness: 'sam' }, 'FSAM (AdamW)': { base: 'adamw' },
+  'FSAM lowMemory (SGD-m)': { lowMemory: true }, 'SAM lowMemory (SGD-m)': { sharpness: 'sam', lowMemory: true },
+};
+
+/** The bench's MLP 784-W-W-10 described as tfjs-layers Dense layers, for planMemory: shapes and configs only. */
+function mlpDescription(w) {
+  const dense = (name, inputs, units, activation) => ({
+    name, getClassName: () => 'Dense', getConfig: () => ({ activation, useBias: true }), outputShape: [null, units],
+    trainableWeights: [{ name: `${name}/kernel`, shape: [inputs, units] }, { name: `${name}/bias`, shape: [units] }],
+  });
+  const layers = [dense('d1', 784, w, 'relu'), dense('d2', w, w, 'relu'), dense('d3', w, 10, 'linear')];
+  const weights = layers.flatMap((l) => l.trainableWeights);
+  return { layers, inputs: [{ shape: [null, 784] }], outputs: [{ shape: [null, 10] }], weights, trainableWeights: weights };
+}
+
+async function planned(planMemory, name, width) {
+  return planMemory(mlpDescription(width), { batchSize: 32, optimizer: PLANNED[name] }).wasm;
+}
+
+/** The widest W (to 16) whose planned run fits `capBytes` (what a cap must allow: 1.05 × the peak, as the CLI checks). */
+async function plannedWidest(planMemory, name, capBytes) {
+  let lo = 0, hi = 4096;
+  while (hi - lo > 16) {
+    const mid = Math.round((lo + hi) / 32) * 16;
+    if ((await planned(planMemory, name, mid)).peakBytes * 1.05 <= capBytes) lo = mid; else hi = mid;
+  }
+  return lo;
+}
+
 async function parent(quick) {
   const loadBefore = load();
+  const { ready, planMemory } = await import('../dist/fsam-edge.js');
+  await ready();
   const WIDTH = quick ? 256 : 1024, STEPS = quick ? 12 : 30, WARMUP = 10, CAPS_MIB = quick ? [32] : [64, 32];
   const footprint = {};
   for (const name of Object.keys(OPTIMIZERS)) {
     footprint[name] = runChild({ name, width: WIDTH, steps: STEPS, warmup: WARMUP });
+    if (PLANNED[name] && footprint[name].ok) footprint[name].planned = await planned(planMemory, name, WIDTH);
     console.error(name, JSON.stringify(footprint[name]));
   }
   const caps = {};
@@ -73,14 +110,15 @@ async function parent(quick) {
         const mid = Math.round((lo + hi) / 32) * 16;
         if (fits(mid)) lo = mid; else hi = mid;
       }
-      cap[name] = { width: lo, parameters: mlpParameters(lo), probes };
+      const plannedWidth = PLANNED[name] ? await plannedWidest(planMemory, name, capMiB * 2 ** 20) : null;
+      cap[name] = { width: lo, parameters: mlpParameters(lo), probes, plannedWidth };
       console.error(`cap ${capMiB} MiB: ${name}: W = ${lo} (${mlpParameters(lo)} parameters)`);
     }
   }
 
   const mib = (b) => (b / 2 ** 20).toFixed(2);
   const rows = Object.entries(footprint).map(([name, r]) => {
-    if (!r.ok) return `| ${name} | failed: ${r.error} ||||||||||`;
+    if (!r.ok) return `| ${name} | failed: ${r.error} |||||||||||`;
     const formula = OPTIMIZERS[name].bytesPerParam;
     // The formula, per state slab: bytes/param × parameters (each variable's length rounded up to 4), the slab to 16 bytes.
     const stateKinds = r.arena ? Object.keys(r.arena.bytesPerKind).filter((k) => !k.startsWith('grad')) : [];
@@ -90,21 +128,26 @@ async function parent(quick) {
     // The floor: weights, one gradient per pass (g, and g₂ for the SAM family) and the state.
     const passes = name === 'gradients only' || name.startsWith('tf.train') ? 1 : 2;
     const floor = r.parameters * 4 * (1 + passes) + r.stateBytes;
-    return `| ${name} | ${mib(r.stateBytes)} | ${(r.stateBytes / r.parameters).toFixed(2)} ${check} | ${kinds} | ${mib(r.wasm.highWater)} | ${mib(floor)} | ${(r.wasm.highWater / floor).toFixed(3)} | ${mib(r.wasm.after)} | ${r.perStep.tensors} | ${r.perStep.wasmBytes} (${Math.round(r.warmupPerStep.wasmBytes)}) | ${mib(r.jsHeapUsed)} | ${mib(r.maxRSS)} |`;
+    const plan = r.planned ? `${mib(r.planned.peakBytes)} (${(100 * (r.planned.peakBytes / r.wasm.highWater - 1)).toFixed(1)}%)` : '';
+    return `| ${name} | ${mib(r.stateBytes)} | ${(r.stateBytes / r.parameters).toFixed(2)} ${check} | ${kinds} | ${mib(r.wasm.highWater)} | ${plan} | ${mib(floor)} | ${(r.wasm.highWater / floor).toFixed(3)} | ${mib(r.wasm.after)} | ${r.perStep.tensors} | ${r.perStep.wasmBytes} (${Math.round(r.warmupPerStep.wasmBytes)}) | ${mib(r.jsHeapUsed)} | ${mib(r.maxRSS)} |`;
   });
   const names = Object.keys(OPTIMIZERS).filter((n) => n !== 'gradients only');
-  const capRows = names.map((name) => `| ${name} | ${CAPS_MIB.map((c) => { const x = caps[c][name]; return `${x.width} | ${x.width ? (x.parameters / 1e6).toFixed(3) : 0} M`; }).join(' | ')} |`);
+  const capRows = names.map((name) => `| ${name} | ${CAPS_MIB.map((c) => {
+    const x = caps[c][name];
+    return `${x.width} | ${x.width ? (x.parameters / 1e6).toFixed(3) : 0} M | ${x.plannedWidth ? `${x.plannedWidth} (${(mlpParameters(x.plannedWidth) / 1e6).toFixed(3)} M)` : ''}`;
+  }).join(' | ')} |`);
   const params = footprint['FSAM (SGD-m)'].parameters;
   const md = [
     `**Memory per optimizer**: MLP 784-${WIDTH}-${WIDTH}-10 (${params.toLocaleString('en')} parameters, ${mib(params * 4)} MiB of weights), batch 32, ${STEPS} steps, one child process each.`,
     'State: the arena\'s state slabs for fsam-edge (layout bytes; the arena also holds g, the first pass\'s gradient), the tensors the optimizer keeps for tfjs\'s and the tfjs-ops F-SAM (tf.memory() after the steps minus before).',
     'High water: the most of tfjs-wasm\'s heap the run used (its sbrk break, which never falls), against the floor: weights, g (and g₂ for the SAM family) and the state. wasm memory: the WebAssembly.Memory\'s size after the steps (Emscripten grows it 20% ahead of need).',
     `Per step: the steady state, steps ${WARMUP + 1}…${STEPS} (in brackets: steps 2…${WARMUP}, where tfjs's heap may still settle).`, '',
-    '| optimizer | state MiB | state bytes/param | arena slabs MiB | high water MiB | floor MiB | ÷ floor | wasm memory MiB | tensors/step | wasm bytes/step | JS heap MiB | peak RSS MiB |',
-    '|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| optimizer | state MiB | state bytes/param | arena slabs MiB | high water MiB | planned MiB (error) | floor MiB | ÷ floor | wasm memory MiB | tensors/step | wasm bytes/step | JS heap MiB | peak RSS MiB |',
+    '|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows, '',
     `**Under a hard cap on wasm memory** (enforced: tfjs-wasm's memory maximum rewritten to the cap, malloc failing past it): the widest MLP 784-W-W-10 (batch 32) that completes 5 steps, W to 16.`, '',
-    `| optimizer | ${CAPS_MIB.map((c) => `widest W, ${c} MiB | parameters, ${c} MiB`).join(' | ')} |`, `|---|${CAPS_MIB.map(() => '---:|---:').join('|')}|`, ...capRows,
+    'Planned: the widest W whose planned run the cap allows (1.05 × the planned peak, as the CLI checks --max-memory).', '',
+    `| optimizer | ${CAPS_MIB.map((c) => `widest W, ${c} MiB | parameters | planned W`).join(' | ')} |`, `|---|${CAPS_MIB.map(() => '---:|---:|---:').join('|')}|`, ...capRows,
   ].join('\n');
   const result = { benchmark: 'memory_footprint', machine: machine(), date: new Date().toISOString(), command: 'npm run bench',
     loadavg: { before: loadBefore, after: load() }, width: WIDTH, steps: STEPS, capsMiB: CAPS_MIB, footprint, caps };

@@ -176,11 +176,14 @@ s("separate: on 'cpu' (tfjs ops) as on 'wasm' (the arena): each optimizer's traj
   }
   assert.equal(Object.values(r.configs).map((c) => c.names), [9, 13, 9, 5, 1, 9], 'iter + one tensor per variable and kept kind');
   for (const k of ['wasmThenCpu', 'cpuThenWasm', 'savedOnCpuLoadedOnWasm']) assert.ok(r[k] < 2e-6, `${k}: ${r[k]} from the run that stayed on wasm`);
+  assert.ok(r.microVsWhole < 1e-6 && r.microCpuVsWasm < 2e-6, `accumulate: 2 on cpu: ${r.microVsWhole} from the whole batch, ${r.microCpuVsWasm} from wasm`);
+  assert.equal(r.microLeaked, [0, 0], 'micro-batched steps leave no tensor');
   assert.is(r.savedIterations, 20);
   assert.match(r.nanError, /^NonFiniteGradientError: first-pass gradient of 'm\d+\/W1' is NaN at index 0; weights and optimizer state are unchanged$/);
   assert.ok(r.unchangedAfterError && r.unchangedAfterSkip, 'weights and state bit for bit as before');
   assert.is(r.skipped, 1);
-  assert.is(r.budgetError, 'ArenaBudgetError 720 100');
+  // The whole step's budget, the tensors in use apart: m, w_old, b (720 bytes, aligned per variable) and g, g₂ (2 × 53 floats).
+  assert.is(r.budgetError, 'MemoryBudgetError 1144 100');
   assert.is(r.budgetErrorWasm, r.budgetError, 'the same budget error on both backends');
   assert.match(r.lowMemoryError, /^RangeError: lowMemory .* runs on the 'wasm' backend only, the active backend is 'cpu'$/);
 });

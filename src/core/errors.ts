@@ -23,7 +23,7 @@ export class MemoryBudgetError extends RangeError {
   readonly parts: Readonly<Record<string, number>>;
   constructor(neededBytes: number, availableBytes: number, parts: Record<string, number>, what = 'the training run') {
     const list = Object.entries(parts).filter(([, b]) => b > 0).map(([k, b]) => `${k} ${b}`).join(', ');
-    super(`${what} needs ${neededBytes} bytes of wasm memory (${list}) but the budget allows ${availableBytes} bytes`);
+    super(`${what} needs ${neededBytes} bytes (${list}) but the budget allows ${availableBytes} bytes`);
     this.name = 'MemoryBudgetError';
     this.neededBytes = neededBytes;
     this.availableBytes = availableBytes;

@@ -241,6 +241,7 @@ const CHECKPOINT_CASES = [
   ['history: null', (h) => { h.progress.history = null; }, /progress\.history is null; expected a list of 2 epoch records/],
   ['epochsDone: -5', (h) => { h.progress.epochsDone = -5; }, /progress\.epochsDone is -5; expected an integer in 1\.\.4/],
   ['batchSize: 0', (h) => { h.config.batchSize = 0; }, /config\.batchSize is 0; expected an integer in 1\.\.1048576/],
+  ['more micro-batches than examples in a batch', (h) => { h.config.accumulate = 17; }, /config\.accumulate is 17; expected an integer in 1\.\.16/],
   ['a data spec of unknown kind', (h) => { h.config.data.kind = 'url'; }, /config\.data\.kind is "url"/],
   ['model weight specs that do not match the bytes', (h) => { h.model.weightSpecs[0].shape = [4, 9]; }, /model\.weightSpecs need 284 bytes but the checkpoint holds 268/],
   ['optimizer specs that are not a list', (h) => { h.optimizer.specs = { a: 1 }; }, /optimizer\.specs is \{"a":1\}, not a list of weight entries/],

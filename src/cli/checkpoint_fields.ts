@@ -45,7 +45,9 @@ export function checkRunCheckpoint(config: unknown, progress: unknown, path: str
     throw new CheckpointError(`${path}: config.optimizer: ${(err as Error).message}`);
   }
   const epochs = int('config.epochs', config.epochs, 1, 100_000);
-  int('config.batchSize', config.batchSize, 1, 1 << 20);
+  const batchSize = int('config.batchSize', config.batchSize, 1, 1 << 20);
+  // Written since --accumulate (issue 18); absent in older checkpoints, which take 1.
+  if (config.accumulate !== undefined) int('config.accumulate', config.accumulate, 1, Math.min(4096, batchSize));
   int('config.seed', config.seed, 0, 2 ** 32 - 1);
   if (config.maxMemory !== null && !(Number.isSafeInteger(config.maxMemory) && (config.maxMemory as number) >= 0)) fail('config.maxMemory', config.maxMemory, 'null or an integer >= 0');
   if (typeof config.modelSource !== 'string') fail('config.modelSource', config.modelSource, 'a string');

@@ -18,8 +18,8 @@ const entry = `
 import { ready, tf, FSAM } from './src/index.ts';
 import { openModel, openDefaultTask, cloneModel } from './src/cli/session.ts';
 import { defaultCacheDir } from './src/cli/base_model.ts';
-import { train, evaluate } from './src/cli/train.ts';
-import { DEFAULT_SETTINGS, DEFAULT_BATCH, DEFAULT_NOISE } from './src/cli/flags.ts';
+import { train, evaluate } from './src/personalize/train.ts';
+import { DEFAULT_SETTINGS, DEFAULT_BATCH, DEFAULT_NOISE } from './src/personalize/settings.ts';
 await ready();
 const [seeds, epochs] = [${JSON.stringify(SEEDS)}, ${EPOCHS}];
 const { model: base, source } = await openModel(undefined, defaultCacheDir(), (s) => console.error(s));

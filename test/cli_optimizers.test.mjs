@@ -15,9 +15,9 @@ const BIN = fileURLToPath(new URL('../bin/fsam-edge.mjs', import.meta.url));
 const FIXTURES = join(root, 'test/fixtures/legacy-checkpoints');
 const file = await bundleTest('cli_optimizers', `
 export { ready, tf, layers } from './src/index.ts';
-export { trainingOptimizer } from './src/cli/optimizers.ts';
-export { crossEntropy, outputKind } from './src/cli/train.ts';
-export { loadCheckpoint, saveModelFiles } from './src/checkpoint/index.ts';
+export { trainingOptimizer } from './src/personalize/optimizers.ts';
+export { crossEntropy, outputKind } from './src/personalize/train.ts';
+export { loadCheckpoint, saveModelFiles } from './src/node/checkpoint_exports.ts';
 `);
 const { ready, tf, layers, trainingOptimizer, crossEntropy, outputKind, loadCheckpoint, saveModelFiles } = await import(file);
 await ready();

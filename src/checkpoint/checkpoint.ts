@@ -1,12 +1,11 @@
 // A training checkpoint: the model in tfjs format (topology + weight specs + weight
 // bytes), the optimizer's state (its getWeights(), names made portable), the run's
-// config and progress. Saved atomically to one versioned, checksummed file.
-import { readFileSync, statSync } from 'node:fs';
+// config and progress, as the bytes of one versioned, checksummed file (./format.ts).
+// Platform-neutral: the CLI writes them to a file atomically (../node/checkpoint_file.ts),
+// the browser app keeps them in IndexedDB; the same run gives the same bytes in both.
 import { tf, layers } from '../index';
-import { encodeCheckpoint, decodeCheckpoint, CheckpointError } from './format';
-import { writeFileAtomic } from './atomic';
+import { encodeCheckpoint, decodeCheckpoint, CheckpointError, type DigestFunction } from './format';
 import { ModelFileError, checkWeightSpecs, checkWeightValues } from '../index';
-import { withWarningsHeld } from './model_files';
 
 type LayersModel = Awaited<ReturnType<typeof layers.loadLayersModel>>;
 type NamedTensor = { name: string; tensor: tf.Tensor };
@@ -72,12 +71,32 @@ function localName(name: string, variableNames: string[]): string {
   return v + m[2];
 }
 
-export async function saveCheckpoint<C, P>(path: string, content: CheckpointContent<C, P>): Promise<number> {
+/**
+ * Runs `load` with tfjs's console warnings held back: shown if it succeeds, dropped if it
+ * fails (its error says what matters, in one line; tfjs-layers warns first, e.g. about a
+ * shape, on the way to a model that then does not load).
+ */
+export async function withWarningsHeld<T>(load: () => Promise<T>): Promise<T> {
+  const held: unknown[][] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => { held.push(args); };
+  let result: T;
+  try {
+    result = await load();
+  } finally {
+    console.warn = warn;
+  }
+  for (const args of held) console.warn(...args);
+  return result;
+}
+
+/** The checkpoint file's bytes for `content`; `sha256` as ./format.ts takes it. */
+export async function encodeTrainingCheckpoint<C, P>(content: CheckpointContent<C, P>, sha256?: DigestFunction): Promise<Uint8Array> {
   const artifacts = await modelArtifacts(content.model);
   const names = content.model.trainableWeights.map((w) => (w.read() as tf.Variable).name);
   const portable = content.optimizerWeights.map(({ name, tensor }) => ({ name: portableName(name, names), tensor }));
   const encoded = await tf.io.encodeWeights(portable);
-  const bytes = encodeCheckpoint({
+  return encodeCheckpoint({
     kind: KIND,
     config: content.config,
     progress: content.progress,
@@ -86,22 +105,16 @@ export async function saveCheckpoint<C, P>(path: string, content: CheckpointCont
   }, {
     modelWeights: weightBytes(artifacts.weightData),
     optimizerWeights: weightBytes(encoded.data),
-  });
-  writeFileAtomic(path, bytes);
-  return bytes.byteLength;
+  }, sha256);
 }
 
-/** Reads and verifies a checkpoint; any defect is a CheckpointError with one clear line. */
-export async function loadCheckpoint<C, P>(path: string): Promise<LoadedCheckpoint<C, P>> {
-  let bytes: Uint8Array;
-  try {
-    if (statSync(path).isDirectory()) throw new CheckpointError(`${path} is a directory, not a checkpoint file`);
-    bytes = readFileSync(path);
-  } catch (err) {
-    if (err instanceof CheckpointError) throw err;
-    throw new CheckpointError(`cannot read checkpoint ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  const decoded = decodeCheckpoint(bytes, path);
+/**
+ * Verifies and decodes a checkpoint's bytes (`path` names it in messages): any defect is
+ * a CheckpointError with one clear line. The model and the optimizer state are new
+ * tensors, the caller's to dispose.
+ */
+export async function decodeTrainingCheckpoint<C, P>(bytes: Uint8Array, path: string, sha256?: DigestFunction): Promise<LoadedCheckpoint<C, P>> {
+  const decoded = decodeCheckpoint(bytes, path, sha256);
   const h = decoded.header as {
     kind?: string; config: C; progress: P;
     model?: { modelTopology: object; weightSpecs: tf.io.WeightsManifestEntry[]; format?: string; generatedBy?: string };

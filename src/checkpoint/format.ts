@@ -10,7 +10,11 @@
 // The header says where each blob sits inside the blob area ({ offset, length }).
 // Reading checks, in order: magic (foreign file), version, lengths (truncated), digest
 // (corrupt), JSON, blob bounds. Any failure is a CheckpointError naming the file.
-import { createHash } from 'node:crypto';
+//
+// Platform-neutral: the digest is ./sha256.ts unless a faster one is handed in (the
+// Node adapter hands in node:crypto's, ../node/checkpoint_file.ts); both are SHA-256,
+// so the bytes are the same whichever wrote them.
+import { sha256 as jsSha256, toHex } from './sha256';
 
 export const MAGIC = 'FSAMCKPT';
 export const FORMAT_VERSION = 1;
@@ -22,14 +26,11 @@ export class CheckpointError extends Error {
   constructor(message: string) { super(message); this.name = 'CheckpointError'; }
 }
 
-export function sha256Hex(...parts: Uint8Array[]): string {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p);
-  return h.digest('hex');
-}
+/** SHA-256 of the parts one after another, as 32 bytes. */
+export type DigestFunction = (...parts: Uint8Array[]) => Uint8Array;
 
 /** Lays out `header` (which must refer to the blobs by their keys) and the blobs. */
-export function encodeCheckpoint(header: Record<string, unknown>, blobs: Record<string, Uint8Array>): Uint8Array {
+export function encodeCheckpoint(header: Record<string, unknown>, blobs: Record<string, Uint8Array>, sha256: DigestFunction = jsSha256): Uint8Array {
   const refs: Record<string, BlobRef> = {};
   let offset = 0;
   for (const [key, blob] of Object.entries(blobs)) {
@@ -47,7 +48,7 @@ export function encodeCheckpoint(header: Record<string, unknown>, blobs: Record<
   out.set(headerBytes, PREFIX);
   let at = PREFIX + headerBytes.byteLength;
   for (const blob of Object.values(blobs)) { out.set(blob, at); at += blob.byteLength; }
-  out.set(Buffer.from(sha256Hex(out.subarray(PREFIX)), 'hex'), 24);
+  out.set(sha256(out.subarray(PREFIX)), 24);
   return out;
 }
 
@@ -57,7 +58,7 @@ export interface DecodedCheckpoint {
 }
 
 /** Verifies and parses a checkpoint; `name` is used in error messages. */
-export function decodeCheckpoint(bytes: Uint8Array, name: string): DecodedCheckpoint {
+export function decodeCheckpoint(bytes: Uint8Array, name: string, sha256: DigestFunction = jsSha256): DecodedCheckpoint {
   const fail = (why: string): never => { throw new CheckpointError(`${name}: ${why}`); };
   if (bytes.byteLength < PREFIX) {
     if (bytes.byteLength >= 8 && new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) fail('not an fsam-edge checkpoint (wrong magic bytes)');
@@ -73,8 +74,7 @@ export function decodeCheckpoint(bytes: Uint8Array, name: string): DecodedCheckp
   if (bytes.byteLength > PREFIX + bodyLength) fail(`checkpoint has ${bytes.byteLength - PREFIX - bodyLength} unexpected trailing bytes`);
   if (headerLength > bodyLength) fail('corrupt checkpoint (header longer than body)');
   const body = bytes.subarray(PREFIX);
-  const want = Buffer.from(bytes.subarray(24, PREFIX)).toString('hex');
-  if (sha256Hex(body) !== want) fail('corrupt checkpoint (SHA-256 mismatch)');
+  if (toHex(sha256(body)) !== toHex(bytes.subarray(24, PREFIX))) fail('corrupt checkpoint (SHA-256 mismatch)');
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(new TextDecoder().decode(body.subarray(0, headerLength)));

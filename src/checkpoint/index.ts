@@ -1,6 +1,6 @@
-// Checkpoints: one atomic, versioned, checksummed file per training run.
-export { saveCheckpoint, loadCheckpoint, modelArtifacts, weightBytes, KIND } from './checkpoint';
-export { encodeCheckpoint, decodeCheckpoint, CheckpointError, FORMAT_VERSION, MAGIC, sha256Hex } from './format';
-export { loadModelFiles, saveModelFiles, ModelFileError } from './model_files';
-export { writeFileAtomic, removeStaleTemporaries, makeDirectories, type AtomicFs } from './atomic';
+// Checkpoints: one versioned, checksummed file per training run, as bytes (platform-neutral).
+export { encodeTrainingCheckpoint, decodeTrainingCheckpoint, withWarningsHeld, modelArtifacts, weightBytes, ownBuffer, KIND } from './checkpoint';
+export type { CheckpointContent, LoadedCheckpoint } from './checkpoint';
+export { encodeCheckpoint, decodeCheckpoint, CheckpointError, FORMAT_VERSION, MAGIC, type DigestFunction } from './format';
+export { Sha256, sha256, sha256Hex, toHex } from './sha256';
 export { checkModelJson, checkWeightSpecs, checkWeightValues, checkShardSizes, shardFile, MODEL_LIMITS, type ModelLimits } from '../index';

@@ -5,10 +5,10 @@ import trainingWasm from '../../build/training.wasm';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { homedir } from 'node:os';
-import { loadModelFiles, saveModelFiles } from '../checkpoint/model_files';
-import { trainingOptimizer, type OptimizerSettings } from './optimizers';
-import { DEFAULT_SETTINGS } from './flags';
-import { train, evaluate, evaluationBatch, type LayersModel } from './train';
+import { loadModelFiles, saveModelFiles } from '../node/model_files';
+import { trainingOptimizer } from '../personalize/optimizers';
+import { DEFAULT_SETTINGS, type OptimizerSettings } from '../personalize/settings';
+import { train, evaluate, evaluationBatch, type LayersModel } from '../personalize/train';
 import type { LabelledSet } from '../data/digits';
 import { DEFAULT_TASK_SIZES, SPLIT_SEED } from '../data/default_task';
 

@@ -4,9 +4,9 @@
 import { dirname, join, resolve } from 'node:path';
 import { readFileSync, rmdirSync, unlinkSync } from 'node:fs';
 import { ready, tf, versions } from '../index';
-import { loadCheckpoint } from '../checkpoint/checkpoint';
-import { saveModelFiles } from '../checkpoint/model_files';
-import { writeFileAtomic } from '../checkpoint/atomic';
+import { loadCheckpoint } from '../node/checkpoint_file';
+import { saveModelFiles } from '../node/model_files';
+import { writeFileAtomic } from '../node/atomic';
 import { renderReport, type ReportData, type ReportRun } from '../report/html';
 import { parseFlags, helpText, UsageError, type FlagValues } from './args';
 import {
@@ -15,15 +15,18 @@ import {
 } from './flags';
 import { defaultCacheDir, BASE_RECIPE, BASE_SETTINGS } from './base_model';
 import { openModel, openDefaultTask, openFileTask, reopenTask, cloneModel, type Task } from './session';
-import { runOptimizer, stateLayout, checkpointIn, reportRun, CHECKPOINT_NAME, type RunConfig, type RunProgress } from './run';
-import type { OptimizerName, OptimizerSettings } from './optimizers';
-import { resolveRunMemory, describeMemory, type RunMemory } from './memory';
+import { stateLayout, reportRun, type RunConfig, type RunProgress } from '../personalize/run';
+import { runOptimizer, checkpointIn, CHECKPOINT_NAME } from './run_files';
+import type { OptimizerName, OptimizerSettings } from '../personalize/settings';
+import { resolveRunMemory } from './memory';
+import { describeMemory, type RunMemory } from '../personalize/memory';
 import { DEFAULT_TASK_SIZES } from '../data/default_task';
 import { countOf } from '../data/digits';
 import { type Output, formatTable, percent, formatBytes } from './ui';
-import type { LayersModel } from './train';
+import type { LayersModel } from '../personalize/train';
 import type { RunStatus } from './interrupt';
-import { checkRunCheckpoint, checkOptimizerState } from './checkpoint_fields';
+import { checkRunCheckpoint, checkOptimizerState } from '../personalize/checkpoint_fields';
+import { summaryOf, summaryJson, configurationRows } from '../personalize/summary';
 
 export interface Context {
   out: Output;
@@ -98,35 +101,6 @@ function runVersions(): Record<string, string> {
   return { 'fsam-edge': own, ...versions, node: process.version };
 }
 
-function memoryText(m: RunMemory): string {
-  return m.predicted ? `heap peak ${m.peakBytes} bytes (${m.phase}); a cap must allow ${m.requiredBytes} bytes${m.rssBytes !== null ? `; process peak RSS about ${m.rssBytes} bytes` : ''}` : `not predicted (${m.reason})`;
-}
-
-/** A run's configuration as summary.json records it and the report shows it. */
-function configuration(configs: RunConfig[]): Record<string, unknown> {
-  const [c] = configs;
-  return {
-    seed: c.seed, epochs: c.epochs, batchSize: c.batchSize, accumulate: c.accumulate ?? 1, maxMemory: c.maxMemory, model: c.modelSource, data: c.data,
-    optimizers: configs.map((x) => x.optimizer),
-  };
-}
-
-function configurationRows(config: Record<string, unknown>, v: Record<string, string>, memory?: RunMemory): [string, string][] {
-  const data = config.data as RunConfig['data'];
-  return [
-    ['seed', String(config.seed)], ['epochs', String(config.epochs)],
-    ['batch size', `${config.batchSize}${(config.accumulate as number) > 1 ? ` in ${config.accumulate} micro-batches` : ''}`],
-    ['wasm memory budget', config.maxMemory === null ? 'none' : `${config.maxMemory} bytes`],
-    ...(memory ? [['wasm memory planned', memoryText(memory)]] as [string, string][] : []),
-    ['model', String(config.model)],
-    ...(data.kind === 'file'
-      ? [['data', `${data.path} (SHA-256 ${data.sha256})`], ['held out', data.evalPath ? `${data.evalPath} (SHA-256 ${data.evalSha256})` : `${data.holdout * 100}% of the data`]] as [string, string][]
-      : [['data', `built-in digits, ${data.noiseRate * 100}% wrong labels, seed ${data.seed}`]] as [string, string][]),
-    ...(config.optimizers as RunConfig['optimizer'][]).map((o) => [`optimizer ${o.name}`, Object.entries(o).filter(([k]) => k !== 'name').map(([k, x]) => `${k}=${x}`).join(' ')] as [string, string]),
-    ['versions', Object.entries(v).map(([k, x]) => `${k} ${x}`).join(', ')],
-  ];
-}
-
 /** The model files a compare does not write, left by an earlier run in the same --out. */
 function removeStaleModel(outDir: string): void {
   for (const f of ['model.json', 'weights.bin']) {
@@ -138,15 +112,13 @@ function removeStaleModel(outDir: string): void {
 /** Writes the model, the report and, last, summary.json (so a summary means the rest is there). */
 async function writeOutputs(outDir: string, configs: RunConfig[], runs: ReportRun[], report: Omit<ReportData, 'runs' | 'createdAt' | 'configuration'>, model: LayersModel | null, ctx: Context, memory?: RunMemory): Promise<void> {
   ctx.status.writingOutputs = true;
-  const config = configuration(configs);
-  const v = runVersions();
+  // memory: the run's plan (../personalize/memory.ts), made before it trained.
+  const summary = summaryOf(report.command, configs, runVersions(), report.task, runs, memory);
   if (model) await saveModelFiles(join(outDir, 'model'), model);
   else removeStaleModel(outDir);
-  const html = renderReport({ ...report, runs, configuration: configurationRows(config, v, memory), createdAt: new Date().toISOString() });
+  const html = renderReport({ ...report, runs, configuration: configurationRows(summary.config, summary.versions, memory), createdAt: new Date().toISOString() });
   writeFileAtomic(join(outDir, 'report.html'), new TextEncoder().encode(html));
-  // memory: the run's plan (./memory.ts), made before it trained.
-  const summary = { command: report.command, config, versions: v, task: report.task, runs, ...(memory ? { memory } : {}) };
-  writeFileAtomic(join(outDir, 'summary.json'), new TextEncoder().encode(JSON.stringify(summary, null, 2) + '\n'));
+  writeFileAtomic(join(outDir, 'summary.json'), new TextEncoder().encode(summaryJson(summary)));
   ctx.out.line('');
   ctx.out.line(summaryTable(runs));
   ctx.out.line('');

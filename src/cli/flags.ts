@@ -1,22 +1,14 @@
 // The flags of each subcommand and how they become a run's settings.
 import { type FlagSpec, type FlagValues, UsageError } from './args';
-import { OPTIMIZER_NAMES, coreOptions, type OptimizerName, type OptimizerSettings } from './optimizers';
+import {
+  OPTIMIZER_NAMES, DEFAULT_SETTINGS, DEFAULT_EPOCHS, DEFAULT_BATCH, DEFAULT_NOISE, DEFAULT_HOLDOUT, coreOptions,
+  type OptimizerName, type OptimizerSettings,
+} from '../personalize/settings';
 import { resolveHyperparams } from '../core/hyperparams';
 
-export const DEFAULT_OUT = 'fsam-edge-out';
+export { DEFAULT_SETTINGS, DEFAULT_EPOCHS, DEFAULT_BATCH, DEFAULT_NOISE, DEFAULT_HOLDOUT, describeSettings } from '../personalize/settings';
 
-/**
- * CLI defaults: the design's F-SAM defaults (ρ 0.2, σ 1, λ 0.6, momentum 0.9, weight decay
- * 5e-4) with a learning rate for fine-tuning a small CNN.
- */
-export const DEFAULT_SETTINGS: Omit<OptimizerSettings, 'name'> = {
-  base: 'sgd', learningRate: 0.01, rho: 0.2, sigma: 1, lambda: 0.6, adaptive: false,
-  momentum: 0.9, nesterov: false, weightDecay: 5e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, lowMemory: false,
-};
-export const DEFAULT_EPOCHS = 20;
-export const DEFAULT_BATCH = 32;
-export const DEFAULT_NOISE = 0.3;
-export const DEFAULT_HOLDOUT = 0.2;
+export const DEFAULT_OUT = 'fsam-edge-out';
 
 const HYPER: Record<string, FlagSpec> = {
   lr: { kind: 'number', help: 'learning rate', default: String(DEFAULT_SETTINGS.learningRate), above: 0 },
@@ -115,17 +107,4 @@ export function settingsFrom(v: FlagValues, name: OptimizerName): OptimizerSetti
     throw new UsageError(`${s.name}: ${(err as Error).message}`);
   }
   return s;
-}
-
-/** The settings that matter for this optimizer, for display. */
-export function describeSettings(s: OptimizerSettings): Record<string, unknown> {
-  const out: Record<string, unknown> = { lr: s.learningRate };
-  const base = s.name === 'sgd' || s.name === 'adamw' ? s.name : s.base;
-  if (s.name === 'fsam' || s.name === 'sam') Object.assign(out, { base, rho: s.rho, adaptive: s.adaptive });
-  if (s.name === 'fsam') Object.assign(out, { sigma: s.sigma, lambda: s.lambda });
-  if (base === 'sgd') Object.assign(out, { momentum: s.momentum, nesterov: s.nesterov });
-  else Object.assign(out, { beta1: s.beta1, beta2: s.beta2, epsilon: s.epsilon });
-  out.weightDecay = s.weightDecay;
-  if (s.lowMemory && (s.name === 'fsam' || s.name === 'sam')) out.lowMemory = true;
-  return out;
 }

@@ -6,12 +6,12 @@ import { personalize, compare, resume, type Context } from './commands';
 import { plan } from './plan_command';
 import { terminalOutput } from './ui';
 import { UsageError } from './args';
-import { DataError } from '../data/dataset_file';
+import { DataError } from '../data/dataset_text';
 import { CheckpointError } from '../checkpoint/format';
-import { ModelFileError } from '../checkpoint/model_files';
-import { BudgetError } from './run';
+import { ModelFileError } from '../node/model_files';
+import { BudgetError } from '../personalize/run';
 import { ArenaBudgetError, MemoryBudgetError } from '../core/errors';
-import { DivergedError } from './train';
+import { DivergedError } from '../personalize/train';
 import { claimOutDir } from './out_dir';
 import { newStatus, onInterrupt } from './interrupt';
 
@@ -80,6 +80,6 @@ export async function main(argv: string[]): Promise<number> {
 // The Node-only parts that the library bundle leaves out, for tests and for scripts
 // (such as the study) that share the CLI's data and checkpoints.
 export { ready, tf, layers } from '../index';
-export * as checkpoint from '../checkpoint/index';
-export * as data from '../data/index';
+export * as checkpoint from '../node/checkpoint_exports';
+export * as data from '../node/data_exports';
 export { buildDigitCnn, cachedBaseModel, defaultCacheDir, baseModelKey, BASE_RECIPE } from './base_model';

@@ -6,7 +6,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, rmdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { makeDirectories } from '../checkpoint/atomic';
+import { makeDirectories } from '../node/atomic';
 import { UsageError } from './args';
 
 export const LOCK_NAME = '.fsam-edge.lock';

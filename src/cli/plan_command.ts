@@ -6,17 +6,18 @@
 // cached yet, is planned (untrained) rather than trained.
 import { existsSync } from 'node:fs';
 import { ready } from '../index';
-import { loadModelFiles } from '../checkpoint/model_files';
+import { loadModelFiles } from '../node/model_files';
 import { makeDefaultTask } from '../data/default_task';
-import { loadMnist } from '../data/mnist';
+import { loadMnist } from '../node/mnist';
 import { countOf } from '../data/digits';
 import { parseFlags, helpText, type FlagValues } from './args';
 import { PLAN_FLAGS, DEFAULT_NOISE, DEFAULT_HOLDOUT, settingsFrom } from './flags';
 import { baseModelPath, buildDigitCnn, defaultCacheDir, BASE_RECIPE, BASE_SETTINGS } from './base_model';
 import { openDefaultTask, openFileTask } from './session';
-import { resolveRunMemory, describeMemory } from './memory';
-import type { OptimizerName } from './optimizers';
-import type { LayersModel } from './train';
+import { resolveRunMemory } from './memory';
+import { describeMemory } from '../personalize/memory';
+import type { OptimizerName } from '../personalize/settings';
+import type { LayersModel } from '../personalize/train';
 import type { Context } from './commands';
 import { memoryFlags } from './commands';
 

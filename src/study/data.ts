@@ -1,7 +1,8 @@
 // The study's data: the mnist package's digits, one fixed stratified split for every
 // run, and per-seed symmetric label noise on the training labels only (validation and
 // test keep their true labels). Reuses src/data; nothing here changes it.
-import { loadMnist, stratifiedSplit, subset, symmetricLabelNoise, deriveSeed, type LabelledSet } from '../data/index';
+import { stratifiedSplit, subset, symmetricLabelNoise, deriveSeed, type LabelledSet } from '../data/index';
+import { loadMnist } from '../node/mnist';
 
 /** The split is the same for every run of a study: this seed never varies. */
 export const SPLIT_SEED = 20240318;

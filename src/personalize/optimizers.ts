@@ -1,36 +1,16 @@
-// The four optimizers the CLI trains with are the library's own tfjs optimizers (FSAM,
-// SAM, SGD, AdamW: src/tfjs/optimizers.ts), one step on one arena each. This file maps
-// the CLI's settings onto them and adapts them to the training loop; compare's SGD row
-// is therefore SAM at ρ = 0, bit for bit.
+// The four optimizers the CLI and the app train with are the library's own tfjs
+// optimizers (FSAM, SAM, SGD, AdamW: src/tfjs/optimizers.ts), one step on one arena each.
+// This file maps a run's settings onto them and adapts them to the training loop; the
+// CLI's compare SGD row is therefore SAM at ρ = 0, bit for bit.
 import { tf, FSAM, SAM, SGD, AdamW } from '../index';
 import { ArenaLayout, type ArenaReport } from '../core/arena';
 import { stateKinds } from '../core/state';
-import { resolveHyperparams, type OptimizerOptions } from '../core/hyperparams';
+import { resolveHyperparams } from '../core/hyperparams';
+import { coreOptions, type OptimizerSettings } from './settings';
 import type { SharpnessOptimizer } from '../tfjs/sharpness_optimizer';
 import type { NamedTensor } from '../tfjs/optimizer_state';
 
 export type { NamedTensor };
-export type OptimizerName = 'fsam' | 'sam' | 'sgd' | 'adamw';
-export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['fsam', 'sam', 'sgd', 'adamw'];
-
-export interface OptimizerSettings {
-  name: OptimizerName;
-  /** Base of F-SAM and SAM. */
-  base: 'sgd' | 'adamw';
-  learningRate: number;
-  rho: number;
-  sigma: number;
-  lambda: number;
-  adaptive: boolean;
-  momentum: number;
-  nesterov: boolean;
-  weightDecay: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  /** F-SAM/SAM on SGD: no w_old copy, m and momentum in bf16 (4 bytes of state per parameter). */
-  lowMemory: boolean;
-}
 
 /** What the training loop needs of an optimizer. */
 export interface TrainingOptimizer {
@@ -41,19 +21,6 @@ export interface TrainingOptimizer {
   /** The optimizer's arena report, or null before its first step. */
   memory(): ArenaReport | null;
   dispose(): void;
-}
-
-const sharpness = (s: OptimizerSettings) => s.name === 'fsam' || s.name === 'sam';
-
-/** The library's options for these settings (what the arena and its budget depend on). */
-export function coreOptions(s: OptimizerSettings): OptimizerOptions {
-  const base = s.name === 'sgd' || s.name === 'adamw' ? s.name : s.base;
-  return {
-    sharpness: s.name === 'fsam' ? 'fsam' : s.name === 'sam' ? 'sam' : 'none',
-    base, learningRate: s.learningRate, rho: s.rho, sigma: s.sigma, lambda: s.lambda, adaptive: s.adaptive,
-    momentum: s.momentum, nesterov: s.nesterov, weightDecay: s.weightDecay, beta1: s.beta1, beta2: s.beta2, epsilon: s.epsilon,
-    lowMemory: sharpness(s) && s.lowMemory,
-  };
 }
 
 /**
@@ -81,7 +48,7 @@ function libraryOptimizer(s: OptimizerSettings, maxBytes: number | undefined, ac
 }
 
 /**
- * The CLI's optimizer for these settings: the library's, adapted to the training loop.
+ * The optimizer for these settings: the library's, adapted to the training loop.
  * It also loads the checkpoints of the CLI's earlier baselines (test/fixtures/
  * legacy-checkpoints): tf.train.momentum saved its state under the library SGD's names
  * ('iter', '<variable>/momentum'), and the tfjs-ops AdamW under the library AdamW's

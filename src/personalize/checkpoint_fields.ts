@@ -3,7 +3,7 @@
 // any input. Each defect is a CheckpointError with one line naming the field and value.
 import { CheckpointError } from '../checkpoint/format';
 import { resolveHyperparams } from '../core/hyperparams';
-import { OPTIMIZER_NAMES, coreOptions, type OptimizerSettings } from './optimizers';
+import { OPTIMIZER_NAMES, coreOptions, type OptimizerSettings } from './settings';
 import type { RunConfig } from './run';
 import type { LayersModel } from './train';
 import type { NamedTensor } from './optimizers';

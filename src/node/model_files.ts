@@ -2,6 +2,7 @@
 // written by the library's file:// handler (src/io/file_system.ts), which trusts nothing in
 // them (src/io/model_json.ts) and writes atomically. Here: its errors as one line each.
 import { layers, fileSystem, ModelFileError, MODEL_LIMITS, type ModelLimits } from '../index';
+import { withWarningsHeld } from '../checkpoint/checkpoint';
 
 export { ModelFileError } from '../index';
 
@@ -14,25 +15,6 @@ export async function loadModelFiles(modelJsonPath: string, limits: ModelLimits 
     if (err instanceof ModelFileError) throw err;
     throw new ModelFileError(`model ${modelJsonPath} does not load: ${String((err as Error)?.message ?? err).split('\n')[0]}`);
   }
-}
-
-/**
- * Runs `load` with tfjs's console warnings held back: shown if it succeeds, dropped if it
- * fails (its error says what matters, in one line; tfjs-layers warns first, e.g. about a
- * shape, on the way to a model that then does not load).
- */
-export async function withWarningsHeld<T>(load: () => Promise<T>): Promise<T> {
-  const held: unknown[][] = [];
-  const warn = console.warn;
-  console.warn = (...args: unknown[]) => { held.push(args); };
-  let result: T;
-  try {
-    result = await load();
-  } finally {
-    console.warn = warn;
-  }
-  for (const args of held) console.warn(...args);
-  return result;
 }
 
 /** Writes dir/model.json and dir/weights.bin. */

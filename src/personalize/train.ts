@@ -1,8 +1,8 @@
-// The training loop the CLI runs: seeded batch order per epoch (so a resumed run draws
-// the same batches as an uninterrupted one), one optimizer step per batch, and the
-// loss and accuracy per epoch on the training set and on held-out examples. Each batch
-// is put together from the data in JavaScript, so tfjs-wasm's heap holds one batch of
-// examples, never the whole set (./memory.ts plans it so).
+// The training loop the CLI and the app run: seeded batch order per epoch (so a resumed
+// run draws the same batches as an uninterrupted one), one optimizer step per batch, and
+// the loss and accuracy per epoch on the training set and on held-out examples. Each
+// batch is put together from the data in JavaScript, so tfjs-wasm's heap holds one batch
+// of examples, never the whole set (./memory.ts plans it so).
 import { tf, layers, microBatchLoss } from '../index';
 import { type LabelledSet, countOf, sizeOf } from '../data/digits';
 import { createRng, deriveSeed, permutation } from '../data/random';
@@ -108,9 +108,20 @@ export interface TrainOptions {
   /** Epochs already done (0 for a fresh run) and the last epoch to run. */
   fromEpoch: number;
   toEpoch: number;
-  onBatch?: (epoch: number, batch: number, batches: number, loss: number) => void;
+  /** Called after each step and awaited: the app pauses a run here, or stops it by throwing. */
+  onBatch?: (epoch: number, batch: number, batches: number, loss: number) => Promise<void> | void;
   /** Called after each epoch, e.g. to checkpoint; awaited before the next epoch. */
   onEpoch?: (record: EpochRecord) => Promise<void> | void;
+}
+
+/** A task later: setImmediate where it exists (Node), else a MessageChannel message (no timer clamping). */
+function nextTask(): Promise<void> {
+  if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => { channel.port1.close(); resolve(); };
+    channel.port2.postMessage(null);
+  });
 }
 
 export function batchOrder(n: number, seed: number, epoch: number): Int32Array {
@@ -148,10 +159,10 @@ export async function train(o: TrainOptions): Promise<EpochRecord[]> {
       }
       if (!Number.isFinite(loss)) throw new DivergedError(`training diverged ${where}: the loss is ${loss}; try a smaller --lr or --rho`);
       lossSum += loss * idx.length;
-      o.onBatch?.(epoch, b + 1, batches, loss);
-      // Back to the event loop once a batch: piped output flushes as it goes, and
-      // signals (Ctrl-C) are handled now rather than when training ends.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await o.onBatch?.(epoch, b + 1, batches, loss);
+      // Back to the event loop once a batch: piped output flushes as it goes, signals
+      // (Ctrl-C) are handled now rather than when training ends, a worker hears its page.
+      await nextTask();
     }
     const trainEval = evaluate(model, set, o.flipped, evaluationBatch(batchSize, k));
     const held = o.heldOut ? evaluate(model, o.heldOut, undefined, evaluationBatch(batchSize, k)) : { loss: NaN, accuracy: NaN };

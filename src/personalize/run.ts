@@ -1,22 +1,18 @@
 // One optimizer's run: train from epoch k to N with a checkpoint after every epoch, and
 // collect what the summary and the report show. (Its memory is planned, and refused over
-// --max-memory, by the command before the run starts: ./memory.ts.)
-import { join } from 'node:path';
+// the budget, before the run starts: ./memory.ts.) Platform-neutral: where a checkpoint
+// goes (a file, IndexedDB) and what a person sees of the progress are the caller's
+// (../cli/run_files.ts; the browser app's worker).
 import { tf } from '../index';
 import { MemoryBudgetError } from '../core/errors';
-import { saveCheckpoint } from '../checkpoint/checkpoint';
 import { CheckpointError } from '../checkpoint/format';
+import type { CheckpointContent } from '../checkpoint/checkpoint';
 import type { ReportRun } from '../report/html';
-import { trainingOptimizer, plannedMemory, type OptimizerSettings, type NamedTensor } from './optimizers';
+import { trainingOptimizer, plannedMemory, type NamedTensor } from './optimizers';
+import { describeSettings, type OptimizerSettings } from './settings';
 import { STATE_KINDS, type ArenaReport, type SlabKind } from '../core/arena';
 import { train, evaluate, evaluationBatch, type EpochRecord, type Evaluation, type LayersModel } from './train';
-import { describeSettings } from './flags';
-import type { DataSpec, Task } from './session';
-import type { Output } from './ui';
-import { percent } from './ui';
-import { newStatus, type RunStatus } from './interrupt';
-
-export const CHECKPOINT_NAME = 'checkpoint.fsam';
+import type { DataSpec, Task } from './task';
 
 /** What a checkpoint's config holds: everything needed to continue the run. */
 export interface RunConfig {
@@ -42,6 +38,9 @@ export class BudgetError extends Error {
   constructor(message: string) { super(message); this.name = 'BudgetError'; }
 }
 
+/** How a budget is named in its refusal unless told otherwise: the CLI's flag. */
+export const BUDGET_NAME = '--max-memory';
+
 /** The optimizer state's layout (what the summary shows per parameter), known before anything is allocated. */
 export function stateLayout(settings: OptimizerSettings, model: LayersModel): ArenaReport {
   return plannedMemory(settings, model.trainableWeights.map((w) => ({ name: w.name, size: w.read().size })));
@@ -51,14 +50,22 @@ export interface RunOptions {
   config: RunConfig;
   model: LayersModel;
   task: Task;
-  checkpointPath: string;
-  /** Resume: the checkpoint's progress and optimizer state. */
+  /** Keeps the checkpoint after an epoch (its config, progress, model and optimizer state); awaited before the next. */
+  saveCheckpoint: (content: CheckpointContent<RunConfig, RunProgress>) => Promise<void>;
+  /** Resume: the checkpoint's progress and optimizer state (disposed here). */
   resumeFrom?: { progress: RunProgress; optimizerWeights: NamedTensor[] };
+  /** Where the resumed checkpoint came from, for messages. */
+  checkpointName?: string;
   stopAfter?: number;
-  out: Output;
   label?: string;
-  /** Kept up to date with the last checkpoint, for the message on an interruption. */
-  status?: RunStatus;
+  /** How the budget is named in a refusal (default: the CLI's --max-memory). */
+  budgetName?: string;
+  /** After each step, awaited: progress, or a pause (throw to stop; the last checkpoint stays). */
+  onBatch?: (epoch: number, batch: number, batches: number, loss: number) => Promise<void> | void;
+  /** After each epoch, before its checkpoint is kept. */
+  onEpoch?: (record: EpochRecord) => Promise<void> | void;
+  /** After each epoch's checkpoint is kept, with the optimizer's arena. */
+  onSaved?: (record: EpochRecord, memory: ArenaReport | null) => Promise<void> | void;
 }
 
 /** What the summary and the report show of a run: the same whether the run finished in
@@ -80,7 +87,7 @@ export function reportRun(config: RunConfig, memory: ArenaReport, before: Evalua
 }
 
 export async function runOptimizer(o: RunOptions): Promise<{ run: ReportRun; progress: RunProgress; stopped: boolean }> {
-  const { config, model, task, out } = o;
+  const { config, model, task } = o;
   const s = config.optimizer;
   const plan = stateLayout(s, model);
   const before = o.resumeFrom?.progress.before ?? evaluate(model, task.heldOut, undefined, evaluationBatch(config.batchSize, config.accumulate ?? 1));
@@ -91,16 +98,13 @@ export async function runOptimizer(o: RunOptions): Promise<{ run: ReportRun; pro
   const accumulate = config.accumulate ?? 1;
   const optimizer = trainingOptimizer(s, config.maxMemory ?? undefined, accumulate);
   const t0 = performance.now();
-  const status = o.status ?? newStatus();
-  status.checkpoint = o.checkpointPath;
-  status.epochsSaved = from;
   try {
     if (o.resumeFrom) {
       try {
         await optimizer.setWeights(o.resumeFrom.optimizerWeights);
       } catch (err) {
         tf.dispose(o.resumeFrom.optimizerWeights.map((w) => w.tensor));
-        throw new CheckpointError(`${o.checkpointPath}: its optimizer state does not fit ${s.name}: ${String((err as Error)?.message ?? err).split('\n')[0]}`);
+        throw new CheckpointError(`${o.checkpointName ?? 'the checkpoint'}: its optimizer state does not fit ${s.name}: ${String((err as Error)?.message ?? err).split('\n')[0]}`);
       }
       // The optimizer copied them into its arena.
       tf.dispose(o.resumeFrom.optimizerWeights.map((w) => w.tensor));
@@ -108,27 +112,23 @@ export async function runOptimizer(o: RunOptions): Promise<{ run: ReportRun; pro
     try {
       await train({
         model, optimizer, train: task.train, flipped: task.flipped, heldOut: task.heldOut, batchSize: config.batchSize, accumulate, seed: config.seed,
-        fromEpoch: from, toEpoch: to,
-        onBatch: (epoch, b, n, loss) => out.progress(`${label} epoch ${epoch}/${config.epochs}`, b, n, `loss ${loss.toFixed(4)}`),
+        fromEpoch: from, toEpoch: to, onBatch: o.onBatch,
         onEpoch: async (r) => {
           history.push(r);
-          out.line(`${label.padEnd(5)} epoch ${String(r.epoch).padStart(String(config.epochs).length)}/${config.epochs}  loss ${r.loss.toFixed(4)}  ` +
-            `train acc ${percent(r.trainAccuracy).padStart(6)}  held-out loss ${r.heldOutLoss.toFixed(4)}  acc ${percent(r.heldOutAccuracy).padStart(6)}  ${r.seconds.toFixed(1)}s`);
+          await o.onEpoch?.(r);
           const weights = await optimizer.getWeights();
           try {
-            await saveCheckpoint<RunConfig, RunProgress>(o.checkpointPath, { config, progress: { epochsDone: r.epoch, before, history }, model, optimizerWeights: weights });
-            status.epochsSaved = r.epoch;
+            await o.saveCheckpoint({ config, progress: { epochsDone: r.epoch, before, history }, model, optimizerWeights: weights });
           } finally {
             tf.dispose(weights.map((w) => w.tensor)); // copies of the arena's state
           }
+          await o.onSaved?.(r, optimizer.memory());
         },
       });
     } catch (err) {
-      // The optimizer's own check of --max-memory, at its first step (the plan should have refused first).
-      if (err instanceof MemoryBudgetError) throw new BudgetError(`--max-memory ${err.availableBytes} bytes is too small: ${err.message}; nothing was trained`);
+      // The optimizer's own check of the budget, at its first step (the plan should have refused first).
+      if (err instanceof MemoryBudgetError) throw new BudgetError(`${o.budgetName ?? BUDGET_NAME} ${err.availableBytes} bytes is too small: ${err.message}; nothing was trained`);
       throw err;
-    } finally {
-      out.endProgress();
     }
     const arena = optimizer.memory() ?? plan;
     const seconds = (performance.now() - t0) / 1000 + (o.resumeFrom ? o.resumeFrom.progress.history.reduce((a, e) => a + e.seconds, 0) : 0);
@@ -138,5 +138,3 @@ export async function runOptimizer(o: RunOptions): Promise<{ run: ReportRun; pro
     optimizer.dispose();
   }
 }
-
-export const checkpointIn = (dir: string, name = CHECKPOINT_NAME) => join(dir, name);

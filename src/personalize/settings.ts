@@ -61,3 +61,16 @@ export function describeSettings(s: OptimizerSettings): Record<string, unknown> 
   if (s.lowMemory && (s.name === 'fsam' || s.name === 'sam')) out.lowMemory = true;
   return out;
 }
+
+/**
+ * Byte counts: "1048576", "512KB", "2MB", "1.5 MiB", "1GB". KB/MB/GB are powers of
+ * 1024, like the KiB/MiB/GiB spellings, since the budget is a memory size.
+ */
+export function parseBytes(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?\s*$/i.exec(text);
+  if (!m) return undefined;
+  const unit = (m[2] ?? 'b').toLowerCase()[0];
+  const scale = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
+  const bytes = Math.floor(Number(m[1]) * scale);
+  return Number.isSafeInteger(bytes) ? bytes : undefined;
+}

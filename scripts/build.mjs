@@ -134,3 +134,5 @@ for (const [out, { src, kind, types }] of Object.entries(entries)) {
 // the CLI's built-in digits (data/mnist-digits.bin.gz): scripts/build_digits.mjs.
 await import('./build_types.mjs');
 await import('./build_digits.mjs');
+// The browser app (dist/app/), on the bundle and the digits: scripts/build_app.mjs.
+await import('./build_app.mjs');

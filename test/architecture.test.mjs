@@ -92,6 +92,11 @@ s('the check catches an upward import, a Node built-in in the library, and a fil
   assert.match(violations(rules, 'src/tfjs/x.ts', "export * from '../cli/optimizers';").join(), /cli\/optimizers/);
   assert.match(violations(rules, 'src/data/x.ts', "const m = await import('../index');").join(), /src\/index\.ts/);
   assert.match(violations(rules, 'src/newfolder/x.ts', '').join(), /no row of docs\/architecture\.md covers it/);
+  // The shared run and the app stay platform-neutral; the app's page holds no tfjs.
+  assert.match(violations(rules, 'src/personalize/x.ts', "import { readFileSync } from 'node:fs';").join(), /'node:fs'/);
+  assert.match(violations(rules, 'src/app/worker/x.ts', "import { loadMnist } from '../../node/mnist';").join(), /node\/mnist/);
+  assert.match(violations(rules, 'src/app/page/x.ts', "import { tf } from '../../index';").join(), /src\/index\.ts/);
+  assert.match(violations(rules, 'src/app/page/x.ts', "import type { LayersModel } from '../../personalize/train';").join(), /personalize\/train/);
   assert.equal(violations(rules, 'src/tfjs/x.ts', "import { tf } from '../tf';\nimport '@tensorflow/tfjs-core/dist/register_all_gradients';"), []);
 });
 

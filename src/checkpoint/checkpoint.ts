@@ -45,6 +45,11 @@ export async function modelArtifacts(model: LayersModel): Promise<tf.io.ModelArt
   return saved;
 }
 
+/** A fresh copy of a model (same topology and weights, new variables). */
+export async function cloneModel(model: LayersModel): Promise<LayersModel> {
+  return layers.loadLayersModel(tf.io.fromMemory(await modelArtifacts(model)));
+}
+
 export function weightBytes(data: tf.io.WeightData | undefined): Uint8Array {
   if (data === undefined) return new Uint8Array(0);
   return new Uint8Array(tf.io.CompositeArrayBuffer.join(data));

@@ -4,7 +4,6 @@
 // with the browser app.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { tf, layers } from '../index';
 import { loadModelFiles } from '../node/model_files';
 import { readDataset } from '../node/dataset_file';
 import { DataError } from '../data/dataset_text';
@@ -15,6 +14,7 @@ import { modelSignature, defaultTask, reopenDefaultTask, fileTask, type DataSpec
 import type { LayersModel } from '../personalize/train';
 
 export type { DataSpec, Task } from '../personalize/task';
+export { cloneModel } from '../checkpoint/checkpoint';
 
 /** The model of a run: a model file, or the built-in base CNN (trained first if not cached: `beforeTraining` sees it untrained). */
 export async function openModel(modelPath: string | undefined, cacheDir: string, log: (s: string) => void, beforeTraining?: (model: LayersModel) => void): Promise<{ model: LayersModel; source: string }> {
@@ -47,11 +47,4 @@ export function reopenTask(spec: DataSpec, model: LayersModel, source: string): 
     throw new DataError(`${spec.path}${spec.evalPath ? ` or ${spec.evalPath}` : ''} changed since the checkpoint was written (SHA-256 differs); resuming would not continue the same run`);
   }
   return task;
-}
-
-/** A fresh copy of a model (same topology and weights, new variables). */
-export async function cloneModel(model: LayersModel): Promise<LayersModel> {
-  let artifacts: tf.io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler(async (a) => { artifacts = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }));
-  return layers.loadLayersModel(tf.io.fromMemory(artifacts!));
 }

@@ -41,7 +41,8 @@ export interface ReportData {
 }
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : 'n/a');
-const KIND_NAMES: Record<string, string> = {
+/** What each kind of optimizer state is called in reports. */
+export const KIND_NAMES: Record<string, string> = {
   ema: 'm (F-SAM EMA)', wold: 'w_old copy', momentum: 'momentum', adam_m: 'Adam m₁', adam_v: 'Adam v',
   ema_bf16: 'm (bf16)', momentum_bf16: 'momentum (bf16)',
 };

@@ -20,9 +20,9 @@ export function ticks(lo: number, hi: number, count = 5): number[] {
   return out;
 }
 
-export function lineChart(o: { title: string; xLabel: string; yLabel: string; series: Series[]; width?: number; height?: number; yMin?: number; yMax?: number; yFormat?: (v: number) => string }): string {
+export function lineChart(o: { title: string; xLabel: string; yLabel: string; series: Series[]; width?: number; height?: number; yMin?: number; yMax?: number; yFormat?: (v: number) => string; legendWidth?: number }): string {
   const W = o.width ?? 560, H = o.height ?? 320;
-  const m = { l: 60, r: 150, t: 30, b: 44 };
+  const m = { l: 60, r: o.legendWidth ?? 150, t: 30, b: 44 };
   const pts = o.series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
   const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
   let x0 = Math.min(...xs, 0), x1 = Math.max(...xs, 1);

@@ -1,0 +1,68 @@
+// A tfjs layers model from files in memory: the app's built-in model (fetched beside the
+// page) or the model.json and weight files a person picked. The same checks as the CLI's
+// file:// loader (src/io/model_json.ts) before tfjs reads a byte: a sound model.json,
+// shards that are the files picked with it, their sizes what the weights need, no NaN.
+import { tf, layers, ModelFileError, MODEL_LIMITS, checkModelJson, checkShardSizes, checkWeightValues } from '../../index';
+import { withWarningsHeld, modelArtifacts, weightBytes } from '../../checkpoint/checkpoint';
+import type { LayersModel } from '../../personalize/train';
+import type { NamedBytes } from '../common/protocol';
+
+/** The model.json among `files` (the one so named, else the only .json). */
+function modelJsonOf(files: NamedBytes[]): NamedBytes {
+  const jsons = files.filter((f) => f.name.toLowerCase().endsWith('.json'));
+  const named = jsons.find((f) => f.name === 'model.json') ?? (jsons.length === 1 ? jsons[0] : undefined);
+  if (!named) {
+    throw new ModelFileError(jsons.length === 0
+      ? `no model.json among ${files.map((f) => f.name).join(', ')}: choose a tfjs model's model.json and its weight files together`
+      : `${jsons.map((f) => f.name).join(', ')}: several .json files; choose one model.json and its weight files`);
+  }
+  return named;
+}
+
+export async function modelFromFiles(files: NamedBytes[]): Promise<LayersModel> {
+  const json = modelJsonOf(files);
+  const name = json.name;
+  if (json.bytes.byteLength > MODEL_LIMITS.modelJsonBytes) throw new ModelFileError(`${name} is ${json.bytes.byteLength} bytes, over the ${MODEL_LIMITS.modelJsonBytes}-byte limit of a model.json`);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(new TextDecoder().decode(json.bytes));
+  } catch {
+    throw new ModelFileError(`${name} is not valid JSON`);
+  }
+  const m = checkModelJson(doc, name);
+  const data = new Uint8Array(m.weightBytes);
+  let at = 0;
+  for (const [gi, g] of m.groups.entries()) {
+    const shards = g.paths.map((p) => {
+      const file = p.includes('/') || p.includes('\\') ? undefined : files.find((f) => f.name === p);
+      if (!file) throw new ModelFileError(`${name}: its weights file ${JSON.stringify(p)} was not chosen with it; choose model.json and its weight files together`);
+      return file.bytes;
+    });
+    checkShardSizes(g, shards.map((b) => b.byteLength), name, `weightsManifest[${gi}]`);
+    for (const b of shards) { data.set(b, at); at += b.byteLength; }
+  }
+  checkWeightValues(m.weightSpecs, data, name);
+  try {
+    return await withWarningsHeld(() => layers.loadLayersModel(tf.io.fromMemory({
+      modelTopology: m.modelTopology, weightSpecs: m.weightSpecs, weightData: data.buffer, format: m.format, generatedBy: m.generatedBy,
+    })));
+  } catch (err) {
+    throw new ModelFileError(`${name} does not load: ${String((err as Error)?.message ?? err).split('\n')[0]}`);
+  }
+}
+
+/** model.json and weights.bin of a model, byte for byte as the CLI's file:// handler writes them (src/io/file_system.ts). */
+export async function modelFiles(model: LayersModel): Promise<NamedBytes[]> {
+  const a = await modelArtifacts(model);
+  const json: Record<string, unknown> = {
+    modelTopology: a.modelTopology, format: a.format, generatedBy: a.generatedBy, convertedBy: a.convertedBy,
+    signature: a.signature, userDefinedMetadata: a.userDefinedMetadata, modelInitializer: a.modelInitializer,
+    initializerSignature: a.initializerSignature, trainingConfig: a.trainingConfig,
+    weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs ?? [] }],
+  };
+  for (const key of Object.keys(json)) if (json[key] === undefined) delete json[key];
+  return [
+    { name: 'model.json', bytes: new TextEncoder().encode(JSON.stringify(json)) },
+    { name: 'weights.bin', bytes: weightBytes(a.weightData) },
+  ];
+}

@@ -1,0 +1,383 @@
+// The browser app (dist/app/, `npm run app`) in headless Chromium, driven as a person
+// would: drawing with the mouse, labelling, personalizing; a reload and a closed tab in
+// the middle of a run, resumed bit for bit; checkpoints moving to the CLI and back;
+// ?autorun=20 against the CLI's own run; bad input refused with one line and stored
+// state unchanged; full and denied storage; keyboard only; a phone-sized screen; offline.
+// Every page: no CSP violation (default-src 'self'; script-src 'self' 'wasm-unsafe-eval'),
+// no console error. One Chromium and one server for all cases, a fresh context each.
+// Without a Chromium the cases are skipped (npm test's last line names the target);
+// under CI=true that is a failure.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { targetAvailability, inCi } from '../targets/availability.mjs';
+import { runCli, saveTinyModel } from './support/cli_fixture.mjs';
+import {
+  launchApp, openApp, cspViolations, longTasksDuringRun, draw, DIGITS, runEnd, epochsSaved, storedState, downloads, message,
+  layoutProblems, PHONE,
+} from './support/app_page.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'fsam-edge-app-'));
+const cache = join(work, 'cache');
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+
+/** The CLI's run: its output folder, run once per argument list (all cases share them). */
+const cliRuns = new Map();
+function cli(args) {
+  const key = args.join(' ');
+  if (!cliRuns.has(key)) {
+    const out = join(work, `cli-${cliRuns.size}`);
+    const r = runCli([...args, '--out', out], { env: { FSAM_EDGE_CACHE: cache }, timeout: 300_000 });
+    assert.is(r.status, 0, `fsam-edge ${key}: ${r.stderr}`);
+    cliRuns.set(key, out);
+  }
+  return cliRuns.get(key);
+}
+const cliWeights = (out) => sha256(readFileSync(join(out, 'model/weights.bin')));
+
+const { chromium } = targetAvailability();
+const s = suite('browser app');
+const timed = (name, fn) => s(name, async () => {
+  const t0 = Date.now();
+  await fn();
+  if (process.env.FSAM_EDGE_TIMES) console.log(`  ${((Date.now() - t0) / 1000).toFixed(1)} s  ${name.slice(0, 60)}`);
+});
+const inChromium = chromium.available ? timed : (name) => {
+  if (inCi()) s(name, () => assert.unreachable(`chromium is missing (${chromium.detail}); install: ${chromium.install}`));
+};
+
+let app;
+s.before(async () => {
+  if (chromium.available) app = await launchApp();
+});
+s.after(async () => {
+  await app?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** A fresh context and the app open in it; `check()` asserts no CSP violation and no console error. */
+async function fresh(query = '', options = {}) {
+  const context = await app.newContext(options);
+  const { page, problems } = await openApp(context, app.url + query);
+  const check = async () => {
+    assert.equal(await cspViolations(page), [], 'CSP violations');
+    assert.equal(problems, [], 'console or page errors');
+  };
+  return { context, page, problems, check };
+}
+
+const counts = (page) => page.locator('#counts').textContent();
+const addBuiltin = async (page) => {
+  await page.click('#add-builtin');
+  await page.waitForFunction(() => /^400 examples/.test(document.getElementById('counts').textContent));
+};
+
+inChromium('draw digits with the mouse, label them, personalize 2 epochs: the chart and the accuracy update', async () => {
+  const { context, page, check } = await fresh();
+  assert.ok(await page.evaluate(() => crossOriginIsolated), 'npm run app serves the page cross-origin isolated (COOP + COEP)');
+  assert.is(await page.locator('#before').textContent(), '–');
+  for (let k = 0; k < 3; k++) {
+    for (const d of [1, 0]) {
+      await draw(page, '#draw', DIGITS[d]);
+      await page.click(`#labels button:text-is("${d}")`);
+    }
+  }
+  assert.match(await counts(page), /^6 examples \(6 drawn\) — 0: 3 · 1: 3 · 2: 0/);
+  assert.is(await page.locator('#thumbs .thumb').count(), 6);
+  // The drawings are centred like the digits the model learnt from: the strokes' mass near the middle.
+  const centre = await page.evaluate(() => {
+    const c = document.querySelector('#thumbs .thumb canvas');
+    const d = c.getContext('2d').getImageData(0, 0, 28, 28).data;
+    let m = 0, x = 0, y = 0;
+    for (let i = 0; i < 784; i++) { m += d[i * 4]; x += d[i * 4] * (i % 28); y += d[i * 4] * Math.floor(i / 28); }
+    return [x / m, y / m];
+  });
+  assert.ok(Math.abs(centre[0] - 13.5) < 1.5 && Math.abs(centre[1] - 13.5) < 1.5, `centre of mass ${centre}`);
+  await page.fill('#epochs', '2');
+  await page.click('#personalize');
+  assert.is(await runEnd(page), 'finished', await message(page));
+  assert.match(await page.locator('#status').textContent(), /Finished 2 epochs/);
+  assert.match(await page.locator('#before').textContent(), /^\d+\.\d%$/);
+  assert.match(await page.locator('#after').textContent(), /^\d+\.\d%$/);
+  // Two charts; the accuracy chart has epochs 0 (before), 1 and 2.
+  assert.is(await page.locator('#chart svg').count(), 2);
+  assert.is(await page.locator('#chart svg').nth(1).locator('circle').count(), 3);
+  assert.is(await page.locator('#chart svg').nth(0).locator('circle').count(), 2 + 3, 'training loss at epochs 1–2, held-out loss at 0–2');
+  const memory = await page.locator('#memory').textContent();
+  assert.match(memory, /m \(F-SAM EMA\)\s*56\.8 KiB/);
+  assert.match(memory, /wasm heap\s*\d/);
+  // Try it: a drawn 1, its top three.
+  await draw(page, '#try-pad', DIGITS[1]);
+  await page.waitForFunction(() => document.querySelectorAll('#top3 li').length === 3 && /%/.test(document.getElementById('top3').textContent));
+  assert.match(await page.locator('#top3 li').first().textContent(), /^\d: \d+\.\d%$/);
+  assert.equal(await layoutProblems(page), [], 'desktop layout');
+  await check();
+  await context.close();
+});
+
+inChromium('?autorun=20 gives the held-out accuracy and the weights of `fsam-edge personalize --seed 0 --epochs 20`; no main-thread task over 100 ms while it trains', async () => {
+  const { context, page, check } = await fresh('index.html?autorun=20');
+  assert.is(await runEnd(page), 'finished', await message(page));
+  const summary = JSON.parse(await page.locator('#summary').textContent());
+  const hash = await page.locator('#weights-sha256').textContent();
+  const out = cli(['personalize', '--seed', '0', '--epochs', '20']);
+  const want = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  const [a, b] = [summary.runs[0], want.runs[0]];
+  assert.is(a.after.accuracy, b.after.accuracy, 'held-out accuracy after 20 epochs');
+  assert.is(hash, cliWeights(out), 'final weights');
+  const epochs = (run) => run.history.map(({ seconds, ...e }) => e);
+  assert.equal(epochs(a), epochs(b), 'every epoch\'s losses and accuracies');
+  assert.equal(a.before, b.before);
+  assert.equal(summary.config.data, want.config.data, 'the built-in task, its digest included');
+  assert.equal(summary.config.optimizers, want.config.optimizers);
+  assert.equal(Object.keys(summary), Object.keys(want), 'summary.json\'s fields');
+  // The shipped base model is the one the CLI trains for itself.
+  const base = readdirSync(cache).find((d) => d.startsWith('base-digit-cnn-'));
+  assert.is(sha256(readFileSync(join(root, 'dist/app/model/weights.bin'))), sha256(readFileSync(join(cache, base, 'weights.bin'))), 'base model');
+  // The exported model files are the CLI's, byte for byte.
+  const files = await downloads(page, '#export-model', 2);
+  assert.equal(files['model.json'], readFileSync(join(out, 'model/model.json')), 'model.json');
+  assert.equal(files['weights.bin'], readFileSync(join(out, 'model/weights.bin')), 'weights.bin');
+  const tasks = await longTasksDuringRun(page);
+  console.log(`  20 epochs in Chromium in ${(tasks.ms / 1000).toFixed(1)} s; main-thread tasks over 50 ms: ${tasks.count} (longest ${tasks.longest.toFixed(0)} ms)`);
+  assert.is(tasks.over100, 0, `main-thread tasks over 100 ms during training (longest ${tasks.longest} ms)`);
+  await check();
+  await context.close();
+});
+
+inChromium('a reload and a closed tab in the middle of a run resume from the last checkpoint; the final weights equal an uninterrupted run\'s; pause holds it', async () => {
+  const { context, page, check } = await fresh();
+  await addBuiltin(page);
+  await page.fill('#epochs', '6');
+  await page.click('#personalize');
+  await epochsSaved(page, 1);
+  // Pause: no epoch passes until Continue.
+  await page.click('#pause');
+  await page.waitForFunction(() => /^Paused/.test(document.getElementById('status').textContent));
+  const held = Number(await page.evaluate(() => document.body.dataset.epochs));
+  await page.waitForTimeout(1500);
+  assert.is(Number(await page.evaluate(() => document.body.dataset.epochs)), held, 'paused');
+  await page.click('#pause'); // Continue
+  await epochsSaved(page, held + 1);
+  await page.reload();
+  await page.waitForSelector('body[data-ready]');
+  const resumed = await message(page);
+  const k = Number(/after epoch (\d+) of 6/.exec(resumed)?.[1]);
+  assert.ok(k >= held + 1 && k < 6, `resumed after a reload: ${resumed}`);
+  await epochsSaved(page, k + 1);
+  await check();
+  // A tab that dies (closed mid-epoch): the next one goes on from the stored checkpoint.
+  await page.close();
+  const { page: again, problems } = await openApp(context, app.url);
+  const afterClose = await message(again);
+  assert.match(afterClose, /Resuming the run after epoch \d of 6/);
+  assert.is(await runEnd(again), 'finished', await message(again));
+  assert.is(await again.locator('#weights-sha256').textContent(), cliWeights(cli(['personalize', '--seed', '0', '--epochs', '6'])));
+  assert.equal(problems, []);
+  assert.equal(await cspViolations(again), []);
+  await context.close();
+});
+
+inChromium('a checkpoint exported by the app is resumed by the CLI, and a CLI checkpoint by the app: the same weights as an uninterrupted run', async () => {
+  const uninterrupted = cliWeights(cli(['personalize', '--seed', '0', '--epochs', '6']));
+  const { context, page, check } = await fresh();
+  await addBuiltin(page);
+  await page.fill('#epochs', '6');
+  await page.click('#personalize');
+  await epochsSaved(page, 2);
+  await page.click('#cancel');
+  assert.is(await runEnd(page), 'stopped');
+  const { 'checkpoint.fsam': exported } = await downloads(page, '#export-checkpoint');
+  const path = join(work, 'from-app.fsam');
+  writeFileSync(path, exported);
+  const done = JSON.parse(new TextDecoder().decode(exported.subarray(56, 56 + exported.readUInt32LE(12)))).progress.epochsDone;
+  assert.ok(done >= 2 && done < 6, `cancelled after epoch ${done}`);
+  const out = join(work, 'resumed-by-cli');
+  const r = runCli(['resume', '--checkpoint', path, '--out', out], { env: { FSAM_EDGE_CACHE: cache } });
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`resuming .* after epoch ${done} of 6`));
+  assert.is(cliWeights(out), uninterrupted, 'the CLI finishes the app\'s run');
+
+  // The reverse: the CLI stops after epoch 2, the app imports and finishes it.
+  const stopped = cli(['personalize', '--seed', '0', '--epochs', '6', '--stop-after', '2']);
+  await page.setInputFiles('#import-checkpoint', join(stopped, 'checkpoint.fsam'));
+  await page.waitForFunction(() => /Imported checkpoint\.fsam: epoch 2 of 6/.test(document.getElementById('message').textContent));
+  assert.ok(await page.locator('#continue-run').isVisible());
+  await page.click('#continue-run');
+  assert.is(await runEnd(page), 'finished', await message(page));
+  assert.is(await page.locator('#weights-sha256').textContent(), uninterrupted, 'the app finishes the CLI\'s run');
+  // And the checkpoint it stored after the last epoch is the CLI's format, which the CLI reads.
+  const { 'checkpoint.fsam': last } = await downloads(page, '#export-checkpoint');
+  writeFileSync(path, last);
+  const check2 = runCli(['resume', '--checkpoint', path, '--out', join(work, 'finished-by-app')], { env: { FSAM_EDGE_CACHE: cache } });
+  assert.is(check2.status, 0, check2.stderr);
+  assert.is(cliWeights(join(work, 'finished-by-app')), uninterrupted);
+  await check();
+  await context.close();
+});
+
+inChromium('bad input (an empty or one-class example set, a CSV or a model of the wrong shape, a budget too small, a corrupt checkpoint): one visible line each, stored state unchanged', async () => {
+  const { context, page, check } = await fresh();
+  const refuses = async (what, act, pattern) => {
+    const before = await storedState(page);
+    await act();
+    await page.waitForFunction(() => !document.getElementById('message').hidden, null, { timeout: 30_000 });
+    const text = await message(page);
+    assert.match(text, pattern, what);
+    assert.not.match(text, /\n/, `${what}: one line`);
+    assert.ok(await page.locator('#message').isVisible(), `${what}: visible`);
+    assert.equal(await storedState(page), before, `${what}: stored state unchanged`);
+    await page.evaluate(() => { document.getElementById('message').hidden = true; });
+  };
+  await refuses('no examples', () => page.click('#personalize'), /^There are no examples: draw digits and label them, add the built-in set, or import a CSV\.$/);
+  for (let k = 0; k < 3; k++) {
+    await draw(page, '#draw', DIGITS[7]);
+    await page.click('#labels button:text-is("7")');
+  }
+  await refuses('one class', () => page.click('#personalize'), /^All 3 examples are labelled 7: personalizing needs examples of at least two classes\.$/);
+  await refuses('a CSV of the wrong shape', () => page.setInputFiles('#import-data', { name: 'mine.csv', mimeType: 'text/csv', buffer: Buffer.from('a,b,c,d,label\n0.1,0.2,0.3,0.4,1\n') }),
+    /^mine\.csv:2: 5 cells; the model's input \[28, 28, 1\] needs 784 features plus a label$/);
+  const lib = await import('../dist/cli.js');
+  await lib.ready();
+  const tiny = await saveTinyModel(lib, join(work, 'tiny'));
+  const tinyFiles = [tiny, join(work, 'tiny/weights.bin')];
+  await refuses('a model of the wrong shape', () => page.setInputFiles('#import-model', tinyFiles),
+    /^model\.json: its input \[4\] takes 4 features, but the examples here have 784; remove them first/);
+  await refuses('a model whose weights do not match it', () => page.setInputFiles('#import-model', [
+    { name: 'model.json', mimeType: 'application/json', buffer: readFileSync(join(root, 'dist/app/model/model.json')) },
+    { name: 'weights.bin', mimeType: 'application/octet-stream', buffer: readFileSync(join(root, 'dist/app/model/weights.bin')).subarray(0, 1000) },
+  ]), /^model\.json: .*1000/);
+  await draw(page, '#draw', DIGITS[1]);
+  await page.click('#labels button:text-is("1")');
+  await page.fill('#budget', '1KB');
+  await refuses('a budget too small', () => page.click('#personalize'),
+    /^The memory budget 1024 bytes is too small: the optimizer state needs 174480 bytes \(170\.4 KiB for 14538 parameters\); nothing was written$/);
+  await page.fill('#budget', '');
+  const good = readFileSync(join(cli(['personalize', '--seed', '0', '--epochs', '6', '--stop-after', '2']), 'checkpoint.fsam'));
+  const corrupt = Buffer.from(good);
+  corrupt[corrupt.length - 100] ^= 1;
+  await refuses('a corrupt checkpoint', () => page.setInputFiles('#import-checkpoint', { name: 'checkpoint.fsam', mimeType: 'application/octet-stream', buffer: corrupt }),
+    /^checkpoint\.fsam: corrupt checkpoint \(SHA-256 mismatch\)$/);
+  await refuses('a truncated checkpoint', () => page.setInputFiles('#import-checkpoint', { name: 'cut.fsam', mimeType: 'application/octet-stream', buffer: good.subarray(0, 5000) }),
+    /^cut\.fsam: truncated checkpoint/);
+  await check();
+  await context.close();
+});
+
+inChromium('full storage: the write that does not fit is refused with one line, and what was stored stays', async () => {
+  const context = await app.newContext();
+  const page = await context.newPage();
+  // A small quota before the app first opens its database (Chromium reads it then).
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(app.url).origin, quotaSize: 600 * 1024 });
+  const { problems } = await openApp(context, app.url, { page });
+  for (const d of [0, 1, 7, 0, 1, 7]) {
+    await draw(page, '#draw', DIGITS[d]);
+    await page.click(`#labels button:text-is("${d}")`);
+  }
+  await page.fill('#epochs', '1');
+  await page.click('#personalize');
+  assert.is(await runEnd(page), 'finished', await message(page));
+  const before = await storedState(page);
+  assert.ok(before.checkpoint && before.examples, 'a run and examples are stored');
+  await page.click('#add-builtin'); // 400 more digits: 1.3 MB, over the quota
+  await page.waitForFunction(() => !document.getElementById('message').hidden);
+  assert.match(await message(page), /^The examples were not stored: the browser's storage for this page is full; nothing stored before was changed$/);
+  assert.equal(await storedState(page), before);
+  await page.click('#personalize'); // the new run's data does not fit either: the last run stays
+  assert.is(await runEnd(page), 'failed');
+  assert.match(await message(page), /^the browser's storage for this page is full; nothing stored before was changed$/);
+  assert.equal(await storedState(page), before);
+  assert.equal(problems.filter((p) => !/QuotaExceeded|storage/i.test(p)), []);
+  await context.close();
+});
+
+inChromium('denied storage: one line says nothing will be kept, and the app still trains and exports', async () => {
+  const context = await app.storageDeniedContext();
+  const { page, problems } = await openApp(context, app.url, { page: context.pages()[0] });
+  assert.match(await message(page), /^the browser does not allow this page to store data: examples and checkpoints last only until this page closes; export them to keep them$/);
+  for (const d of [0, 1, 7, 0, 1, 7]) {
+    await draw(page, '#draw', DIGITS[d]);
+    await page.click(`#labels button:text-is("${d}")`);
+  }
+  await page.fill('#epochs', '1');
+  await page.click('#personalize');
+  assert.is(await runEnd(page), 'finished', await message(page));
+  const { 'checkpoint.fsam': ck } = await downloads(page, '#export-checkpoint');
+  assert.is(ck.subarray(0, 8).toString(), 'FSAMCKPT');
+  assert.equal(problems, []);
+  await context.close();
+});
+
+inChromium('by keyboard alone: add the built-in set, relabel and delete an example, personalize', async () => {
+  const { context, page, check } = await fresh();
+  const tabTo = async (id) => {
+    for (let i = 0; i < 60; i++) {
+      if (await page.evaluate((want) => document.activeElement?.id === want || document.activeElement?.closest(`#${want}`) !== null, id)) return;
+      await page.keyboard.press('Tab');
+    }
+    assert.unreachable(`Tab never reached #${id}`);
+  };
+  await tabTo('add-builtin');
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  assert.is.not(outline, 'none', 'a visible focus ring');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /^400 examples/.test(document.getElementById('counts').textContent));
+  await tabTo('thumbs');
+  await page.keyboard.press('ArrowRight');
+  const first = await page.evaluate(() => document.activeElement.dataset.id);
+  await page.keyboard.press('3');
+  assert.match(await page.locator(`#example-${first} span`).textContent(), /^3$/);
+  assert.is(await page.locator('#relabel').inputValue(), '3');
+  await page.keyboard.press('Delete');
+  assert.match(await counts(page), /^399 examples/);
+  await tabTo('epochs');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('1');
+  await tabTo('personalize');
+  await page.keyboard.press('Enter');
+  assert.is(await runEnd(page), 'finished', await message(page));
+  assert.match(await page.locator('#status').textContent(), /Finished 1 epochs?/);
+  await check();
+  await context.close();
+});
+
+inChromium('a 390×844 phone screen: nothing overflows or overlaps, before, during and after a run', async () => {
+  const { context, page, check } = await fresh('', { viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  assert.equal(await layoutProblems(page), [], 'before');
+  await addBuiltin(page);
+  await page.fill('#epochs', '3');
+  await page.click('#personalize');
+  await epochsSaved(page, 1);
+  assert.equal(await layoutProblems(page), [], 'during');
+  assert.is(await runEnd(page), 'finished');
+  assert.equal(await layoutProblems(page), [], 'after');
+  await check();
+  await context.close();
+});
+
+inChromium('offline once loaded: the service worker serves the app, which trains', async () => {
+  const { context, page, check } = await fresh();
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+  await context.setOffline(true);
+  await page.reload();
+  await page.waitForSelector('body[data-ready]');
+  for (const d of [0, 1, 7, 0, 1, 7]) {
+    await draw(page, '#draw', DIGITS[d]);
+    await page.click(`#labels button:text-is("${d}")`);
+  }
+  await page.click('#add-builtin'); // the packaged digits come from the cache too
+  await page.waitForFunction(() => /^406 examples/.test(document.getElementById('counts').textContent));
+  await page.fill('#epochs', '1');
+  await page.click('#personalize');
+  assert.is(await runEnd(page), 'finished', await message(page));
+  await check();
+  await context.close();
+});
+
+s.run();

@@ -116,6 +116,12 @@ inChromium('draw digits with the mouse, label them, personalize 2 epochs: the ch
   await page.waitForFunction(() => document.querySelectorAll('#top3 li').length === 3 && /%/.test(document.getElementById('top3').textContent));
   assert.match(await page.locator('#top3 li').first().textContent(), /^\d: \d+\.\d%$/);
   assert.equal(await layoutProblems(page), [], 'desktop layout');
+  // The drawn examples as the CLI's CSV: `fsam-edge personalize --data examples.csv` is the same run.
+  const { 'examples.csv': csv } = await downloads(page, '#export-data');
+  assert.match(csv.toString().split('\n')[0], /^x1,x2,.*,x784,label$/);
+  writeFileSync(join(work, 'examples.csv'), csv);
+  const fromCsv = cli(['personalize', '--data', join(work, 'examples.csv'), '--seed', '0', '--epochs', '2']);
+  assert.is(await page.locator('#weights-sha256').textContent(), cliWeights(fromCsv), 'the app\'s run on drawn digits is the CLI\'s run on their CSV');
   await check();
   await context.close();
 });
@@ -339,10 +345,19 @@ inChromium('by keyboard alone: add the built-in set, relabel and delete an examp
   await tabTo('epochs');
   await page.keyboard.press('Control+A');
   await page.keyboard.type('1');
+  await tabTo('budget');
+  await page.keyboard.type('200KB');
+  await tabTo('low-memory');
+  await page.keyboard.press('Space');
   await tabTo('personalize');
   await page.keyboard.press('Enter');
   assert.is(await runEnd(page), 'finished', await message(page));
   assert.match(await page.locator('#status').textContent(), /Finished 1 epochs?/);
+  // Low memory within the budget: bf16 state, 4 bytes per parameter, as the summary records.
+  assert.match(await page.locator('#memory').textContent(), /m \(bf16\).*momentum \(bf16\).*4 B\/parameter/);
+  const summary = JSON.parse(await page.locator('#summary').textContent());
+  assert.is(summary.config.maxMemory, 200 * 1024);
+  assert.is(summary.config.optimizers[0].lowMemory, true);
   await check();
   await context.close();
 });

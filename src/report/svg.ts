@@ -20,9 +20,11 @@ export function ticks(lo: number, hi: number, count = 5): number[] {
   return out;
 }
 
-export function lineChart(o: { title: string; xLabel: string; yLabel: string; series: Series[]; width?: number; height?: number; yMin?: number; yMax?: number; yFormat?: (v: number) => string; legendWidth?: number }): string {
-  const W = o.width ?? 560, H = o.height ?? 320;
-  const m = { l: 60, r: o.legendWidth ?? 150, t: 30, b: 44 };
+/** `legendBelow`: the legend in a row under the chart (for narrow screens), not in a column to its right. */
+export function lineChart(o: { title: string; xLabel: string; yLabel: string; series: Series[]; width?: number; height?: number; yMin?: number; yMax?: number; yFormat?: (v: number) => string; legendBelow?: boolean }): string {
+  const W = o.width ?? 560, H0 = o.height ?? 320;
+  const H = o.legendBelow ? H0 + 20 : H0;
+  const m = o.legendBelow ? { l: 52, r: 14, t: 30, b: 64 } : { l: 60, r: 150, t: 30, b: 44 };
   const pts = o.series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
   const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
   let x0 = Math.min(...xs, 0), x1 = Math.max(...xs, 1);
@@ -47,7 +49,7 @@ export function lineChart(o: { title: string; xLabel: string; yLabel: string; se
     parts.push(`<text x="${sx(t).toFixed(1)}" y="${m.t + ph + 16}" text-anchor="middle">${t}</text>`);
   }
   parts.push(`<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`);
-  parts.push(`<text x="${m.l + pw / 2}" y="${H - 8}" text-anchor="middle">${escapeXml(o.xLabel)}</text>`);
+  parts.push(`<text x="${m.l + pw / 2}" y="${o.legendBelow ? m.t + ph + 34 : H - 8}" text-anchor="middle">${escapeXml(o.xLabel)}</text>`);
   parts.push(`<text transform="translate(14 ${m.t + ph / 2}) rotate(-90)" text-anchor="middle">${escapeXml(o.yLabel)}</text>`);
   o.series.forEach((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length];
@@ -57,9 +59,10 @@ export function lineChart(o: { title: string; xLabel: string; yLabel: string; se
       parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
       for (const [x, y] of good) parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(Math.min(y1, Math.max(y0, y))).toFixed(1)}" r="2.5" fill="${color}"><title>${escapeXml(`${s.name}: ${x}, ${fy(y)}`)}</title></circle>`);
     }
-    const ly = m.t + 10 + i * 18;
-    parts.push(`<line x1="${m.l + pw + 12}" x2="${m.l + pw + 34}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
-    parts.push(`<text x="${m.l + pw + 40}" y="${ly + 4}">${escapeXml(s.name)}</text>`);
+    // The legend: a column right of the plot, or a row under it.
+    const [lx, ly] = o.legendBelow ? [m.l + i * Math.floor(pw / Math.max(1, o.series.length)), H - 10] : [m.l + pw + 12, m.t + 10 + i * 18];
+    parts.push(`<line x1="${lx}" x2="${lx + 22}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
+    parts.push(`<text x="${lx + 28}" y="${ly + 4}">${escapeXml(s.name)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('\n');

@@ -78,6 +78,7 @@ export const longTasksDuringRun = (page) => page.evaluate(() => {
 
 /** Strokes on a canvas with mouse events; each stroke is a list of [x, y] in 0..1 of the canvas. */
 export async function draw(page, selector, strokes) {
+  await page.locator(selector).scrollIntoViewIfNeeded();
   const box = await page.locator(selector).boundingBox();
   const at = ([x, y]) => [box.x + x * box.width, box.y + y * box.height];
   for (const points of strokes) {

@@ -39,15 +39,16 @@ export function serveApp({ dir = APP_DIR, port = 8080, headers = {} } = {}) {
     }
     const file = join(dir, path.endsWith('/') ? join(path, 'index.html') : path);
     const type = TYPES[extname(file)];
+    const read = req.method === 'GET' || req.method === 'HEAD';
     let body;
-    if (file.startsWith(dir.endsWith(sep) ? dir : dir + sep) && type && req.method === 'GET') {
+    if (file.startsWith(dir.endsWith(sep) ? dir : dir + sep) && type && read) {
       try { if ((await stat(file)).isFile()) body = await readFile(file); } catch { /* 404 below */ }
     }
     if (!body) {
-      res.writeHead(req.method === 'GET' ? 404 : 405, { ...base, 'Content-Type': 'text/plain' }).end('not found');
+      res.writeHead(read ? 404 : 405, { ...base, 'Content-Type': 'text/plain' }).end(read ? 'not found' : 'GET or HEAD only');
       return;
     }
-    res.writeHead(200, { ...base, 'Content-Type': type, 'Content-Length': body.byteLength }).end(body);
+    res.writeHead(200, { ...base, 'Content-Type': type, 'Content-Length': body.byteLength }).end(req.method === 'HEAD' ? undefined : body);
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

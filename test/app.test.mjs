@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { targetAvailability, inCi } from '../targets/availability.mjs';
-import { runCli, saveTinyModel } from './support/cli_fixture.mjs';
+import { runCli, saveTinyModel, blobs, csvOf } from './support/cli_fixture.mjs';
 import {
   launchApp, openApp, cspViolations, longTasksDuringRun, draw, DIGITS, runEnd, epochsSaved, storedState, downloads, message,
   layoutProblems, PHONE,
@@ -157,9 +157,10 @@ inChromium('?autorun=20 gives the held-out accuracy and the weights of `fsam-edg
 });
 
 inChromium('a reload and a closed tab in the middle of a run resume from the last checkpoint; the final weights equal an uninterrupted run\'s; pause holds it', async () => {
+  const EPOCHS = 8; // enough that a reload and a closed tab both land before the end
   const { context, page, check } = await fresh();
   await addBuiltin(page);
-  await page.fill('#epochs', '6');
+  await page.fill('#epochs', String(EPOCHS));
   await page.click('#personalize');
   await epochsSaved(page, 1);
   // Pause: no epoch passes until Continue.
@@ -173,17 +174,18 @@ inChromium('a reload and a closed tab in the middle of a run resume from the las
   await page.reload();
   await page.waitForSelector('body[data-ready]');
   const resumed = await message(page);
-  const k = Number(/after epoch (\d+) of 6/.exec(resumed)?.[1]);
-  assert.ok(k >= held + 1 && k < 6, `resumed after a reload: ${resumed}`);
+  const k = Number(new RegExp(`after epoch (\\d+) of ${EPOCHS}`).exec(resumed)?.[1]);
+  assert.ok(k >= held + 1 && k < EPOCHS, `resumed after a reload: ${resumed}`);
   await epochsSaved(page, k + 1);
   await check();
   // A tab that dies (closed mid-epoch): the next one goes on from the stored checkpoint.
   await page.close();
   const { page: again, problems } = await openApp(context, app.url);
   const afterClose = await message(again);
-  assert.match(afterClose, /Resuming the run after epoch \d of 6/);
+  const k2 = Number(new RegExp(`^Resuming the run after epoch (\\d+) of ${EPOCHS}`).exec(afterClose)?.[1]);
+  assert.ok(k2 >= k + 1 && k2 < EPOCHS, `resumed after a closed tab: ${afterClose}`);
   assert.is(await runEnd(again), 'finished', await message(again));
-  assert.is(await again.locator('#weights-sha256').textContent(), cliWeights(cli(['personalize', '--seed', '0', '--epochs', '6'])));
+  assert.is(await again.locator('#weights-sha256').textContent(), cliWeights(cli(['personalize', '--seed', '0', '--epochs', String(EPOCHS)])));
   assert.equal(problems, []);
   assert.equal(await cspViolations(again), []);
   await context.close();
@@ -223,6 +225,35 @@ inChromium('a checkpoint exported by the app is resumed by the CLI, and a CLI ch
   const check2 = runCli(['resume', '--checkpoint', path, '--out', join(work, 'finished-by-app')], { env: { FSAM_EDGE_CACHE: cache } });
   assert.is(check2.status, 0, check2.stderr);
   assert.is(cliWeights(join(work, 'finished-by-app')), uninterrupted);
+  await check();
+  await context.close();
+});
+
+inChromium('a person\'s own model (dropped on the page) and CSV (picked): trained as `fsam-edge personalize --model --data` trains them', async () => {
+  const lib = await import('../dist/cli.js');
+  await lib.ready();
+  const modelJson = await saveTinyModel(lib, join(work, 'own-model'));
+  const csvPath = join(work, 'own.csv');
+  writeFileSync(csvPath, csvOf(blobs(150, 7)));
+  const { context, page, check } = await fresh();
+  const files = ['model.json', 'weights.bin'].map((name) => ({ name, b64: readFileSync(join(work, 'own-model', name)).toString('base64') }));
+  const dropped = await page.evaluateHandle((list) => {
+    const dt = new DataTransfer();
+    for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name));
+    return dt;
+  }, files);
+  await page.dispatchEvent('main', 'drop', { dataTransfer: dropped });
+  await page.waitForFunction(() => /input \[4\], 3 classes, 67 parameters/.test(document.getElementById('model-line').textContent));
+  assert.ok(await page.locator('#labels button').first().isDisabled(), 'no drawing for a model that does not read digits');
+  await page.setInputFiles('#import-data', csvPath);
+  await page.waitForFunction(() => /^150 examples — 0: 50 · 1: 50 · 2: 50$/.test(document.getElementById('counts').textContent));
+  await page.fill('#epochs', '3');
+  await page.click('#personalize');
+  assert.is(await runEnd(page), 'finished', await message(page));
+  const out = cli(['personalize', '--model', modelJson, '--data', csvPath, '--seed', '0', '--epochs', '3']);
+  assert.is(await page.locator('#weights-sha256').textContent(), cliWeights(out));
+  const exported = await downloads(page, '#export-model', 2);
+  assert.equal(exported['model.json'], readFileSync(join(out, 'model/model.json')));
   await check();
   await context.close();
 });

@@ -30,7 +30,9 @@ const unsay = () => { messageEl.hidden = true; messageEl.textContent = ''; };
 // ---- the worker ----------------------------------------------------------------------
 
 const worker = new Worker(new URL('worker.js', location.href), { type: 'module' });
-const waiting = new Map<string, { resolve: (m: FromWorker) => void; reject: (e: Error) => void }>();
+/** Requests waiting for their answer, first in first out per kind of request. */
+const waiting = new Map<string, { resolve: (m: FromWorker) => void; reject: (e: Error) => void }[]>();
+const pending = (type: string) => waiting.get(type)?.shift();
 const ANSWERS: Partial<Record<ToWorker['type'], FromWorker['type']>> = {
   init: 'ready', builtinSet: 'builtinSet', plan: 'plan', predict: 'prediction', parseData: 'data',
   importModel: 'model', resetModel: 'model', importCheckpoint: 'run', export: 'files',
@@ -42,10 +44,8 @@ function send(m: ToWorker, transfer: Transferable[] = []): void {
 
 /** Sends a request and waits for its answer (or its error). */
 function ask<T extends FromWorker['type']>(m: ToWorker, transfer: Transferable[] = []): Promise<Extract<FromWorker, { type: T }>> {
-  const previous = waiting.get(m.type);
-  previous?.reject(new Error('superseded'));
   return new Promise((resolve, reject) => {
-    waiting.set(m.type, { resolve: resolve as (m: FromWorker) => void, reject });
+    waiting.set(m.type, [...(waiting.get(m.type) ?? []), { resolve: resolve as (m: FromWorker) => void, reject }]);
     send(m, transfer);
   });
 }
@@ -53,18 +53,15 @@ function ask<T extends FromWorker['type']>(m: ToWorker, transfer: Transferable[]
 worker.onmessage = (e: MessageEvent<FromWorker>) => {
   const m = e.data;
   if (m.type === 'error') {
-    const pending = waiting.get(m.request);
-    if (pending) { waiting.delete(m.request); pending.reject(Object.assign(new Error(m.message), { name: m.name })); return; }
-    onRunError(m.request, m.message);
+    const asked = pending(m.request);
+    if (asked) asked.reject(Object.assign(new Error(m.message), { name: m.name }));
+    else onRunError(m.request, m.message);
     return;
   }
   for (const [request, answer] of Object.entries(ANSWERS)) {
-    if (answer === m.type && waiting.has(request)) {
-      const pending = waiting.get(request)!;
-      waiting.delete(request);
-      pending.resolve(m);
-      return;
-    }
+    if (answer !== m.type || !waiting.get(request)?.length) continue;
+    pending(request)!.resolve(m);
+    return;
   }
   onRunEvent(m);
 };
@@ -362,7 +359,7 @@ async function predict(): Promise<void> {
       li.append(bar);
       return li;
     }));
-  } catch (err) { if ((err as Error).message !== 'superseded') say((err as Error).message); }
+  } catch (err) { say((err as Error).message); }
 }
 
 // ---- files ---------------------------------------------------------------------------

@@ -42,8 +42,6 @@ export interface Events {
   started(run: RunInfo): void;
   batch(epoch: number, batch: number, batches: number, loss: number): void;
   epoch(run: RunInfo, memory: MemoryInfo): void;
-  paused(run: RunInfo): void;
-  continued(run: RunInfo): void;
   finished(run: RunInfo, memory: MemoryInfo): void;
   stopped(run: RunInfo): void;
   failed(name: string, message: string): void;
@@ -103,6 +101,7 @@ export class Session {
         tf.dispose(ck.optimizerWeights.map((w) => w.tensor));
         this.current = ck.model;
         this.progress = ck.progress;
+        this.run = { ...this.run, epochsDone: ck.progress.epochsDone }; // the checkpoint is what counts
       } catch (err) {
         // A stored checkpoint that no longer loads (another build's) is left as it is, and said.
         this.run = { ...this.run, state: 'failed', message: `the stored checkpoint does not load here: ${(err as Error).message}` };
@@ -289,9 +288,16 @@ export class Session {
         config, model, task, resumeFrom, checkpointName: CHECKPOINT_FILE, budgetName: BUDGET_NAME,
         saveCheckpoint: async (content: CheckpointContent<RunConfig, RunProgress>) => {
           const bytes = await encodeTrainingCheckpoint(content);
-          const next = { ...this.run!, epochsDone: content.progress.epochsDone };
-          await this.storage.put({ run: next, checkpoint: bytes });
-          this.run = next;
+          // The run record is written after its latest change: a pause while this write is
+          // queued writes after it, with this epoch in it.
+          const before = this.run!;
+          this.run = { ...before, epochsDone: content.progress.epochsDone };
+          try {
+            await this.storage.put({ run: this.run, checkpoint: bytes });
+          } catch (err) {
+            this.run = { ...this.run, epochsDone: before.epochsDone };
+            throw err;
+          }
           this.progress = { ...content.progress, history: [...content.progress.history] };
         },
         onBatch: async (epoch, batch, batches, loss) => {

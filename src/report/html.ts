@@ -44,7 +44,7 @@ const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : 'n
 /** What each kind of optimizer state is called in reports. */
 export const KIND_NAMES: Record<string, string> = {
   ema: 'm (F-SAM EMA)', wold: 'w_old copy', momentum: 'momentum', adam_m: 'Adam m₁', adam_v: 'Adam v',
-  ema_bf16: 'm (bf16)', momentum_bf16: 'momentum (bf16)',
+  ema_bf16: 'm (bf16)', momentum_bf16: 'momentum (bf16)', grad: 'g (first gradient)', grad2: 'g₂ (micro-batch sums)', weights: 'weights',
 };
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;

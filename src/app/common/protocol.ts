@@ -32,12 +32,14 @@ export interface ModelInfo {
 }
 
 export interface MemoryInfo {
-  /** The optimizer arena's bytes per kind of state (planned before the first step). */
+  /** The optimizer arena's bytes per kind of slab (its layout as planned, before the first step). */
   bytesPerKind: Record<string, number>;
-  totalBytes: number;
+  arenaBytes: number;
   stateBytesPerParameter: number;
-  /** tfjs-backend-wasm's heap, bytes. */
+  /** tfjs-backend-wasm's heap (its WebAssembly memory) now, bytes. */
   heapBytes: number;
+  /** The run's plan: the heap's predicted peak, its phase, and what the budget must allow (null: not predicted). */
+  plan: { peakBytes: number; phase: string; requiredBytes: number } | null;
   planned: boolean;
 }
 
@@ -84,7 +86,9 @@ export type FromWorker =
   | { type: 'started'; run: RunInfo }
   | { type: 'batch'; epoch: number; batch: number; batches: number; loss: number }
   | { type: 'epoch'; run: RunInfo; memory: MemoryInfo }
-  | { type: 'paused' | 'continued'; run: RunInfo }
+  /** The run waits after step `batch` of epoch `epoch`, until 'continue'. */
+  | { type: 'paused'; run: RunInfo; epoch: number; batch: number }
+  | { type: 'continued'; run: RunInfo }
   | { type: 'finished'; run: RunInfo; memory: MemoryInfo }
   | { type: 'stopped'; run: RunInfo }
   | { type: 'prediction'; top: { label: number; probability: number }[] }

@@ -9,6 +9,7 @@
 //   'run-data'   the CSV bytes it trains on (a person's examples; absent for the built-in task)
 //   'checkpoint' its checkpoint after the last finished epoch, in the CLI's file format
 import type { RunConfig } from '../../personalize/run';
+import type { RunMemory } from '../../personalize/memory';
 import type { Summary } from '../../personalize/summary';
 import type { NamedBytes, RunChoice, RunState } from './protocol';
 
@@ -24,6 +25,8 @@ export interface StoredRun {
   dataName: string | null;
   command: string;
   epochsDone: number;
+  /** The run's memory plan, made before it trained (summary.json records it). */
+  memory: RunMemory | null;
   summary: Summary | null;
   weightsSha256: string | null;
   message: string | null;

@@ -73,7 +73,7 @@ let storage: Storage = memoryStorage();
 let model: ModelInfo | null = null;
 let set: ExampleSet = EMPTY_SET;
 let run: RunInfo | null = null;
-let busy: 'idle' | 'starting' | 'running' | 'paused' = 'idle';
+let busy: 'idle' | 'starting' | 'running' | 'pausing' | 'paused' = 'idle';
 const autorun = (() => {
   const v = new URLSearchParams(location.search).get('autorun');
   if (v === null) return null;
@@ -223,7 +223,11 @@ function start(fixed?: RunChoice, data?: RunData): void {
 }
 let pendingSettings: RunChoice | null = null;
 
-button('pause').addEventListener('click', () => send({ type: busy === 'paused' ? 'continue' : 'pause' }));
+button('pause').addEventListener('click', () => {
+  if (busy === 'paused' || busy === 'pausing') { send({ type: 'continue' }); busy = 'running'; setStatus('Continuing…'); }
+  else { send({ type: 'pause' }); busy = 'pausing'; setStatus('Pausing after the step in progress…'); }
+  updateControls();
+});
 button('cancel').addEventListener('click', () => { send({ type: 'cancel' }); setStatus('Stopping after this step…'); });
 
 function updateControls(): void {
@@ -232,9 +236,9 @@ function updateControls(): void {
   const p = button('personalize');
   p.disabled = training || model === null;
   p.textContent = !training && unfinished && run!.state !== 'failed' ? 'Personalize anew' : 'Personalize';
-  button('pause').disabled = !(busy === 'running' || busy === 'paused');
-  button('pause').textContent = busy === 'paused' ? 'Continue' : 'Pause';
-  button('cancel').disabled = !(busy === 'running' || busy === 'paused');
+  button('pause').disabled = !(busy === 'running' || busy === 'pausing' || busy === 'paused');
+  button('pause').textContent = busy === 'paused' || busy === 'pausing' ? 'Continue' : 'Pause';
+  button('cancel').disabled = !(busy === 'running' || busy === 'pausing' || busy === 'paused');
   continueButton.hidden = training || !unfinished;
   continueButton.textContent = run ? `Continue the run (epoch ${run.epochsDone} of ${run.epochs})` : 'Continue';
   for (const el of [optimizerEl, rhoEl, epochsEl, budgetEl, lowMemoryEl]) el.disabled = training;
@@ -277,15 +281,17 @@ function showRun(r: RunInfo | null): void {
   if (r) {
     const where = `epoch ${r.epochsDone} of ${r.epochs}`;
     setStatus(r.state === 'finished' ? `Finished ${r.epochs} epochs.` : r.state === 'stopped' ? `Stopped after ${where}; the checkpoint is kept.`
-      : r.state === 'failed' ? `Stopped after ${where}.` : r.state === 'paused' ? `Paused at ${where}.` : `Training: ${where}.`);
+      : r.state === 'failed' ? `Stopped after ${where}.` : busy === 'pausing' ? 'Pausing after the step in progress…'
+      : r.state === 'paused' ? `Paused at ${where}.` : `Training: ${where}.`);
   }
   updateControls();
 }
 
 function showMemory(m: MemoryInfo): void {
   const rows: [string, string][] = Object.entries(m.bytesPerKind).map(([k, v]) => [KIND_NAMES[k] ?? k, formatBytes(v)]);
-  rows.push([`optimizer state${m.planned ? ' (planned)' : ''}, ${m.stateBytesPerParameter.toFixed(0)} B/parameter`, formatBytes(m.totalBytes)]);
-  rows.push(['wasm heap', m.heapBytes ? formatBytes(m.heapBytes) : '–']);
+  rows.push([`arena${m.planned ? ' (planned)' : ''}; state ${m.stateBytesPerParameter.toFixed(0)} B/parameter`, formatBytes(m.arenaBytes)]);
+  rows.push(['wasm heap now', m.heapBytes ? formatBytes(m.heapBytes) : '–']);
+  if (m.plan) rows.push([`run plan: heap peak (${m.plan.phase}); the budget must allow ${formatBytes(m.plan.requiredBytes)}`, formatBytes(m.plan.peakBytes)]);
   $('memory').querySelector('tbody')!.replaceChildren(...rows.map(([k, v]) => {
     const tr = document.createElement('tr');
     const a = document.createElement('td'); a.textContent = k;
@@ -312,10 +318,14 @@ function onRunEvent(m: FromWorker): void {
     case 'epoch':
       showRun(m.run);
       showMemory(m.memory);
-      if (busy === 'paused') setStatus(`Paused at epoch ${m.run.epochsDone} of ${m.run.epochs}.`);
       document.body.dataset.epochs = String(m.run.epochsDone);
       break;
-    case 'paused': busy = 'paused'; showRun(m.run); setStatus('Paused: the step in progress finishes, then nothing runs until Continue.'); break;
+    case 'paused':
+      if (busy !== 'pausing') break; // Continue was pressed meanwhile
+      busy = 'paused';
+      showRun(m.run);
+      setStatus(`Paused after step ${m.batch} of epoch ${m.epoch}: nothing runs until Continue.`);
+      break;
     case 'continued': busy = 'running'; showRun(m.run); break;
     case 'finished':
       performance.mark('fsam-edge:run-ended');

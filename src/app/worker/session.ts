@@ -13,10 +13,11 @@ import { parseDataset, DataError } from '../../data/dataset_text';
 import { countOf } from '../../data/digits';
 import { renderReport } from '../../report/html';
 import { DEFAULT_SETTINGS, DEFAULT_BATCH, DEFAULT_HOLDOUT, DEFAULT_SEED, coreOptions, type OptimizerSettings } from '../../personalize/settings';
-import { plannedMemory, type NamedTensor } from '../../personalize/optimizers';
+import type { NamedTensor } from '../../personalize/optimizers';
 import { outputKind, type LayersModel } from '../../personalize/train';
 import { modelSignature, defaultTask, reopenDefaultTask, fileTask, type Task } from '../../personalize/task';
-import { runOptimizer, checkBudget, reportRun, type RunConfig, type RunProgress } from '../../personalize/run';
+import { runOptimizer, stateLayout, reportRun, BudgetError, type RunConfig, type RunProgress } from '../../personalize/run';
+import { planRun, overBudget, type RunMemory } from '../../personalize/memory';
 import { checkRunCheckpoint, checkOptimizerState } from '../../personalize/checkpoint_fields';
 import { summaryOf, summaryJson, configurationRows } from '../../personalize/summary';
 import { CSV_NAME, examplesCsv } from '../common/examples';
@@ -42,6 +43,9 @@ export interface Events {
   started(run: RunInfo): void;
   batch(epoch: number, batch: number, batches: number, loss: number): void;
   epoch(run: RunInfo, memory: MemoryInfo): void;
+  /** The run waits, after step `batch` of epoch `epoch`. */
+  paused(run: RunInfo, epoch: number, batch: number): void;
+  continued(run: RunInfo): void;
   finished(run: RunInfo, memory: MemoryInfo): void;
   stopped(run: RunInfo): void;
   failed(name: string, message: string): void;
@@ -148,18 +152,27 @@ export class Session {
     };
   }
 
-  memory(report: ArenaReport, planned: boolean): MemoryInfo {
+  memory(report: ArenaReport, plan: RunMemory | null, planned: boolean): MemoryInfo {
     let heapBytes = 0;
     try { heapBytes = wasmMemory().buffer.byteLength; } catch { /* not on 'wasm' */ }
     return {
-      bytesPerKind: report.bytesPerKind as Record<string, number>, totalBytes: report.totalBytes,
+      bytesPerKind: report.bytesPerKind as Record<string, number>, arenaBytes: report.totalBytes,
       stateBytesPerParameter: report.stateBytesPerParameter, heapBytes, planned,
+      plan: plan?.predicted ? { peakBytes: plan.peakBytes, phase: plan.phase, requiredBytes: plan.requiredBytes } : null,
     };
+  }
+
+  /** The whole run's memory (the CLI's plan: the steps, the evaluations, saving the state), refused over the budget. */
+  private planned(settings: OptimizerSettings, model: LayersModel, maxMemory: number | null, batchSize = DEFAULT_BATCH, accumulate = 1): RunMemory {
+    const memory = planRun({ model, settings, batchSize, accumulate });
+    const refusal = overBudget(memory, maxMemory, BUDGET_NAME);
+    if (refusal) throw new BudgetError(refusal);
+    return memory;
   }
 
   plan(choice: RunChoice): MemoryInfo {
     const s = settingsOf(choice);
-    return this.memory(plannedMemory(s, this.base.trainableWeights.map((w) => ({ name: w.name, size: w.read().size }))), true);
+    return this.memory(stateLayout(s, this.base), planRun({ model: this.base, settings: s, batchSize: DEFAULT_BATCH, accumulate: 1 }), true);
   }
 
   /** The built-in user set (its training digits, their noisy labels), to show and edit as examples. */
@@ -211,13 +224,13 @@ export class Session {
         task = fileTask({ ...read, path: CSV_NAME }, undefined, DEFAULT_HOLDOUT, DEFAULT_SEED, ' (add more examples)');
       }
       const config: RunConfig = {
-        optimizer: settings, epochs: choice.epochs, batchSize: DEFAULT_BATCH, seed: DEFAULT_SEED,
+        optimizer: settings, epochs: choice.epochs, batchSize: DEFAULT_BATCH, accumulate: 1, seed: DEFAULT_SEED,
         maxMemory: choice.maxMemory, data: task.spec, modelSource: source,
       };
-      checkBudget(settings, model, config.maxMemory, BUDGET_NAME);
+      const memory = this.planned(settings, model, config.maxMemory);
       const run: StoredRun = {
         state: 'running', choice, config, dataName: data.kind === 'file' ? CSV_NAME : null, command: cliCommand(choice, data.kind),
-        epochsDone: 0, summary: null, weightsSha256: null, message: null,
+        epochsDone: 0, memory, summary: null, weightsSha256: null, message: null,
       };
       // One transaction: the new run, its data, and no checkpoint yet (the old run's goes).
       await this.storage.put({ run, 'run-data': csv, checkpoint: undefined });
@@ -251,6 +264,8 @@ export class Session {
     let task: Task;
     try {
       task = await this.task(run.config, model, csv, CHECKPOINT_FILE);
+      // The run's budget holds for the rest of it: planned again before it trains.
+      this.planned(run.config.optimizer, model, run.config.maxMemory, run.config.batchSize, run.config.accumulate ?? 1);
     } catch (err) {
       if (resumeFrom) tf.dispose(resumeFrom.optimizerWeights.map((w) => w.tensor));
       model.dispose();
@@ -302,20 +317,26 @@ export class Session {
         },
         onBatch: async (epoch, batch, batches, loss) => {
           this.events.batch(epoch, batch, batches, loss);
-          while (control.paused && !control.cancelled) await new Promise<void>((wake) => { control.wake = wake; });
+          if (control.paused && !control.cancelled) {
+            // Said only now that nothing runs (a pause asked for during an epoch's evaluation
+            // and checkpoint takes effect after them).
+            this.events.paused(this.info()!, epoch, batch);
+            while (control.paused && !control.cancelled) await new Promise<void>((wake) => { control.wake = wake; });
+            if (!control.cancelled) this.events.continued(this.info()!);
+          }
           if (control.cancelled) throw new CancelledError();
         },
         onSaved: (_record, memory) => {
           arena = memory;
-          if (memory) this.events.epoch(this.info()!, this.memory(memory, false));
+          if (memory) this.events.epoch(this.info()!, this.memory(memory, this.run!.memory, false));
         },
       });
-      const summary = summaryOf(this.run!.command, [config], this.versions(), [...task.description, `model: ${config.modelSource}`], [run]);
+      const summary = summaryOf(this.run!.command, [config], this.versions(), [...task.description, `model: ${config.modelSource}`], [run], this.run!.memory ?? undefined);
       const weightsSha256 = sha256Hex(weightBytes((await modelArtifacts(model)).weightData));
       this.run = { ...this.run!, state: 'finished', summary, weightsSha256 };
       this.control = null;
       await this.storage.put({ run: this.run }).catch(() => { /* the checkpoint is stored; the summary is shown */ });
-      this.events.finished(this.info()!, this.memory(arena ?? checkBudget(config.optimizer, model, null), arena === null));
+      this.events.finished(this.info()!, this.memory(arena ?? stateLayout(config.optimizer, model), this.run!.memory, arena === null));
     } catch (err) {
       this.control = null;
       const cancelled = err instanceof CancelledError;
@@ -342,21 +363,20 @@ export class Session {
     } catch { /* left as it is */ }
   }
 
-  pause(): RunInfo | null {
-    if (!this.control) return null;
+  /** Asks the run to wait after the step in progress (events.paused says when it does). */
+  pause(): void {
+    if (!this.control || this.control.paused) return;
     this.control.paused = true;
     this.run = { ...this.run!, state: 'paused' };
     void this.storage.put({ run: this.run }).catch(() => undefined);
-    return this.info();
   }
 
-  continue(): RunInfo | null {
-    if (!this.control) return null;
+  continue(): void {
+    if (!this.control?.paused) return;
     this.control.paused = false;
-    this.control.wake?.();
     this.run = { ...this.run!, state: 'running' };
     void this.storage.put({ run: this.run }).catch(() => undefined);
-    return this.info();
+    this.control.wake?.();
   }
 
   cancel(): void {
@@ -419,14 +439,16 @@ export class Session {
       const { config, progress } = ck;
       const csv = config.data.kind === 'file' && examples?.kind === 'file' ? examplesCsv(examples.features, examples.labels) : undefined;
       await this.task(config, ck.model, csv, file.name); // the data it trained on is here, unchanged
-      const plan = checkBudget(config.optimizer, ck.model, config.maxMemory, BUDGET_NAME);
       const finished = progress.epochsDone >= config.epochs;
+      // As the CLI's resume: the rest of the run is planned against its budget (a finished run trains no more).
+      const memory = this.planned(config.optimizer, ck.model, finished ? null : config.maxMemory, config.batchSize, config.accumulate ?? 1);
       const choice: RunChoice = { optimizer: config.optimizer.name, rho: config.optimizer.rho, epochs: config.epochs, lowMemory: config.optimizer.lowMemory, maxMemory: config.maxMemory };
       const command = cliCommand(choice, config.data.kind);
       const run: StoredRun = {
         state: finished ? 'finished' : 'stopped', choice, config, dataName: config.data.kind === 'file' ? config.data.path : null, command,
-        epochsDone: progress.epochsDone, message: null,
-        summary: finished ? summaryOf(command, [config], this.versions(), [`model: ${config.modelSource}`], [reportRun(config, plan, progress.before, progress.history, progress.history.reduce((a, e) => a + e.seconds, 0))]) : null,
+        epochsDone: progress.epochsDone, message: null, memory,
+        summary: finished ? summaryOf(command, [config], this.versions(), [`model: ${config.modelSource}`],
+          [reportRun(config, stateLayout(config.optimizer, ck.model), progress.before, progress.history, progress.history.reduce((a, e) => a + e.seconds, 0))], memory) : null,
         weightsSha256: finished ? sha256Hex(weightBytes((await modelArtifacts(ck.model)).weightData)) : null,
       };
       await this.storage.put({ run, 'run-data': csv, checkpoint: file.bytes });

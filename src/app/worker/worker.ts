@@ -17,6 +17,8 @@ const events: Events = {
   started: (run) => post({ type: 'started', run }),
   batch: (epoch, batch, batches, loss) => post({ type: 'batch', epoch, batch, batches, loss }),
   epoch: (run, memory) => post({ type: 'epoch', run, memory }),
+  paused: (run, epoch, batch) => post({ type: 'paused', run, epoch, batch }),
+  continued: (run) => post({ type: 'continued', run }),
   finished: (run, memory) => post({ type: 'finished', run, memory }),
   stopped: (run) => post({ type: 'stopped', run }),
   failed: (name, message) => post({ type: 'error', request: 'run', name, message }),
@@ -59,8 +61,8 @@ async function handle(m: ToWorker): Promise<void> {
     case 'plan': post({ type: 'plan', memory: session.plan(m.choice) }); return;
     case 'start': await session.start(m.choice, m.data); return;
     case 'resume': await session.resume(); return;
-    case 'pause': { const run = session.pause(); if (run) post({ type: 'paused', run }); return; }
-    case 'continue': { const run = session.continue(); if (run) post({ type: 'continued', run }); return; }
+    case 'pause': session.pause(); return;
+    case 'continue': session.continue(); return;
     case 'cancel': session.cancel(); return;
     case 'predict': post({ type: 'prediction', top: session.predict(m.features) }); return;
     case 'parseData': {

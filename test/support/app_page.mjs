@@ -46,6 +46,13 @@ async function watch(page, problems) {
   await page.addInitScript(() => {
     globalThis.__cspViolations = [];
     document.addEventListener('securitypolicyviolation', (e) => globalThis.__cspViolations.push(`${e.effectiveDirective} refused ${e.blockedURI}`));
+    // WebAssembly compiled in the page's realm (tfjs-wasm's and fsam-edge's modules belong in the worker).
+    globalThis.__pageWasm = 0;
+    for (const k of ['compile', 'compileStreaming', 'instantiate', 'instantiateStreaming']) {
+      const f = WebAssembly[k];
+      if (f) WebAssembly[k] = function (...args) { globalThis.__pageWasm++; return f.apply(this, args); };
+    }
+    WebAssembly.Module = new Proxy(WebAssembly.Module, { construct(target, args) { globalThis.__pageWasm++; return new target(...args); } });
     globalThis.__longTasks = [];
     try {
       new PerformanceObserver((list) => { for (const t of list.getEntries()) globalThis.__longTasks.push({ start: t.startTime, duration: t.duration }); })
@@ -150,7 +157,7 @@ export const layoutProblems = (page) => page.evaluate(() => {
   const problems = [];
   const width = document.documentElement.clientWidth;
   if (document.documentElement.scrollWidth > width + 1) problems.push(`the page is ${document.documentElement.scrollWidth}px wide in a ${width}px viewport`);
-  const els = [...document.querySelectorAll('h1, h2, h3, p, label, button, select, input:not([type=file]), canvas, progress, table, svg, output, summary, ol, .thumb')]
+  const els = [...document.querySelectorAll('h1, h2, h3, p, label, button, select, input:not([type=file]), code, canvas, progress, table, svg, output, summary, ol, .thumb')]
     .filter((el) => {
       const r = el.getBoundingClientRect();
       if (!(r.width > 0 && r.height > 0) || getComputedStyle(el).visibility === 'hidden') return false;

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { targetAvailability, inCi } from '../targets/availability.mjs';
 import { runCli, saveTinyModel, blobs, csvOf } from './support/cli_fixture.mjs';
 import {
-  launchApp, openApp, cspViolations, longTasksDuringRun, draw, DIGITS, runEnd, epochsSaved, storedState, downloads, message,
+  launchApp, openApp, cspViolations, longTasksDuringRun, mainThreadTasksDuringRun, draw, DIGITS, runEnd, epochsSaved, storedState, downloads, message,
   layoutProblems, PHONE,
 } from './support/app_page.mjs';
 
@@ -127,9 +127,13 @@ inChromium('draw digits with the mouse, label them, personalize 2 epochs: the ch
   await context.close();
 });
 
-inChromium('?autorun=20 gives the held-out accuracy and the weights of `fsam-edge personalize --seed 0 --epochs 20`; the page thread holds no tfjs while it trains', async () => {
-  const { context, page, check } = await fresh('index.html?autorun=20');
-  assert.is(await runEnd(page), 'finished', await message(page));
+inChromium('?autorun=20 gives the held-out accuracy and the weights of `fsam-edge personalize --seed 0 --epochs 20`; no main-thread task over 100 ms while it trains', async () => {
+  let opened;
+  const mainTasks = await mainThreadTasksDuringRun(app.browser, async () => {
+    opened = await fresh('index.html?autorun=20');
+    assert.is(await runEnd(opened.page), 'finished', await message(opened.page));
+  });
+  const { context, page, check } = opened;
   const summary = JSON.parse(await page.locator('#summary').textContent());
   const hash = await page.locator('#weights-sha256').textContent();
   const out = cli(['personalize', '--seed', '0', '--epochs', '20']);
@@ -153,10 +157,16 @@ inChromium('?autorun=20 gives the held-out accuracy and the weights of `fsam-edg
   const files = await downloads(page, '#export-model', 2);
   assert.equal(files['model.json'], readFileSync(join(out, 'model/model.json')), 'model.json');
   assert.equal(files['weights.bin'], readFileSync(join(out, 'model/weights.bin')), 'weights.bin');
+  // The page stays responsive: the worker trains, the page's realm compiled no WebAssembly
+  // (no tfjs-wasm, no kernels), and no main-thread task took over 100 ms of the thread's
+  // CPU time. A task's wall time (what a longtask observer sees) also holds the time the
+  // thread waited for a core, which a loaded machine stretches (at load 8: 77 ms of wall
+  // for 21 ms of CPU; once 408 ms of wall): it is printed, and asserted on CPU time.
   const tasks = await longTasksDuringRun(page);
-  console.log(`  20 epochs in Chromium in ${(tasks.ms / 1000).toFixed(1)} s; main-thread tasks over 50 ms: ${tasks.count} (longest ${tasks.longest.toFixed(0)} ms)`);
-  // Responsiveness by construction, not by a timing (a loaded machine stretches any task):
-  // the page's realm compiled no WebAssembly (no tfjs-wasm, no kernels); the worker trained.
+  const [longest] = mainTasks;
+  console.log(`  20 epochs in Chromium in ${(tasks.ms / 1000).toFixed(1)} s; main-thread tasks over 50 ms of wall time: ${tasks.count} (longest ${tasks.longest.toFixed(0)} ms); ${mainTasks.length} tasks traced, the longest in CPU time ${longest.cpuMs.toFixed(0)} ms (${longest.wallMs.toFixed(0)} ms wall)`);
+  assert.ok(mainTasks.length > 20, `the trace holds the run's main-thread tasks (${mainTasks.length})`);
+  assert.equal(mainTasks.filter((t) => t.cpuMs > 100), [], 'main-thread tasks over 100 ms of CPU time while training');
   assert.is(await page.evaluate(() => globalThis.__pageWasm), 0, 'WebAssembly modules compiled on the page');
   assert.ok(page.workers().length >= 1, 'a worker trains');
   await check();

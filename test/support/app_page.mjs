@@ -83,6 +83,29 @@ export const longTasksDuringRun = (page) => page.evaluate(() => {
   return { count: during.length, over100: during.filter((t) => t.duration > 100).length, longest: Math.max(0, ...during.map((t) => t.duration)), ms: ended - started };
 });
 
+/**
+ * The page's main-thread tasks between the app's run-started and run-ended marks, from a
+ * Chromium trace taken around `fn()`: [{ wallMs, cpuMs }], longest first. A task's CPU time
+ * (the trace's thread duration) is the work the page did; its wall time also holds the
+ * time the thread waited for a core, which a loaded machine stretches.
+ */
+export async function mainThreadTasksDuringRun(browser, fn) {
+  await browser.startTracing(undefined, { categories: ['toplevel', 'disabled-by-default-devtools.timeline', 'blink.user_timing'] });
+  let events;
+  try {
+    await fn();
+  } finally {
+    events = JSON.parse((await browser.stopTracing()).toString()).traceEvents;
+  }
+  const mark = (name) => events.filter((e) => e.name === `fsam-edge:${name}`).at(-1);
+  const [start, end] = [mark('run-started'), mark('run-ended')];
+  if (!start || !end) throw new Error('the trace holds no fsam-edge:run-started and run-ended marks');
+  return events
+    .filter((e) => e.name === 'RunTask' && e.ph === 'X' && e.pid === start.pid && e.tid === start.tid && e.ts >= start.ts && e.ts <= end.ts)
+    .map((e) => ({ wallMs: e.dur / 1000, cpuMs: (e.tdur ?? e.dur) / 1000 }))
+    .sort((a, b) => b.cpuMs - a.cpuMs);
+}
+
 /** Strokes on a canvas with mouse events; each stroke is a list of [x, y] in 0..1 of the canvas. */
 export async function draw(page, selector, strokes) {
   await page.locator(selector).scrollIntoViewIfNeeded();

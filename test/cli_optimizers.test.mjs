@@ -9,17 +9,13 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleTest, root } from './tfjs-core-ops/bundle.mjs';
 
+const root = fileURLToPath(new URL('..', import.meta.url));
 const BIN = fileURLToPath(new URL('../bin/fsam-edge.mjs', import.meta.url));
 const FIXTURES = join(root, 'test/fixtures/legacy-checkpoints');
-const file = await bundleTest('cli_optimizers', `
-export { ready, tf, layers } from './src/index.ts';
-export { trainingOptimizer } from './src/personalize/optimizers.ts';
-export { crossEntropy, outputKind } from './src/personalize/train.ts';
-export { loadCheckpoint, saveModelFiles } from './src/node/checkpoint_exports.ts';
-`);
-const { ready, tf, layers, trainingOptimizer, crossEntropy, outputKind, loadCheckpoint, saveModelFiles } = await import(file);
+// The CLI's own bundle: the optimizers, loss and checkpoint code the CLI runs, one tfjs.
+const { ready, tf, layers, trainingOptimizer, crossEntropy, outputKind, checkpoint } = await import('../dist/cli.js');
+const { loadCheckpoint, saveModelFiles } = checkpoint;
 await ready();
 
 const dir = mkdtempSync(join(tmpdir(), 'fsam-edge-cli-optimizers-'));

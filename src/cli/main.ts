@@ -83,3 +83,5 @@ export { ready, tf, layers } from '../index';
 export * as checkpoint from '../node/checkpoint_exports';
 export * as data from '../node/data_exports';
 export { buildDigitCnn, cachedBaseModel, defaultCacheDir, baseModelKey, BASE_RECIPE } from './base_model';
+export { trainingOptimizer } from '../personalize/optimizers';
+export { crossEntropy, outputKind } from '../personalize/train';

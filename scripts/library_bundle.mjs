@@ -15,6 +15,8 @@ export const useLibraryBundle = {
     b.onResolve({ filter: /^@tensorflow\// }, (args) => ({
       errors: [{ text: `${args.importer} imports ${args.path}: the CLI, the study and the app reach tfjs through src/index.ts only` }],
     }));
-    b.onLoad({ filter: LIBRARY_MODULE }, () => ({ contents: "export * from 'fsam-edge-library';", loader: 'ts' }));
+    // src/io/atomic_write.ts holds neither tfjs nor state (it imports nothing): bundled as it is.
+    b.onLoad({ filter: LIBRARY_MODULE }, ({ path }) => (/[\\/]io[\\/]atomic_write\.ts$/.test(path) ? undefined
+      : { contents: "export * from 'fsam-edge-library';", loader: 'ts' }));
   },
 };

@@ -13,6 +13,7 @@ export type { MemoryPlan, MemoryPlanOptions, PlannedModel } from './tfjs/plan';
 export type { FSAMOptions, SAMOptions, SGDOptions, AdamWOptions } from './tfjs/optimizers';
 export { fileSystem } from './io/file_system';
 export type { FileSystemOptions } from './io/file_system';
+export type { HostFs } from './io/host_files';
 export { ModelFileError, MODEL_LIMITS, checkModelJson, checkWeightSpecs, checkShardSizes, checkWeightValues, shardFile, isInside } from './io/model_json';
 export type { ModelLimits, CheckedModelJson, ManifestGroup, PathFunctions } from './io/model_json';
 export { ArenaBudgetError, MemoryBudgetError, NonFiniteGradientError, NonFinitePerturbationError, OptimizerDisposedError } from './core/errors';

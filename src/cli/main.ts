@@ -79,7 +79,7 @@ export async function main(argv: string[]): Promise<number> {
 
 // The Node-only parts that the library bundle leaves out, for tests and for scripts
 // (such as the study) that share the CLI's data and checkpoints.
-export { ready, tf, layers } from '../index';
+export { ready, tf, layers, fileSystem } from '../index';
 export * as checkpoint from '../node/checkpoint_exports';
 export * as data from '../node/data_exports';
 export { buildDigitCnn, cachedBaseModel, defaultCacheDir, baseModelKey, BASE_RECIPE } from './base_model';

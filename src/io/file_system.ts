@@ -9,7 +9,7 @@
 // checked before a byte of them is read, all within bounds, and no float weight NaN or
 // infinite. Every refusal is a ModelFileError of one line naming the file.
 import { tf } from '../tf';
-import { hostFiles, type HostFiles } from './host_files';
+import { hostFiles, hostFilesOver, type HostFiles, type HostFs } from './host_files';
 import { ModelFileError, MODEL_LIMITS, checkModelJson, checkShardSizes, checkWeightValues, isInside, shardFile, type ModelLimits } from './model_json';
 
 const SCHEME = 'file://';
@@ -19,16 +19,21 @@ const WEIGHTS_BIN = 'weights.bin';
 export interface FileSystemOptions {
   /** Bounds on what a model may hold (model.json bytes, weight bytes, entries, shards). */
   limits?: ModelLimits;
+  /**
+   * The file system calls to make (default: the runtime's node:fs/promises): its
+   * shape, e.g. a twin that records the calls, or an app's own file system.
+   */
+  fs?: HostFs;
 }
 
 /** An IO handler for the model folder (or its model.json) at `path`: for model.save() and loadLayersModel(). */
-export function fileSystem(path: string, { limits = MODEL_LIMITS }: FileSystemOptions = {}): tf.io.IOHandler {
+export function fileSystem(path: string, { limits = MODEL_LIMITS, fs }: FileSystemOptions = {}): tf.io.IOHandler {
   if (typeof path !== 'string' || path === '') throw new TypeError(`fileSystem() needs a path, got ${JSON.stringify(path)}`);
   if (path.startsWith(SCHEME)) path = path.slice(SCHEME.length);
   const files = async () => {
     const f = await hostFiles();
     if (!f) throw new ModelFileError('file:// models need a file system (Node or Deno); in a browser use indexeddb://, downloads:// or http(s)://');
-    return f;
+    return fs ? hostFilesOver(fs, f.path) : f;
   };
   return {
     save: async (artifacts) => save(await files(), path, artifacts).catch((err) => { throw named(err, `cannot save a model into ${path}`); }),

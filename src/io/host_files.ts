@@ -2,8 +2,11 @@
 // node:fs too), reached through `node:` built-ins imported at run time. The specifiers
 // are computed so that bundlers leave them alone and the same build still runs in a
 // browser, where this returns undefined and nothing is imported.
-// Writes are atomic: a temporary file in the target's folder, written, fsynced, closed,
-// renamed over the target, then the folder fsynced; a reader sees the old bytes or the new.
+// Writes are atomic (./atomic_write.ts: a temporary file in the target's folder, written,
+// fsynced, closed, renamed over the target, then the folder fsynced; a reader sees the old
+// bytes or the new). hostFilesOver() builds the same over a given fs, for a test's
+// recording twin or an app's own file system.
+import { writeFileAtomicAsync, type AsyncAtomicFs } from './atomic_write';
 
 export interface HostFiles {
   /** Canonical absolute path (symlinks resolved), or undefined when nothing is there. */
@@ -19,7 +22,13 @@ export interface HostFiles {
   };
 }
 
-type NodeFs = typeof import('node:fs/promises');
+/** The calls of node:fs/promises that HostFiles makes (node:fs/promises itself, or a twin). */
+export interface HostFs extends AsyncAtomicFs {
+  realpath(path: string): Promise<string>;
+  stat(path: string): Promise<{ isFile(): boolean; isDirectory(): boolean; size: number }>;
+  readFile(path: string): Promise<Uint8Array>;
+  mkdir(path: string): Promise<unknown>;
+}
 type NodePath = typeof import('node:path');
 
 let host: Promise<HostFiles | undefined> | undefined;
@@ -38,8 +47,13 @@ function isNodeOrDeno(): boolean {
 async function open(): Promise<HostFiles | undefined> {
   if (!isNodeOrDeno()) return undefined;
   const builtin = (name: string) => `node:${name}`;
-  const fs = await import(/* webpackIgnore: true */ /* @vite-ignore */ builtin('fs/promises')) as NodeFs;
+  const fs = await import(/* webpackIgnore: true */ /* @vite-ignore */ builtin('fs/promises')) as HostFs;
   const path = await import(/* webpackIgnore: true */ /* @vite-ignore */ builtin('path')) as NodePath;
+  return hostFilesOver(fs, path);
+}
+
+/** HostFiles over the given node:fs/promises-shaped calls and node:path. */
+export function hostFilesOver(fs: HostFs, path: HostFiles['path']): HostFiles {
   const missing = (err: unknown) => (err as { code?: string }).code === 'ENOENT' || (err as { code?: string }).code === 'ENOTDIR';
   const exists = async (p: string) => { try { await fs.stat(p); return true; } catch (err) { if (missing(err)) return false; throw err; } };
   return {
@@ -71,31 +85,7 @@ async function open(): Promise<HostFiles | undefined> {
       }
     },
     async writeFileAtomic(target, bytes) {
-      const dir = path.dirname(target);
-      const tmp = path.join(dir, `.${path.basename(target)}.tmp-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`);
-      const file = await fs.open(tmp, 'wx', 0o644);
-      try {
-        let written = 0;
-        while (written < bytes.byteLength) written += (await file.write(bytes, written, bytes.byteLength - written)).bytesWritten;
-        await file.sync();
-      } catch (err) {
-        await file.close();
-        await fs.rm(tmp, { force: true });
-        throw err;
-      }
-      await file.close();
-      try {
-        await fs.rename(tmp, target);
-      } catch (err) {
-        await fs.rm(tmp, { force: true });
-        throw err;
-      }
-      try {
-        const folder = await fs.open(dir, 'r');
-        try { await folder.sync(); } finally { await folder.close(); }
-      } catch {
-        // Some platforms cannot open or fsync a folder (Windows); the rename stands.
-      }
+      await writeFileAtomicAsync(target, bytes, fs, path);
     },
     path,
   };

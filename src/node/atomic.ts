@@ -1,25 +1,13 @@
-// Atomic file replacement: the bytes go to a temporary file in the same directory,
-// are flushed to the disk, and the temporary file is renamed over the target; then the
-// directory entry is flushed. A reader sees the old file or the new one, never a mix,
-// whenever the writer dies (kill -9, power loss after the directory fsync).
-//
-// The order of the system calls is the guarantee, and kill -9 cannot show it (written
-// data survives in the page cache), so the calls go through an `fs` that a test can
-// replace with a recording twin: write, fsync the file, close, rename, fsync the directory.
+// Atomic file replacement for the CLI, through node:fs: the order of the system calls
+// (write, fsync the file, close, rename, fsync the folder) lives in
+// src/io/atomic_write.ts, shared with the file:// model handler's asynchronous writes.
+// `fs` is there for a test to replace with a recording twin.
 import * as nodeFs from 'node:fs';
 import { dirname, basename, join, resolve } from 'node:path';
-
-const TMP = '.tmp-';
+import { writeFileAtomicSync, type AtomicFs as AtomicCalls } from '../io/atomic_write';
 
 /** The file-system calls an atomic write makes (node:fs by default). */
-export interface AtomicFs {
-  openSync(path: string, flags: string, mode?: number): number;
-  writeSync(fd: number, buffer: Uint8Array, offset: number, length: number): number;
-  fsyncSync(fd: number): void;
-  closeSync(fd: number): void;
-  renameSync(from: string, to: string): void;
-  unlinkSync(path: string): void;
-  readdirSync(path: string): string[];
+export interface AtomicFs extends AtomicCalls {
   mkdirSync(path: string, options: { recursive: true }): unknown;
 }
 
@@ -58,41 +46,6 @@ export function makeDirectories(dir: string): string[] {
 }
 
 export function writeFileAtomic(path: string, bytes: Uint8Array, fs: AtomicFs = defaultFs): void {
-  const dir = dirname(path);
-  fs.mkdirSync(dir, { recursive: true });
-  removeStaleTemporaries(path, fs);
-  const tmp = join(dir, `${basename(path)}${TMP}${process.pid}-${Date.now().toString(36)}`);
-  const fd = fs.openSync(tmp, 'w', 0o644);
-  try {
-    let written = 0;
-    while (written < bytes.byteLength) written += fs.writeSync(fd, bytes, written, bytes.byteLength - written);
-    fs.fsyncSync(fd);
-  } catch (err) {
-    fs.closeSync(fd);
-    try { fs.unlinkSync(tmp); } catch { /* already gone */ }
-    throw err;
-  }
-  fs.closeSync(fd);
-  fs.renameSync(tmp, path);
-  syncDirectory(dir, fs);
-}
-
-/** Temporaries left by a writer that died before its rename. */
-export function removeStaleTemporaries(path: string, fs: AtomicFs = defaultFs): void {
-  const prefix = `${basename(path)}${TMP}`;
-  let names: string[];
-  try { names = fs.readdirSync(dirname(path)); } catch { return; }
-  for (const n of names) if (n.startsWith(prefix)) { try { fs.unlinkSync(join(dirname(path), n)); } catch { /* raced */ } }
-}
-
-function syncDirectory(dir: string, fs: AtomicFs): void {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // Some platforms (Windows) cannot open or fsync a directory; the rename stands.
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
+  fs.mkdirSync(dirname(path), { recursive: true });
+  writeFileAtomicSync(path, bytes, fs, { dirname, basename, join });
 }

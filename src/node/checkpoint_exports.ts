@@ -3,4 +3,4 @@
 export * from '../checkpoint/index';
 export { saveCheckpoint, loadCheckpoint, nodeSha256 } from './checkpoint_file';
 export { loadModelFiles, saveModelFiles, ModelFileError } from './model_files';
-export { writeFileAtomic, removeStaleTemporaries, makeDirectories, type AtomicFs } from './atomic';
+export { writeFileAtomic, makeDirectories, type AtomicFs } from './atomic';

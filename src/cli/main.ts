@@ -83,5 +83,6 @@ export { ready, tf, layers, fileSystem } from '../index';
 export * as checkpoint from '../node/checkpoint_exports';
 export * as data from '../node/data_exports';
 export { buildDigitCnn, cachedBaseModel, defaultCacheDir, baseModelKey, BASE_RECIPE } from './base_model';
+export { claimOutDir, LOCK_NAME } from './out_dir';
 export { trainingOptimizer } from '../personalize/optimizers';
 export { crossEntropy, outputKind } from '../personalize/train';

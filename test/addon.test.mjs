@@ -38,7 +38,8 @@ async function runCheck(layout, script, args) {
 const CHECKS = Object.keys(LAYOUTS).flatMap((layout) => [
   [layout, 'import_changes_nothing.mjs'], [layout, 'user_model.mjs'], [layout, 'golden.mjs', ['wasm', GOLDEN]], [layout, 'golden.mjs', ['cpu', GOLDEN]],
   [layout, 'keep_backend.mjs'], [layout, 'entries.cjs'], [layout, 'entries.mjs'],
-]).concat([['separate', 'file_io.mjs'], ['separate', 'every_backend.mjs', [GOLDEN]]]);
+]).concat([['separate', 'file_io.mjs'], ['separate', 'every_backend.mjs', [GOLDEN]],
+  ['separate', 'dilated_grads.mjs', ['wasm']], ['separate', 'dilated_grads.mjs', ['cpu']], ['separate', 'dilated_grads.mjs', ['cpu', 'app-gradient']]]);
 const started = new Map();
 let running = 0;
 const waiting = [];
@@ -186,6 +187,60 @@ s("separate: on 'cpu' (tfjs ops) as on 'wasm' (the arena): each optimizer's traj
   assert.is(r.budgetError, 'MemoryBudgetError 1144 100');
   assert.is(r.budgetErrorWasm, r.budgetError, 'the same budget error on both backends');
   assert.match(r.lowMemoryError, /^RangeError: lowMemory .* runs on the 'wasm' backend only, the active backend is 'cpu'$/);
+});
+
+/** v(i) of test/consumers/dilated_grads.mjs. */
+const valuesOf = (n, seed) => Float64Array.from({ length: n }, (_, i) => ((i * 7919 + seed) % 13 - 6) / 6.5);
+
+/** Float64 gradients of Σ y·w for y = conv(x, f) + bias, stride 1, dilated (depthwise: f is [KH, KW, C, M]). */
+function dilatedConvGrads({ op, x: [B, H, W, C], f: [KH, KW, , M], dilations: [dh, dw], pad, yShape: [, OH, OW, CO] }) {
+  const x = valuesOf(B * H * W * C, 1), f = valuesOf(KH * KW * C * M, 2), w = valuesOf(B * OH * OW * CO, 4);
+  const top = pad === 'same' ? Math.floor(((OH - 1) + (KH - 1) * dh + 1 - H) / 2) : 0;
+  const left = pad === 'same' ? Math.floor(((OW - 1) + (KW - 1) * dw + 1 - W) / 2) : 0;
+  const dx = new Float64Array(x.length), df = new Float64Array(f.length), db = new Float64Array(CO);
+  for (let b = 0; b < B; b++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) for (let o = 0; o < CO; o++) {
+    const g = w[((b * OH + oh) * OW + ow) * CO + o];
+    db[o] += g;
+    for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) {
+      const ih = oh + kh * dh - top, iw = ow + kw * dw - left;
+      if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+      const channels = op === 'conv2d' ? Array.from({ length: C }, (_, c) => [c, ((kh * KW + kw) * C + c) * M + o])
+        : [[Math.floor(o / M), ((kh * KW + kw) * C + Math.floor(o / M)) * M + o % M]];
+      for (const [c, fi] of channels) {
+        const xi = ((b * H + ih) * W + iw) * C + c;
+        dx[xi] += g * f[fi];
+        df[fi] += g * x[xi];
+      }
+    }
+  }
+  return { dx, df, db };
+}
+
+/** Largest |got − want| over the largest |want|. */
+const relError = (got, want) => Math.max(...want.map((v, i) => Math.abs(got[i] - v))) / Math.max(...want.map(Math.abs));
+
+for (const backend of ['wasm', 'cpu']) {
+  s(`separate on '${backend}': dilated fused conv2d and depthwiseConv2d have gradients (the float64 reference's), undilated ones keep tfjs's bits, a dilated tfjs-layers Conv2D trains`, async () => {
+    const r = await check('separate', 'dilated_grads.mjs', [backend]);
+    assert.is(r.backend, backend);
+    assert.is(r.cases.length, 3);
+    for (const c of r.cases) {
+      const want = dilatedConvGrads(c);
+      for (const k of ['dx', 'df', 'db']) {
+        assert.is(c[k].length, want[k].length, `${c.op} ${k}`);
+        const e = relError(c[k], want[k]);
+        assert.ok(e <= 1e-5, `${c.op} dilations ${c.dilations} ${c.pad}: ${k} relative error ${e}`);
+      }
+    }
+    assert.ok(r.undilatedSameBits, 'an undilated fused conv: the same gradient bits as conv2d + add');
+    assert.is(r.layersLoss.length, 3);
+    assert.ok(r.layersLoss.every(Number.isFinite) && r.layersLoss[2] < r.layersLoss[0], `loss ${r.layersLoss}`);
+  });
+}
+
+s("separate: a fused-conv gradient the app registered itself keeps the undilated convs; dilated ones get fsam-edge's", async () => {
+  const r = await check('separate', 'dilated_grads.mjs', ['cpu', 'app-gradient']);
+  assert.equal(r.appGradient, { dilatedCalls: 0, dilatedNonZero: true, undilatedCalls: 1, undilatedZero: true });
 });
 
 s("separate: file:// saves the app's model and loads it back; shards outside the folder, devices, symlinks out and extra bytes are refused", async () => {

@@ -14,6 +14,7 @@ import { unsortedSegmentSumConfig } from './UnsortedSegmentSum';
 import { maxPoolGradConfig } from './MaxPoolGrad';
 import { makeConv2DGradConfig, ownKernels } from './Conv2D_grad';
 import { makeDepthwiseConv2dNativeGradConfig } from './DepthwiseConv2dNative_grad';
+import { wrapFusedConvKernels } from './FusedConv_grad';
 import { makeConv2DConfig } from './Conv2D';
 import { makeBatchMatMulConfig } from './BatchMatMul';
 import { makeAddConfig, makeSumConfig } from './BiasBroadcast';
@@ -80,4 +81,6 @@ export function registerTrainingKernels(): void {
     tf.registerGradient(reluGradGradConfig);
     gradientsDone = true;
   }
+  // Fused convs record their own gradient (tf.fused.*, tfjs-layers' Conv2D): dilated ones get ours.
+  wrapFusedConvKernels();
 }

@@ -77,7 +77,23 @@ for (const [name, make] of Object.entries(models)) {
   // compare gradients of softmax cross-entropy on the model output (any smooth loss works).
   const gw = gradsOn('wasm', m, x, y);
   const gc = gradsOn('cpu', m, x, y);
+  // tfjs-backend-cpu accumulates its sums in JS numbers (float64), wasm in float32: the
+  // cpu gradients stand for the exact ones, and wasm's may differ from them by its own
+  // float32 rounding, which a batch norm's or a bias's sum over many positions amplifies
+  // where its terms cancel. That rounding is measured on wasm itself: the same batch in
+  // other orders (the same gradients in exact arithmetic, summed in other orders).
+  const spread = Object.fromEntries(Object.keys(gw).map((k) => [k, 0]));
+  for (let t = 0; t < 3; t++) {
+    const pr = rng(1000 + t);
+    const order = Array.from({ length: x.shape[0] }, (_, i) => i);
+    for (let i = order.length - 1; i > 0; i--) { const j = Math.floor(pr() * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
+    const [xp, yp] = tf.tidy(() => { const idx = tf.tensor1d(order, 'int32'); return [tf.gather(x, idx), tf.gather(y, idx)]; });
+    const gp = gradsOn('wasm', m, xp, yp);
+    tf.dispose([xp, yp]);
+    for (const k of Object.keys(gw)) for (let i = 0; i < gw[k].length; i++) spread[k] = Math.max(spread[k], Math.abs(gp[k][i] - gw[k][i]));
+  }
   let maxAbs = 0, maxRel = 0, worst = '';
+  const variables = {};
   for (const k of Object.keys(gw)) {
     const a = gw[k], b = gc[k];
     let scale = 0, err = 0;
@@ -85,6 +101,7 @@ for (const [name, make] of Object.entries(models)) {
     const rel = err / Math.max(scale, 1e-30);
     if (err > maxAbs) { maxAbs = err; worst = k; }
     maxRel = Math.max(maxRel, rel);
+    variables[k] = { err, spread: spread[k], scale };
   }
   tf.setBackend('wasm');
   m.compile({ optimizer: tf.train.adam(0.01), loss });
@@ -95,8 +112,7 @@ for (const [name, make] of Object.entries(models)) {
     losses.push(h.history.loss[0]);
     tensors.push(tf.memory().numTensors);
   }
-  out[name] = { maxAbsGradDiff: maxAbs, maxRelGradDiff: maxRel, worstVariable: worst, variables: Object.keys(gw).length,
-    losses, tensors };
+  out[name] = { maxAbsGradDiff: maxAbs, maxRelGradDiff: maxRel, worstVariable: worst, variables, losses, tensors };
   tf.dispose([x, y]);
   m.dispose();
 }

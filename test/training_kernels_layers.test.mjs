@@ -1,8 +1,14 @@
 // tfjs-layers models train with model.fit on 'wasm' with fsam-edge's training kernels:
 // a Conv2D stack (with a dilated Conv2D and a depthwise conv with multiplier 2),
 // a MobileNet-style block, an Embedding model. Gradients must equal the cpu backend's
-// within 1e-4 (relative to each variable's largest gradient), the loss must fall, and
-// fit must not leak tensors. The scenario runs in a child process (its own tfjs-core
+// (float64 sums) within what wasm's own float32 rounding explains: 4× the spread of
+// wasm's gradients over three orders of the same batch, plus 1e-6 of the variable's
+// largest gradient. A fixed 1e-4 of the largest gradient was flaky for the MobileNet
+// block (its initial weights are random): its first batch norm's γ and β gradients sum
+// 1152 terms per channel that cancel, and over 40 initializations their difference from
+// cpu's reached 1.8e-4 of the largest (median 4e-5), while the difference stayed within
+// 0.5–1.4× of the permutation spread for every variable of every initialization. The loss
+// must fall, and fit must not leak tensors. The scenario runs in a child process (its own tfjs-core
 // bundle, so it does not share a process-wide tfjs engine with the other test files).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -23,9 +29,13 @@ layers('dilated conv gradients: cpu (composed forward ops) equals wasm (kernels)
   for (const c of dilatedCpuVsWasm) assert.ok(c.maxRel <= 1e-5, JSON.stringify(c));
 });
 for (const [name, r] of Object.entries(models)) {
-  layers(`${name}: gradients equal cpu's within 1e-4`, () => {
-    assert.ok(r.maxRelGradDiff <= 1e-4, `${name}: max relative gradient difference ${r.maxRelGradDiff} ` +
-      `(max abs ${r.maxAbsGradDiff}, in ${r.worstVariable})`);
+  layers(`${name}: gradients equal cpu's within wasm's own float32 rounding`, () => {
+    const ratios = Object.entries(r.variables).map(([k, v]) => [k, v.err / (4 * v.spread + 1e-6 * v.scale), v]);
+    const [worst, ratio, v] = ratios.reduce((a, b) => (b[1] > a[1] ? b : a));
+    console.log(`  ${name}: gradient difference from cpu at most ${ratio.toFixed(2)} of the bound (${worst}: ` +
+      `${v.err.toExponential(1)} against a reordering spread ${v.spread.toExponential(1)}; largest relative difference ${r.maxRelGradDiff.toExponential(1)})`);
+    assert.ok(ratio <= 1, `${worst}: difference ${v.err} > 4 × spread ${v.spread} + 1e-6 × ${v.scale}`);
+    assert.ok(r.maxRelGradDiff <= 1e-3, `${name}: max relative gradient difference ${r.maxRelGradDiff} (in ${r.worstVariable})`);
   });
   layers(`${name}: the loss falls`, () => {
     const first = r.losses[0], last = r.losses[r.losses.length - 1];

@@ -328,13 +328,20 @@ s('9: loading a CSV takes about its float32 data in memory, not several times th
     const { set } = data.readDataset(${JSON.stringify(path)}, { shape: [${d}], numClasses: 3 });
     console.log(JSON.stringify({ rows: set.labels.length, base, peak: process.resourceUsage().maxRSS * 1024 }));
   `;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 120_000 });
-  assert.is(r.status, 0, r.stderr);
-  const { rows: n, base, peak } = JSON.parse(r.stdout);
-  assert.is(n, rows);
+  // The loader's peak is the same every run; what else the process does meanwhile only adds
+  // to it (once, in a fresh clone on a loaded machine, 78 MiB instead of the usual 31–33):
+  // the least growth of three runs, each in a fresh process.
+  const growths = [];
+  for (let k = 0; k < 3; k++) {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 120_000 });
+    assert.is(r.status, 0, r.stderr);
+    const { rows: n, base, peak } = JSON.parse(r.stdout);
+    assert.is(n, rows);
+    growths.push(peak - base);
+  }
   const dataBytes = rows * (d + 1) * 4;
-  const grew = peak - base;
-  console.log(`    CSV of ${(readFileSync(path).length / 2 ** 20).toFixed(0)} MiB, ${(dataBytes / 2 ** 20).toFixed(0)} MiB as float32: peak RSS grew ${(grew / 2 ** 20).toFixed(0)} MiB while loading`);
+  const grew = Math.min(...growths);
+  console.log(`    CSV of ${(readFileSync(path).length / 2 ** 20).toFixed(0)} MiB, ${(dataBytes / 2 ** 20).toFixed(0)} MiB as float32: peak RSS grew ${(grew / 2 ** 20).toFixed(0)} MiB while loading (least of ${growths.map((g) => (g / 2 ** 20).toFixed(0)).join(', ')})`);
   assert.ok(grew < dataBytes + 48 * 2 ** 20, `peak RSS grew ${grew} bytes for ${dataBytes} bytes of data`);
 });
 

@@ -4,57 +4,22 @@
 // after epoch k giving bit for bit the weights of a run that never stopped.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { rmSync, mkdtempSync, writeFileSync, readFileSync, readdirSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BIN, runCli, blobs, csvOf, saveTinyModel } from './support/cli_fixture.mjs';
 
-const BIN = fileURLToPath(new URL('../bin/fsam-edge.mjs', import.meta.url));
 const cli = await import('../dist/cli.js');
 await cli.ready();
-const { tf, layers } = cli;
+const { tf } = cli;
 
 const root = mkdtempSync(join(tmpdir(), 'fsam-edge-cli-'));
 const cache = join(root, 'cache');
 
-function run(args, env = {}) {
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: 'utf8', env: { ...process.env, FSAM_EDGE_CACHE: cache, ...env }, timeout: 120_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr, seconds: (performance.now() - t0) / 1000 };
-}
+const run = (args, env = {}) => runCli(args, { env: { FSAM_EDGE_CACHE: cache, ...env } });
 
-// A 4-feature, 3-class problem: Gaussian blobs, seeded.
-function blobs(n, seed) {
-  let s = seed >>> 0;
-  const rand = () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32; };
-  const normal = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
-  const centres = [[2, 0, 0, 1], [0, 2, 1, 0], [-1, -1, 2, 2]];
-  const rows = [];
-  for (let i = 0; i < n; i++) {
-    const y = i % 3;
-    rows.push({ x: centres[y].map((c) => Number((c + 0.8 * normal()).toFixed(4))), y });
-  }
-  return rows;
-}
-const csvOf = (rows) => `f1,f2,f3,f4,label\n${rows.map((r) => [...r.x, r.y].join(',')).join('\n')}\n`;
-
-// The tiny model: 4 → 8 (relu) → 3 (softmax), seeded, saved in tfjs format.
-async function saveTinyModel(dir) {
-  const L = layers.layers;
-  const init = (seed) => layers.initializers.glorotUniform({ seed });
-  const model = layers.sequential({ layers: [
-    L.dense({ inputShape: [4], units: 8, activation: 'relu', kernelInitializer: init(1) }),
-    L.dense({ units: 3, activation: 'softmax', kernelInitializer: init(2) }),
-  ] });
-  await cli.checkpoint.saveModelFiles(dir, model);
-  model.dispose();
-  return join(dir, 'model.json');
-}
-
-const modelPath = await saveTinyModel(join(root, 'tiny'));
+const modelPath = await saveTinyModel(cli, join(root, 'tiny'));
 const data = blobs(150, 7);
 const csv = join(root, 'tiny.csv');
 writeFileSync(csv, csvOf(data));

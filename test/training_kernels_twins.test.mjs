@@ -49,9 +49,14 @@ twins('conv2d forward, conv2d and depthwise backprops, 150 configurations', () =
     k.f32_conv2d_simd(x, f, y1, ...geo);
     k.f32_conv2d_scalar(x, f, y2, ...geo);
     sameBits(y1, y2, ny, `Conv2D ${what}`);
-    k.f32_conv2d_backprop_filter_simd(x, dy, a, ...geo);
-    k.f32_conv2d_backprop_filter_scalar(x, dy, b, ...geo);
+    k.f32_conv2d_backprop_filter_simd(x, dy, a, ...geo, 0, CO);
+    k.f32_conv2d_backprop_filter_scalar(x, dy, b, ...geo, 0, CO);
     sameBits(a, b, nf, `Conv2DBackpropFilter ${what}`);
+    // In output-channel ranges, as the kernel splits over threads: the same bits.
+    const split = alloc(nf, () => 55), cut = int(0, CO);
+    k.f32_conv2d_backprop_filter_simd(x, dy, split, ...geo, cut, CO);
+    k.f32_conv2d_backprop_filter_simd(x, dy, split, ...geo, 0, cut);
+    sameBits(split, b, nf, `Conv2DBackpropFilter, channels split at ${cut}, ${what}`);
     k.f32_conv2d_backprop_input_pack(f, ft, KH, KW, CI, CO);
     const c = alloc(nx, () => 0), d = alloc(nx, () => 0);
     k.f32_conv2d_backprop_input_simd(dy, f, ft, c, ...geo);
@@ -135,9 +140,14 @@ twins('matrix products, every transpose pair, 150 configurations', () => {
     const M = int(1, 19), K = int(1, 23), N = int(1, 27), ta = int(0, 1), tb = int(0, 1);
     const a = alloc(M * K), b = alloc(K * N), scratch = alloc(k.f32_matmul_scratch_floats(K), () => 0);
     const c = alloc(M * N, () => 77), d = alloc(M * N, () => -77);
-    k.f32_matmul_simd(a, b, c, M, K, N, ta, tb, scratch);
-    k.f32_matmul_scalar(a, b, d, M, K, N, ta, tb, scratch);
+    k.f32_matmul_simd(a, b, c, M, K, N, ta, tb, scratch, 0, M);
+    k.f32_matmul_scalar(a, b, d, M, K, N, ta, tb, scratch, 0, M);
     sameBits(c, d, M * N, `matmul ${JSON.stringify({ M, K, N, ta, tb })}`);
+    // In row ranges, as the kernel splits over threads: the same bits.
+    const e = alloc(M * N, () => 55), cut = int(0, M);
+    k.f32_matmul_simd(a, b, e, M, K, N, ta, tb, scratch, cut, M);
+    k.f32_matmul_simd(a, b, e, M, K, N, ta, tb, scratch, 0, cut);
+    sameBits(e, d, M * N, `matmul, rows split at ${cut}, ${JSON.stringify({ M, K, N, ta, tb })}`);
   }
 });
 twins('relu gradient, 100 configurations with NaN, ±Inf and ±0', () => {

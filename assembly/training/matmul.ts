@@ -9,6 +9,8 @@
 // contiguous in B, so each 8- or 4-column panel is first gathered into `scratch`
 // (K·8 floats; the caller provides it) and reused by every row tile. The last 1–3
 // columns go through a zero-padded 4-column panel.
+// The exports compute rows [i0, i1) of out (0 and M for all of it): a split over threads
+// gives each its own rows, and an element's sum does not depend on the rows around it.
 
 @inline function tile4x8(p: usize, pr: usize, pk: usize, q: usize, qk: usize, K: i32, out: usize, os: usize): void {
   let a0 = f32x4.splat(0), a1 = f32x4.splat(0), b0 = f32x4.splat(0), b1 = f32x4.splat(0);
@@ -85,7 +87,8 @@
   }
 }
 
-export function f32_matmul_simd(a: usize, b: usize, out: usize, M: i32, K: i32, N: i32, ta: i32, tb: i32, scratch: usize): void {
+export function f32_matmul_simd(a: usize, b: usize, out: usize, M: i32, K: i32, N: i32, ta: i32, tb: i32, scratch: usize,
+                                i0: i32, i1: i32): void {
   // A[i, k] at a + i·ar + k·ak; B[k, j] at b + k·bk + j·bj.
   const ar: usize = ta ? 4 : <usize>K << 2, ak: usize = ta ? <usize>M << 2 : 4;
   const bk: usize = tb ? 4 : <usize>N << 2, bj: usize = tb ? <usize>K << 2 : 4;
@@ -95,13 +98,13 @@ export function f32_matmul_simd(a: usize, b: usize, out: usize, M: i32, K: i32, 
     const w = j + 8 <= N ? 8 : 4;
     let q = b + <usize>j * bj, qk = bk;
     if (tb) { pack_panel(b, bk, bj, j, w, w, K, scratch); q = scratch; qk = <usize>w << 2; }
-    let i = 0;
+    let i = i0;
     if (w == 8) {
-      for (; i + 4 <= M; i += 4) tile4x8(a + <usize>i * ar, ar, ak, q, qk, K, out + <usize>i * os + (<usize>j << 2), os);
-      for (; i < M; i++) tile1x8(a + <usize>i * ar, ak, q, qk, K, out + <usize>i * os + (<usize>j << 2));
+      for (; i + 4 <= i1; i += 4) tile4x8(a + <usize>i * ar, ar, ak, q, qk, K, out + <usize>i * os + (<usize>j << 2), os);
+      for (; i < i1; i++) tile1x8(a + <usize>i * ar, ak, q, qk, K, out + <usize>i * os + (<usize>j << 2));
     } else {
-      for (; i + 4 <= M; i += 4) tile4x4(a + <usize>i * ar, ar, ak, q, qk, K, out + <usize>i * os + (<usize>j << 2), os);
-      for (; i < M; i++) tile1x4(a + <usize>i * ar, ak, q, qk, K, out + <usize>i * os + (<usize>j << 2));
+      for (; i + 4 <= i1; i += 4) tile4x4(a + <usize>i * ar, ar, ak, q, qk, K, out + <usize>i * os + (<usize>j << 2), os);
+      for (; i < i1; i++) tile1x4(a + <usize>i * ar, ak, q, qk, K, out + <usize>i * os + (<usize>j << 2));
     }
     j += w;
   }
@@ -110,8 +113,8 @@ export function f32_matmul_simd(a: usize, b: usize, out: usize, M: i32, K: i32, 
   // the padding changes no bit), 4 × 4 tiles into a scratch tile, then the valid lanes.
   const c = N - j, tile = scratch + ((<usize>K * 4) << 2);
   pack_panel(b, bk, bj, j, c, 4, K, scratch);
-  for (let i = 0; i < M; i += 4) {
-    const rows = M - i < 4 ? M - i : 4;
+  for (let i = i0; i < i1; i += 4) {
+    const rows = i1 - i < 4 ? i1 - i : 4;
     if (rows == 4) tile4x4(a + <usize>i * ar, ar, ak, scratch, 16, K, tile, 16);
     else for (let r = 0; r < rows; r++) tile1x4(a + <usize>(i + r) * ar, ak, scratch, 16, K, tile + (<usize>r << 4));
     for (let r = 0; r < rows; r++) {
@@ -120,11 +123,12 @@ export function f32_matmul_simd(a: usize, b: usize, out: usize, M: i32, K: i32, 
   }
 }
 
-export function f32_matmul_scalar(a: usize, b: usize, out: usize, M: i32, K: i32, N: i32, ta: i32, tb: i32, scratch: usize): void {
+export function f32_matmul_scalar(a: usize, b: usize, out: usize, M: i32, K: i32, N: i32, ta: i32, tb: i32, scratch: usize,
+                                  i0: i32, i1: i32): void {
   const ar: usize = ta ? 4 : <usize>K << 2, ak: usize = ta ? <usize>M << 2 : 4;
   const bk: usize = tb ? 4 : <usize>N << 2, bj: usize = tb ? <usize>K << 2 : 4;
   const os = <usize>N << 2;
-  for (let i = 0; i < M; i++) {
+  for (let i = i0; i < i1; i++) {
     for (let j = 0; j < N; j++) store<f32>(out + <usize>i * os + (<usize>j << 2), dot(a + <usize>i * ar, ak, b + <usize>j * bj, bk, K));
   }
 }

@@ -11,6 +11,7 @@
 import { tf } from '../tf';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { free, malloc, offsetOf, trainingKernels } from './training_module';
+import { partsFor, ranges, runParts } from './split';
 
 type Args = { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap };
 
@@ -29,9 +30,14 @@ export function makeBatchMatMulConfig(original: tf.KernelConfig): tf.KernelConfi
     if (K !== Kb) return plain(args);
     const out = backend.makeOutput([...Array(Math.max(ra, rb) - 2).fill(1), M, N], 'float32');
     if (M * N === 0) return out;
+    // Over the threads by row panels (4 rows per tile), each with its own scratch.
     const k = trainingKernels(backend);
-    const scratch = malloc(backend, k.f32_matmul_scratch_floats(K) * 4);
-    k.f32_matmul(offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out), M, K, N, ta ? 1 : 0, tb ? 1 : 0, scratch);
+    const parts = ranges(M, partsFor(backend, M * K * N, Math.ceil(M / 4)), 4);
+    const scratchBytes = ((k.f32_matmul_scratch_floats(K) * 4 + 15) & ~15);
+    const scratch = malloc(backend, scratchBytes * parts.length);
+    const A = offsetOf(backend, a), B = offsetOf(backend, b), C = offsetOf(backend, out);
+    runParts(backend, 'f32_matmul', parts.map(([i0, i1], p) => [A, B, C, M, K, N, ta ? 1 : 0, tb ? 1 : 0,
+      scratch + p * scratchBytes, i0, i1]));
     free(backend, scratch);
     return out;
   };

@@ -3,8 +3,8 @@
 
 /** Each export of build/training.wasm: a function's parameter names in order, or a global's type. */
 export const TRAINING_EXPORTS = {
-  f32_conv2d_backprop_filter_simd: ['x', 'dy', 'df', 'B', 'H', 'W', 'CI', 'OH', 'OW', 'CO', 'KH', 'KW', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl'],
-  f32_conv2d_backprop_filter_scalar: ['x', 'dy', 'df', 'B', 'H', 'W', 'CI', 'OH', 'OW', 'CO', 'KH', 'KW', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl'],
+  f32_conv2d_backprop_filter_simd: ['x', 'dy', 'df', 'B', 'H', 'W', 'CI', 'OH', 'OW', 'CO', 'KH', 'KW', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl', 'co0', 'co1'],
+  f32_conv2d_backprop_filter_scalar: ['x', 'dy', 'df', 'B', 'H', 'W', 'CI', 'OH', 'OW', 'CO', 'KH', 'KW', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl', 'co0', 'co1'],
   f32_conv2d_backprop_input_simd: ['dy', 'f', 'ft', 'dx', 'B', 'H', 'W', 'CI', 'OH', 'OW', 'CO', 'KH', 'KW', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl'],
   f32_conv2d_backprop_input_scalar: ['dy', 'f', 'ft', 'dx', 'B', 'H', 'W', 'CI', 'OH', 'OW', 'CO', 'KH', 'KW', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl'],
   f32_conv2d_backprop_input_scratch_floats: ['B', 'H', 'W', 'CI', 'OH', 'OW', 'CO', 'KH', 'KW', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl'],
@@ -27,8 +27,8 @@ export const TRAINING_EXPORTS = {
   f32_column_sums_scalar: ['x', 'out', 'rows', 'C'],
   f32_clip_simd: ['x', 'out', 'n', 'lo', 'hi'],
   f32_clip_scalar: ['x', 'out', 'n', 'lo', 'hi'],
-  f32_matmul_simd: ['a', 'b', 'out', 'M', 'K', 'N', 'ta', 'tb', 'scratch'],
-  f32_matmul_scalar: ['a', 'b', 'out', 'M', 'K', 'N', 'ta', 'tb', 'scratch'],
+  f32_matmul_simd: ['a', 'b', 'out', 'M', 'K', 'N', 'ta', 'tb', 'scratch', 'i0', 'i1'],
+  f32_matmul_scalar: ['a', 'b', 'out', 'M', 'K', 'N', 'ta', 'tb', 'scratch', 'i0', 'i1'],
   f32_matmul_scratch_floats: ['K'],
   f32_relu_grad_simd: ['dy', 'x', 'out', 'n'],
   f32_relu_grad_scalar: ['dy', 'x', 'out', 'n'],
@@ -37,10 +37,10 @@ export const TRAINING_EXPORTS = {
 } as const;
 
 export interface TrainingExports {
-  /** assembly/training/conv2d_backprop_filter/f32_conv2d_backprop_filter_simd(x: usize, dy: usize, df: usize, B: i32, H: i32, W: i32, CI: i32, OH: i32, OW: i32, CO: i32, KH: i32, KW: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32): void */
-  f32_conv2d_backprop_filter_simd(x: number, dy: number, df: number, B: number, H: number, W: number, CI: number, OH: number, OW: number, CO: number, KH: number, KW: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number): void;
-  /** assembly/training/conv2d_backprop_filter/f32_conv2d_backprop_filter_scalar(x: usize, dy: usize, df: usize, B: i32, H: i32, W: i32, CI: i32, OH: i32, OW: i32, CO: i32, KH: i32, KW: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32): void */
-  f32_conv2d_backprop_filter_scalar(x: number, dy: number, df: number, B: number, H: number, W: number, CI: number, OH: number, OW: number, CO: number, KH: number, KW: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number): void;
+  /** assembly/training/conv2d_backprop_filter/f32_conv2d_backprop_filter_simd(x: usize, dy: usize, df: usize, B: i32, H: i32, W: i32, CI: i32, OH: i32, OW: i32, CO: i32, KH: i32, KW: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, co0: i32, co1: i32): void */
+  f32_conv2d_backprop_filter_simd(x: number, dy: number, df: number, B: number, H: number, W: number, CI: number, OH: number, OW: number, CO: number, KH: number, KW: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number, co0: number, co1: number): void;
+  /** assembly/training/conv2d_backprop_filter/f32_conv2d_backprop_filter_scalar(x: usize, dy: usize, df: usize, B: i32, H: i32, W: i32, CI: i32, OH: i32, OW: i32, CO: i32, KH: i32, KW: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, co0: i32, co1: i32): void */
+  f32_conv2d_backprop_filter_scalar(x: number, dy: number, df: number, B: number, H: number, W: number, CI: number, OH: number, OW: number, CO: number, KH: number, KW: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number, co0: number, co1: number): void;
   /** assembly/training/conv2d_backprop_input/f32_conv2d_backprop_input_simd(dy: usize, f: usize, ft: usize, dx: usize, B: i32, H: i32, W: i32, CI: i32, OH: i32, OW: i32, CO: i32, KH: i32, KW: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32): void */
   f32_conv2d_backprop_input_simd(dy: number, f: number, ft: number, dx: number, B: number, H: number, W: number, CI: number, OH: number, OW: number, CO: number, KH: number, KW: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number): void;
   /** assembly/training/conv2d_backprop_input/f32_conv2d_backprop_input_scalar(dy: usize, f: usize, ft: usize, dx: usize, B: i32, H: i32, W: i32, CI: i32, OH: i32, OW: i32, CO: i32, KH: i32, KW: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32): void */
@@ -85,10 +85,10 @@ export interface TrainingExports {
   f32_clip_simd(x: number, out: number, n: number, lo: number, hi: number): void;
   /** assembly/training/clip/f32_clip_scalar(x: usize, out: usize, n: usize, lo: f32, hi: f32): void */
   f32_clip_scalar(x: number, out: number, n: number, lo: number, hi: number): void;
-  /** assembly/training/matmul/f32_matmul_simd(a: usize, b: usize, out: usize, M: i32, K: i32, N: i32, ta: i32, tb: i32, scratch: usize): void */
-  f32_matmul_simd(a: number, b: number, out: number, M: number, K: number, N: number, ta: number, tb: number, scratch: number): void;
-  /** assembly/training/matmul/f32_matmul_scalar(a: usize, b: usize, out: usize, M: i32, K: i32, N: i32, ta: i32, tb: i32, scratch: usize): void */
-  f32_matmul_scalar(a: number, b: number, out: number, M: number, K: number, N: number, ta: number, tb: number, scratch: number): void;
+  /** assembly/training/matmul/f32_matmul_simd(a: usize, b: usize, out: usize, M: i32, K: i32, N: i32, ta: i32, tb: i32, scratch: usize, i0: i32, i1: i32): void */
+  f32_matmul_simd(a: number, b: number, out: number, M: number, K: number, N: number, ta: number, tb: number, scratch: number, i0: number, i1: number): void;
+  /** assembly/training/matmul/f32_matmul_scalar(a: usize, b: usize, out: usize, M: i32, K: i32, N: i32, ta: i32, tb: i32, scratch: usize, i0: i32, i1: i32): void */
+  f32_matmul_scalar(a: number, b: number, out: number, M: number, K: number, N: number, ta: number, tb: number, scratch: number, i0: number, i1: number): void;
   /** assembly/training/matmul/f32_matmul_scratch_floats(K: i32): i32 */
   f32_matmul_scratch_floats(K: number): number;
   /** assembly/training/relu_grad/f32_relu_grad_simd(dy: usize, x: usize, out: usize, n: usize): void */

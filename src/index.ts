@@ -1,8 +1,8 @@
 export { tf } from './tf';
 export { ready } from './ready';
-export type { ReadyOptions } from './ready';
-export { WasmLoadError } from './backend/wasm_loader';
-export type { WasmPaths } from './backend/wasm_loader';
+export type { ReadyOptions, ReadyReport } from './ready';
+export { WasmLoadError, wasmThreads } from './backend/wasm_loader';
+export type { WasmPaths, WasmThreads } from './backend/wasm_loader';
 export { wasmMemory, tensorOffset } from './backend/wasm_backend';
 export { layers } from './layers';
 export { versions } from './versions';
@@ -18,6 +18,7 @@ export { ModelFileError, MODEL_LIMITS, checkModelJson, checkWeightSpecs, checkSh
 export type { ModelLimits, CheckedModelJson, ManifestGroup, PathFunctions } from './io/model_json';
 export { ArenaBudgetError, MemoryBudgetError, NonFiniteGradientError, NonFinitePerturbationError, OptimizerDisposedError } from './core/errors';
 export { WasmSimdUnsupportedError } from './backend/simd';
+export { setKernelSplitThreshold } from './kernels/split';
 export { createOptimizer } from './core/optimizer';
 export type { ArenaReport } from './core/arena';
 export type { OptimizerOptions } from './core/hyperparams';

@@ -20,3 +20,8 @@ export function wasmMemory(backend: BackendWasm = wasmBackend()): WebAssembly.Me
 export function tensorOffset(t: tf.Tensor, backend: BackendWasm = wasmBackend()): number {
   return backend.dataIdMap.get(t.dataId).memoryOffset;
 }
+
+/** Whether a memory is shared (tfjs-wasm's threaded build): kernels must be built for it. */
+export function isShared(memory: WebAssembly.Memory): boolean {
+  return typeof SharedArrayBuffer === 'function' && memory.buffer instanceof SharedArrayBuffer;
+}

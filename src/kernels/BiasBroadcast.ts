@@ -8,6 +8,7 @@
 import { tf } from '../tf';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { offsetOf, trainingKernels } from './training_module';
+import { partsFor, ranges, runParts } from './split';
 
 type Args = { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap };
 type Info = tf.TensorInfo;
@@ -31,8 +32,11 @@ export function makeAddConfig(original: tf.KernelConfig): tf.KernelConfig {
     if (!full || !bias) return plain(args);
     const out = backend.makeOutput(full.shape, 'float32');
     const C = bias.shape[bias.shape.length - 1];
-    const k = trainingKernels(backend);
-    k.f32_add_bias(offsetOf(backend, full), offsetOf(backend, bias), offsetOf(backend, out), size(full.shape) / C, C);
+    // Over the threads by rows.
+    const rows = size(full.shape) / C;
+    const A = offsetOf(backend, full), BIAS = offsetOf(backend, bias), OUT = offsetOf(backend, out);
+    runParts(backend, 'f32_add_bias', ranges(rows, partsFor(backend, rows * C, rows)).map(([r0, r1]) =>
+      [A + 4 * r0 * C, BIAS, OUT + 4 * r0 * C, r1 - r0, C]));
     return out;
   };
   return { ...original, kernelFunc: add as unknown as tf.KernelFunc };

@@ -10,7 +10,8 @@
 import { tf } from '../tf';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { convGeometry, toNCHW, toNHWC } from './conv_util';
-import { offsetOf, trainingKernels } from './training_module';
+import { offsetOf } from './training_module';
+import { partsFor, ranges, runParts } from './split';
 
 type Args = { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap };
 
@@ -28,8 +29,12 @@ export function makeConv2DConfig(original: tf.KernelConfig): tf.KernelConfig {
     const g = convGeometry('Conv2D', x.shape, filter.shape, attrs as never, false);
     const y = backend.makeOutput(g.outShape, 'float32');
     if (g.outShape.some((n) => n === 0)) return y;
-    trainingKernels(backend).f32_conv2d(offsetOf(backend, x), offsetOf(backend, filter), offsetOf(backend, y),
-      g.B, g.H, g.W, g.CI, g.OH, g.OW, g.CO, g.KH, g.KW, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl);
+    // Over the threads by images: each image's outputs are summed alone.
+    const X = offsetOf(backend, x), F = offsetOf(backend, filter), Y = offsetOf(backend, y);
+    const xImage = g.H * g.W * g.CI * 4, yImage = g.OH * g.OW * g.CO * 4;
+    const parts = partsFor(backend, g.B * g.OH * g.OW * g.CO * g.KH * g.KW * g.CI, g.B);
+    runParts(backend, 'f32_conv2d', ranges(g.B, parts).map(([b0, b1]) => [X + b0 * xImage, F, Y + b0 * yImage,
+      b1 - b0, g.H, g.W, g.CI, g.OH, g.OW, g.CO, g.KH, g.KW, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl]));
     return y;
   };
   const conv2D = (args: Args): tf.TensorInfo => {

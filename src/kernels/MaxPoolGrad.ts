@@ -5,7 +5,8 @@
 import { tf } from '../tf';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { checkDy, checkTensor, convGeometry, pair } from './conv_util';
-import { offsetOf, trainingKernels } from './training_module';
+import { offsetOf } from './training_module';
+import { partsFor, ranges, runParts } from './split';
 
 const NAME = 'MaxPoolGrad';
 
@@ -19,9 +20,12 @@ function maxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm
     { strides: attrs.strides, pad: attrs.pad, dimRoundingMode: attrs.dimRoundingMode }, true);
   checkDy(NAME, dy, g);
   const dx = backend.makeOutput(input.shape, 'float32');
-  const k = trainingKernels(backend);
-  k.f32_max_pool_grad(offsetOf(backend, input), offsetOf(backend, dy), offsetOf(backend, dx),
-    g.B, g.H, g.W, g.CI, g.OH, g.OW, fh, fw, g.sh, g.sw, 1, 1, g.pt, g.pl);
+  // Over the threads by images: a window never leaves its image.
+  const X = offsetOf(backend, input), DY = offsetOf(backend, dy), DX = offsetOf(backend, dx);
+  const xImage = g.H * g.W * g.CI * 4, yImage = g.OH * g.OW * g.CI * 4;
+  const parts = partsFor(backend, g.B * (g.H * g.W + g.OH * g.OW * fh * fw) * g.CI, g.B);
+  runParts(backend, 'f32_max_pool_grad', ranges(g.B, parts).map(([b0, b1]) => [X + b0 * xImage, DY + b0 * yImage,
+    DX + b0 * xImage, b1 - b0, g.H, g.W, g.CI, g.OH, g.OW, fh, fw, g.sh, g.sw, 1, 1, g.pt, g.pl]));
   return dx;
 }
 

@@ -7,15 +7,19 @@
 // in dy with the same mask, and zero in x, as the composed ops give.
 import { tf } from '../tf';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { offsetOf, trainingKernels } from './training_module';
+import { offsetOf } from './training_module';
+import { partsFor, ranges, runParts } from './split';
 
 export const RELU_GRAD = 'FsamReluGrad';
 
 function reluGrad(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm }): tf.TensorInfo {
   const { inputs: { dy, x }, backend } = args;
   const out = backend.makeOutput(x!.shape, 'float32');
-  trainingKernels(backend).f32_relu_grad(offsetOf(backend, dy!), offsetOf(backend, x!), offsetOf(backend, out),
-    x!.shape.reduce((a, b) => a * b, 1));
+  const n = x!.shape.reduce((a, b) => a * b, 1);
+  // Over the threads by element ranges (whole vectors).
+  const DY = offsetOf(backend, dy!), X = offsetOf(backend, x!), OUT = offsetOf(backend, out);
+  runParts(backend, 'f32_relu_grad', ranges(n, partsFor(backend, n, Math.ceil(n / 4)), 4)
+    .map(([i0, i1]) => [DY + 4 * i0, X + 4 * i0, OUT + 4 * i0, i1 - i0]));
   return out;
 }
 

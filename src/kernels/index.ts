@@ -23,6 +23,7 @@ import { makeClipByValueConfig } from './ClipByValue';
 import { makeReluGradConfig, reluGradGradConfig, reluGradKernelConfig } from './ReluGrad';
 
 export { setTrainingKernelVariant, trainingKernelVariant, type TrainingVariant } from './training_module';
+export { setKernelSplitThreshold } from './split';
 
 const kernels: tf.KernelConfig[] = [
   conv2DBackpropFilterConfig,

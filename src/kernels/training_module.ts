@@ -5,7 +5,8 @@
 // The kernels' parameters are their AssemblyScript exports' (src/wasm/bind.ts).
 import trainingWasm from '../../build/training.wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { wasmMemory } from '../backend/wasm_backend';
+import { isShared, wasmMemory } from '../backend/wasm_backend';
+import { kernelPoolOf, sharedKernelModules } from '../backend/threads';
 import { bindModule, pickVariant, type Variant } from '../wasm/bind';
 import { TRAINING_EXPORTS, type TrainingExports } from '../wasm/training_exports';
 
@@ -28,8 +29,10 @@ export function trainingKernels(backend: BackendWasm): VariantKernels {
   const memory = wasmMemory(backend);
   let both = instances.get(memory);
   if (!both) {
-    compiled ??= new WebAssembly.Module(trainingWasm as Uint8Array<ArrayBuffer>);
-    const k = bindModule<TrainingExports>(compiled, memory, TRAINING_EXPORTS, 'build/training.wasm');
+    // A threaded backend's memory is shared: the build for a shared memory links to it.
+    const module = isShared(memory) ? sharedKernelModules().training
+      : (compiled ??= new WebAssembly.Module(trainingWasm as Uint8Array<ArrayBuffer>));
+    const k = bindModule<TrainingExports>(module, memory, TRAINING_EXPORTS, 'build/training.wasm');
     both = { simd: pickVariant(k, TRAINING_EXPORTS, 'simd'), scalar: pickVariant(k, TRAINING_EXPORTS, 'scalar') };
     instances.set(memory, both);
   }

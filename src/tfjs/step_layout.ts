@@ -14,6 +14,8 @@ import type { SharpnessStep } from '../core/sharpness_step';
 import { createStep } from '../core/create_step';
 import { stateKinds, gradientKinds, carryState, savedSlab } from '../core/state';
 import { tfjsHeapHost, wasmMemory } from './wasm_bridge';
+import { isShared } from '../backend/wasm_backend';
+import { sharedKernelModules } from '../backend/threads';
 import { OpsStep } from './ops_step';
 
 /** The step of a tfjs optimizer: over the wasm arena, or in tfjs ops on any other backend. */
@@ -46,7 +48,10 @@ export function stepOn(layout: ArenaLayout, hyper: Hyperparams, current: TfjsSte
 function wasmStep(layout: ArenaLayout, hyper: Hyperparams): SharpnessStep {
   const arena = Arena.allocate(layout, { host: tfjsHeapHost() });
   try {
-    return createStep(hyper, arena, bindOptimizerKernels(compiledOptimizerKernels(), wasmMemory()));
+    // A threaded backend's memory is shared: the kernels built for a shared memory link to it.
+    const memory = wasmMemory();
+    const module = isShared(memory) ? sharedKernelModules().optimizer : compiledOptimizerKernels();
+    return createStep(hyper, arena, bindOptimizerKernels(module, memory));
   } catch (err) {
     arena.release();
     throw err;

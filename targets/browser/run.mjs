@@ -2,8 +2,9 @@
 // package's: ./chromium.mjs), driven by playwright-core, served by ./server.mjs under its
 // strict CSP, and prints the page's #out text once it is final. Exits 1 on a page error,
 // a console error, a CSP violation or a timeout.
-//   node targets/browser/run.mjs [index.html|conformance.html] [--no-simd] [--npm-chromium]
+//   node targets/browser/run.mjs [index.html|conformance.html[?threads=2]] [--no-simd] [--npm-chromium] [--not-isolated]
 // --no-simd starts V8 without SSE4.1, which turns WebAssembly SIMD off on x64.
+// --not-isolated serves the pages without COOP/COEP (no SharedArrayBuffer, so no threads).
 import { chromium } from 'playwright-core';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,9 +16,9 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const TIMEOUT_MS = 120_000;
 
-export async function runPage(page = 'index.html', { noSimd = false, npmChromium = false } = {}) {
+export async function runPage(page = 'index.html', { noSimd = false, npmChromium = false, isolated = true, csp } = {}) {
   const browser = await launchableChromium({ npm: npmChromium });
-  const server = await serve();
+  const server = await serve(0, { isolated, ...(csp ? { csp } : {}) });
   const profile = mkdtempSync(join(tmpdir(), 'fsam-edge-chromium-'));
   const problems = [];
   let context;
@@ -58,7 +59,10 @@ export async function runPage(page = 'index.html', { noSimd = false, npmChromium
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const page = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 'index.html';
-  const { text, problems, violations } = await runPage(page, { noSimd: process.argv.includes('--no-simd'), npmChromium: process.argv.includes('--npm-chromium') });
+  const { text, problems, violations } = await runPage(page, {
+    noSimd: process.argv.includes('--no-simd'), npmChromium: process.argv.includes('--npm-chromium'),
+    isolated: !process.argv.includes('--not-isolated'),
+  });
   console.log(text);
   for (const p of problems) console.error(p);
   for (const v of violations) console.error(`CSP: ${v}`);

@@ -92,12 +92,13 @@ function batchAt(tf, digits, step) {
 }
 
 /**
+ * `readyOptions` go to ready() (e.g. { threads: 2 }: the same bits are expected).
  * Trains the CNN (two conv 3×3/2 + ReLU, dense 10, mean softmax cross-entropy) for STEPS
  * F-SAM steps, in full and in low-memory mode, and returns the hashes of the final
  * weights and of the loss trajectories with a few facts to compare.
  */
-export async function run(lib) {
-  await lib.ready();
+export async function run(lib, readyOptions = {}) {
+  const report = await lib.ready(readyOptions);
   const started = Date.now();
   const full = train(lib, makeOptimizer(lib));
   const low = train(lib, makeLowMemoryOptimizer(lib));
@@ -115,6 +116,10 @@ export async function run(lib) {
     lowMemoryLastLoss: low.losses[low.losses.length - 1],
     accuracy: full.accuracy,
     ms: Date.now() - started,
+    // What ready() got (threads, binary, why not more threads), and how many kernel calls
+    // were split over the threads during the run.
+    threads: report?.wasm?.threads ?? 1,
+    wasm: lib.wasmThreads?.() ?? report?.wasm,
   };
 }
 

@@ -59,6 +59,33 @@ inChromium(`chromium: the app trains on 'wasm' in the page and in a Web Worker, 
   }
 });
 
+inChromium(`chromium: served without COOP/COEP, the page and the worker ask for 2 threads, get 1, and ready() says why`, async () => {
+  const { web } = await built();
+  const { text, problems, violations } = await openPage(web, 'index.html', CSP);
+  assert.equal(problems, [], 'page errors');
+  assert.equal(violations, [], 'CSP violations');
+  const r = JSON.parse(text);
+  for (const where of ['page', 'worker']) {
+    assert.is(r[where].threads, 1, `${where}: ${text}`);
+    assert.match(r[where].reason, /not cross-origin isolated/, where);
+  }
+});
+
+inChromium(`chromium: cross-origin isolated (COOP/COEP) under ${CSP}, the page and the worker train on 2 threads`, async () => {
+  const { web } = await built();
+  const { text, problems, violations } = await openPage(web, 'index.html', CSP, { isolated: true });
+  assert.equal(problems, [], 'page errors');
+  assert.equal(violations, [], 'CSP violations');
+  const r = JSON.parse(text);
+  for (const where of ['page', 'worker']) {
+    assert.is(r[where].threads, 2, `${where}: ${text}`);
+    assert.is(r[where].reason, undefined, where);
+    assert.is(r[where].backend, 'wasm', where);
+    assert.ok(r[where].lastLoss < r[where].firstLoss / 10, `${where}: loss ${r[where].firstLoss} → ${r[where].lastLoss}`);
+  }
+  assert.is(r.webgl.backend, 'webgl');
+});
+
 inChromium(`chromium: under ${CSP_NO_WASM}, ready() rejects within 5 s with an error that names the policy`, async () => {
   const { web } = await built();
   const started = Date.now();

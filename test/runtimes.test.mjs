@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { runPage } from '../targets/browser/run.mjs';
+import { CSP } from '../targets/browser/server.mjs';
 import { bothChromiums } from '../targets/browser/chromium.mjs';
 import { DENO, targetAvailability, inCi, summaryLine } from '../targets/availability.mjs';
 
@@ -51,16 +52,19 @@ const runtimes = {
     smoke: () => exec(process.execPath, ['targets/node/smoke.mjs']),
     smokeCommonJs: () => exec(process.execPath, ['targets/node/smoke.cjs']),
     conformance: () => exec(process.execPath, ['targets/node/conformance.mjs']),
+    conformanceThreads: () => exec(process.execPath, ['targets/node/conformance.mjs', '2']),
     noSimd: () => exec(process.execPath, ['--no-enable-sse4-1', 'targets/node/smoke.mjs']),
   },
   deno: {
     smoke: () => exec(DENO, ['run', 'targets/deno/smoke.ts']),
     conformance: () => exec(DENO, ['run', 'targets/deno/conformance.ts']),
+    conformanceThreads: () => exec(DENO, ['run', '--allow-read=dist', 'targets/deno/conformance.ts', '2']),
     noSimd: () => exec(DENO, ['run', '--v8-flags=--no-enable-sse4-1', 'targets/deno/smoke.ts']),
   },
   chromium: {
     smoke: () => page('index.html'),
     conformance: () => page('conformance.html'),
+    conformanceThreads: () => page('conformance.html?threads=2'),
     noSimd: () => page('index.html', { noSimd: true }),
   },
   'node18-arm64': {
@@ -88,6 +92,27 @@ const failureText = (r) => `${r.stdout}\n${r.stderr}`;
 
 const conformance = {};
 
+/** One run of the conformance scenario, on `threads` threads: its result, checked, is kept for the hash comparison. */
+async function conformanceRun(label, run, threads) {
+  const r = await run();
+  let result;
+  try {
+    result = JSON.parse(r.stdout.trim().split('\n').pop());
+  } catch {
+    assert.unreachable(`${label} printed no result: ${r.stdout} ${r.stderr}`);
+  }
+  assert.is(r.stderr.trim(), '', `${label} conformance reported errors`);
+  if (r.violations) assert.equal(r.violations, [], 'CSP violations');
+  assert.is(result.backend, 'wasm');
+  assert.is(result.steps, 50);
+  assert.is(result.threads, threads, `${label}: ${JSON.stringify(result.wasm)}`);
+  if (threads > 1) assert.ok(result.wasm.splitKernelCalls > 0, `${label}: no kernel call was split over the threads`);
+  assert.ok(result.lastLoss < result.firstLoss, `loss went from ${result.firstLoss} to ${result.lastLoss}`);
+  assert.ok(result.lowMemoryLastLoss < result.firstLoss, `low-memory loss went from ${result.firstLoss} to ${result.lowMemoryLastLoss}`);
+  assert.ok(result.lowMemoryHash !== result.hash, 'the low-memory run must differ from the full one (bf16 state): is it running?');
+  conformance[label] = { ...result, wallMs: r.ms };
+}
+
 const s = suite('runtimes: one bundle, four runtimes');
 
 for (const [name, rt] of Object.entries(runtimes)) {
@@ -111,23 +136,9 @@ for (const [name, rt] of Object.entries(runtimes)) {
     });
   }
 
-  s(`${name}: conformance scenario`, async () => {
-    const r = await rt.conformance();
-    let result;
-    try {
-      result = JSON.parse(r.stdout.trim().split('\n').pop());
-    } catch {
-      assert.unreachable(`${name} printed no result: ${r.stdout} ${r.stderr}`);
-    }
-    assert.is(r.stderr.trim(), '', `${name} conformance reported errors`);
-    if (r.violations) assert.equal(r.violations, [], 'CSP violations');
-    assert.is(result.backend, 'wasm');
-    assert.is(result.steps, 50);
-    assert.ok(result.lastLoss < result.firstLoss, `loss went from ${result.firstLoss} to ${result.lastLoss}`);
-    assert.ok(result.lowMemoryLastLoss < result.firstLoss, `low-memory loss went from ${result.firstLoss} to ${result.lowMemoryLastLoss}`);
-    assert.ok(result.lowMemoryHash !== result.hash, 'the low-memory run must differ from the full one (bf16 state): is it running?');
-    conformance[name] = { ...result, wallMs: r.ms };
-  });
+  for (const [run, label, threads] of [[rt.conformance, name, 1], [rt.conformanceThreads, `${name} 2 threads`, 2]]) {
+    if (run) s(`${label}: conformance scenario`, () => conformanceRun(label, run, threads));
+  }
 
   if (rt.noSimd) {
     s(`${name}: without WebAssembly SIMD, ready() throws WasmSimdUnsupportedError`, async () => {
@@ -137,12 +148,13 @@ for (const [name, rt] of Object.entries(runtimes)) {
   }
 }
 
-s('every runtime here trains to bit-identical weights', () => {
-  const missing = Object.keys(runtimes).filter((n) => available[n].available && !conformance[n]);
+s('every runtime here trains to bit-identical weights, on 1 thread and on 2', () => {
+  const missing = Object.entries(runtimes).filter(([n]) => available[n].available)
+    .flatMap(([n, rt]) => [n, ...(rt.conformanceThreads ? [`${n} 2 threads`] : [])]).filter((label) => !conformance[label]);
   assert.equal(missing, [], `no conformance result from ${missing.join(', ')} (see the failures above)`);
-  console.log('\n  runtime        hash              loss hash         low-memory hash   low-mem loss hash scenario  wall');
+  console.log('\n  runtime                  hash              loss hash         low-memory hash   low-mem loss hash scenario  wall');
   for (const [name, r] of Object.entries(conformance)) {
-    console.log(`  ${name.padEnd(14)} ${r.hash}  ${r.lossHash}  ${r.lowMemoryHash}  ${r.lowMemoryLossHash}  ${String(r.ms).padStart(6)} ms ${String(r.wallMs).padStart(6)} ms  ${r.runtime}`);
+    console.log(`  ${name.padEnd(24)} ${r.hash}  ${r.lossHash}  ${r.lowMemoryHash}  ${r.lowMemoryLossHash}  ${String(r.ms).padStart(6)} ms ${String(r.wallMs).padStart(6)} ms  ${r.runtime}`);
   }
   const hashes = Object.entries(conformance).map(([n, r]) => `${n} ${r.hash} ${r.lossHash} ${r.lowMemoryHash} ${r.lowMemoryLossHash}`);
   const [first] = Object.values(conformance);
@@ -168,8 +180,52 @@ if (available.chromium.available) {
   });
 }
 
-s('the bundle and the add-on contain no eval and no Function constructor', () => {
-  for (const file of ['dist/fsam-edge.js', 'dist/addon.js']) {
+if (available.chromium.available) {
+  const threadsPage = async (query, options) => {
+    const r = await runPage(`threads.html?${query}`, options);
+    let report;
+    try { report = JSON.parse(r.text); } catch { assert.unreachable(`threads.html?${query}: ${r.text} ${r.problems.join(' ')}`); }
+    assert.ok(Math.abs(report.w - 2.44) < 0.01, `the page trained after ready(): w = ${report.w}`);
+    return { ...r, report };
+  };
+  s('chromium: a page served without COOP/COEP asks for 2 threads, runs on 1, and ready() says why', async () => {
+    const { report, problems, violations } = await threadsPage('threads=2', { isolated: false });
+    assert.equal(problems, []);
+    assert.equal(violations, []);
+    assert.is(report.crossOriginIsolated, false);
+    assert.is(report.wasm.threads, 1);
+    assert.is(report.wasm.binary, 'tfjs-backend-wasm-simd.wasm');
+    assert.match(report.wasm.reason, /not cross-origin isolated \(serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp\)/);
+  });
+  s("chromium: a Content-Security-Policy that refuses the threads' worker (worker-src 'none'): one thread within 5 s, and why", async () => {
+    const { report, violations } = await threadsPage('threads=2', { csp: `${CSP}; worker-src 'none'` });
+    assert.ok(violations.some((v) => v.startsWith('worker-src refused') && v.endsWith('/fsam-edge-threads.js')), violations.join('; '));
+    assert.is(report.wasm.threads, 1);
+    assert.match(report.wasm.reason, /a thread could not start from http:.*fsam-edge-threads\.js/);
+    assert.ok(report.readyMs < 5000, `ready() took ${report.readyMs} ms`);
+  });
+  s('chromium: threads that do not start in time (their module never arrives): one thread after the timeout, and why', async () => {
+    const { report, problems } = await threadsPage('threads=2&threadsUrl=/never/fsam-edge-threads.js&threadsTimeoutMs=1500');
+    assert.equal(problems, []);
+    assert.is(report.wasm.threads, 1);
+    assert.is(report.wasm.reason, 'the threads did not start within 1.5 s');
+    assert.ok(report.readyMs >= 1500 && report.readyMs < 10_000, `ready() took ${report.readyMs} ms`);
+  });
+}
+
+if (available.deno.available) {
+  s('deno: without read permission for fsam-edge-threads.js, 2 threads asked give 1, and ready() says why', async () => {
+    const r = await exec(DENO, ['run', 'targets/deno/conformance.ts', '2']);
+    const result = JSON.parse(r.stdout.trim().split('\n').pop());
+    assert.is(r.stderr.trim(), '');
+    assert.is(result.threads, 1);
+    assert.match(result.wasm.reason, /Deno may not read .*fsam-edge-threads\.js.*--allow-read/);
+    assert.is(result.hash, conformance.deno?.hash ?? result.hash);
+  });
+}
+
+s('the bundle, the add-on and the threads module contain no eval and no Function constructor', () => {
+  for (const file of ['dist/fsam-edge.js', 'dist/addon.js', 'dist/fsam-edge-threads.js']) {
     const code = readFileSync(join(root, file), 'utf8');
     const found = code.match(/(?<![\w$.])eval\s*\(|\(0,\s*eval\)|new\s+Function\s*\(|(?<![\w$.])Function\s*\(/g);
     assert.equal(found ?? [], [], `${file} would need unsafe-eval`);

@@ -1,35 +1,39 @@
 // fsam-edge's own kernel workers, main-thread side: threads − 1 workers, each with the
 // training kernels instantiated on tfjs-wasm's shared memory, and a control block in that
-// memory (src/threads/protocol.ts). run() gives each worker one part of a kernel call and
-// runs the first part itself, then waits for the others, so a kernel call stays a
-// synchronous call. Where the thread may block (Node, Deno, workers) it sleeps in
-// Atomics.wait; a browser page's main thread may not, so there it polls.
-// Parts write disjoint outputs, and each output element is computed by one thread exactly
-// as on one thread: the results are the same bits at any number of threads.
+// memory (src/threads/protocol.ts). run() publishes a kernel call split into chunks, takes
+// chunks itself like every worker until none is left, then waits for the chunks others
+// took, so a kernel call stays a synchronous call, and a worker that is late (asleep, or
+// descheduled on a busy machine) only leaves more chunks to the others. Where the thread
+// may block (Node, Deno, workers) it sleeps in Atomics.wait for the last chunk; a
+// browser page's main thread may not, so there it polls.
+// Chunks write disjoint outputs, and each output element is computed by one thread
+// exactly as on one thread: the results are the same bits at any number of threads.
 import {
-  EPOCH, FAILED, REMAINING, SLOTS, SLOT_WORDS, SLOT_KERNEL, SLOT_ARGC, SLOT_ARGS, MAX_ARGS,
-  type KernelWorkerInit, type KernelWorkerReady,
+  ARGC, CHUNK_BITS, CHUNKS, CLAIM, CLOSED, CONTROL_BYTES, COUNT, DONE, EPOCH_MASK, FAILED, KERNEL, MAX_ARGS, MAX_CHUNKS,
+  runChunks, type KernelWorkerInit, type KernelWorkerReady,
 } from '../threads/protocol';
 
-/** A worker of either kind that fsam-edge started (a Web Worker or Node's worker_threads Worker). */
+/** A worker fsam-edge started (a Web Worker or Node's worker_threads Worker). */
 export interface ThreadWorker {
   postMessage(message: unknown): void;
   terminate(): unknown;
 }
 
-/** How long a dispatch may wait for its workers before it is declared stuck. */
+/** How long a call may wait for chunks other threads took before it is declared stuck. */
 const STUCK_MS = 60_000;
 
 export class KernelPool {
   private readonly words: Int32Array;
   private readonly index = new Map<string, number>();
   private readonly canBlock: boolean;
+  private readonly args: number[] = [];
+  private epoch = 0;
   private terminated = false;
-  /** Calls split over the threads, and calls run whole, since the pool started (for tests and benchmarks). */
-  readonly counts = { split: 0, whole: 0 };
+  /** Kernel calls split over the threads since the pool started (for tests and benchmarks). */
+  readonly counts = { split: 0 };
 
   constructor(memory: WebAssembly.Memory, control: number, names: string[], private readonly workers: ThreadWorker[]) {
-    this.words = new Int32Array(memory.buffer, control, SLOTS + workers.length * SLOT_WORDS);
+    this.words = new Int32Array(memory.buffer, control, CONTROL_BYTES / 4);
     names.forEach((name, i) => this.index.set(name, i));
     this.canBlock = blockingAllowed();
   }
@@ -40,49 +44,57 @@ export class KernelPool {
   }
 
   /**
-   * Runs `kernel` once per part, part 0 on this thread (through `here`, the same export
-   * bound on this thread), the others on the workers, and returns when all are done.
+   * Runs `kernel` once per chunk (each an argument list), on this thread (through `here`,
+   * the same export bound on this thread) and on the workers, and returns when all are done.
    */
-  run(kernel: string, parts: number[][], here: (...args: number[]) => void): void {
-    if (parts.length > this.size) throw new RangeError(`${kernel}: ${parts.length} parts for ${this.size} threads`);
+  run(kernel: string, chunks: number[][], here: (...args: number[]) => void): void {
     if (this.terminated) throw new Error('fsam-edge: the kernel threads were stopped (the wasm backend was disposed)');
     const id = this.index.get(kernel);
     if (id === undefined) throw new Error(`fsam-edge: no kernel ${kernel} on the kernel threads`);
+    if (chunks.length < 1 || chunks.length > MAX_CHUNKS) throw new RangeError(`${kernel}: ${chunks.length} chunks (1 to ${MAX_CHUNKS})`);
+    const argc = chunks[0].length;
+    if (argc > MAX_ARGS) throw new RangeError(`${kernel}: ${argc} arguments, a chunk holds ${MAX_ARGS}`);
     const w = this.words;
-    for (let i = 0; i < this.workers.length; i++) {
-      const slot = SLOTS + i * SLOT_WORDS, args = parts[i + 1];
-      if (!args) { w[slot + SLOT_KERNEL] = -1; continue; }
-      if (args.length > MAX_ARGS) throw new RangeError(`${kernel}: ${args.length} arguments, a slot holds ${MAX_ARGS}`);
-      w[slot + SLOT_KERNEL] = id;
-      w[slot + SLOT_ARGC] = args.length;
-      for (let a = 0; a < args.length; a++) w[slot + SLOT_ARGS + a] = args[a];
-    }
-    Atomics.store(w, REMAINING, this.workers.length);
-    Atomics.add(w, EPOCH, 1);
-    Atomics.notify(w, EPOCH);
+    // The last call, finished, is closed first: no late claim of it can succeed from here on.
+    Atomics.store(w, CLAIM, (this.epoch << CHUNK_BITS) | CLOSED);
+    w[KERNEL] = id;
+    w[COUNT] = chunks.length;
+    w[ARGC] = argc;
+    chunks.forEach((args, c) => { for (let a = 0; a < argc; a++) w[CHUNKS + c * MAX_ARGS + a] = args[a]; });
+    Atomics.store(w, DONE, 0);
+    Atomics.store(w, FAILED, 0);
+    this.epoch = (this.epoch + 1) & EPOCH_MASK;
+    Atomics.store(w, CLAIM, this.epoch << CHUNK_BITS);
+    Atomics.notify(w, CLAIM);
     let failure: unknown;
-    try {
-      here(...parts[0]);
-    } catch (err) {
-      failure = err;
-    }
-    this.wait(kernel);
+    runChunks(w, this.epoch, (_, args) => {
+      try {
+        here(...args);
+      } catch (err) {
+        failure ??= err;
+        throw err;
+      }
+    }, this.args);
+    this.wait(kernel, chunks.length);
     this.counts.split++;
     if (failure) throw failure;
-    if (Atomics.load(w, FAILED) !== 0) {
-      Atomics.store(w, FAILED, 0);
-      throw new Error(`fsam-edge: ${kernel} failed on a kernel thread`);
-    }
+    if (Atomics.load(w, FAILED) !== 0) throw new Error(`fsam-edge: ${kernel} failed on a kernel thread`);
   }
 
-  private wait(kernel: string): void {
-    const w = this.words, started = performance.now();
+  /** Waits until every chunk is done (the ones other threads claimed are still running). */
+  private wait(kernel: string, count: number): void {
+    const w = this.words;
+    let started = 0;
     for (let polls = 0; ; polls++) {
-      const remaining = Atomics.load(w, REMAINING);
-      if (remaining === 0) return;
-      if (this.canBlock) Atomics.wait(w, REMAINING, remaining, 1000);
-      if ((this.canBlock || (polls & 0xffff) === 0) && performance.now() - started > STUCK_MS) {
-        throw new Error(`fsam-edge: ${kernel} did not finish on ${remaining} kernel thread(s) within ${STUCK_MS / 1000} s`);
+      const done = Atomics.load(w, DONE);
+      if (done === count) return;
+      if (polls < 1000) continue; // the last chunk is usually about to end
+      if (this.canBlock) Atomics.wait(w, DONE, done, 1000);
+      if (this.canBlock || (polls & 0xffff) === 0) {
+        started ||= performance.now();
+        if (performance.now() - started > STUCK_MS) {
+          throw new Error(`fsam-edge: ${kernel} did not finish on the kernel threads within ${STUCK_MS / 1000} s`);
+        }
       }
     }
   }
@@ -104,8 +116,8 @@ function blockingAllowed(): boolean {
 }
 
 /** Sends a started worker its kernel-worker init and resolves once it has bound the kernels. */
-export function initKernelWorker(worker: ThreadWorker & { addEventListener?: unknown; on?: unknown },
-                                 init: KernelWorkerInit, onMessage: (handler: (data: unknown) => void) => void): Promise<void> {
+export function initKernelWorker(worker: ThreadWorker, init: KernelWorkerInit,
+                                 onMessage: (handler: (data: unknown) => void) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     onMessage((data) => {
       const answer = data as KernelWorkerReady;

@@ -10,10 +10,10 @@
 // (./wasm_loader.ts) falls back to the single-threaded SIMD build, which it also does when
 // a start fails or does not finish within the start timeout.
 import type * as TfjsWasm from '@tensorflow/tfjs-backend-wasm';
-import { CONTROL_BYTES, MAX_THREADS, WORKER_NAME, type ThreadsModule } from '../threads/protocol';
+import { CONTROL_BYTES, MAX_CHUNKS, MAX_THREADS, WORKER_NAME, type ThreadsModule } from '../threads/protocol';
 import { KernelPool, initKernelWorker, type ThreadWorker } from './kernel_pool';
 
-export { MAX_THREADS };
+export { MAX_CHUNKS, MAX_THREADS };
 
 type NodeWorkerThreads = typeof import('node:worker_threads');
 type NodeModule = typeof import('node:module');
@@ -155,7 +155,8 @@ export async function startThreaded(wasm: typeof TfjsWasm, request: ThreadsReque
         const w = new g.Worker!(request.url, { type: 'module', name: WORKER_NAME });
         w.addEventListener('error', (e) => {
           (e as Event).preventDefault?.();
-          failed(new Error(`a thread could not start from ${request.url}: ${(e as ErrorEvent).message || 'the worker script failed to load'}`));
+          failed(new Error(`a thread could not start from ${request.url}: ${(e as ErrorEvent).message ||
+            "the worker script did not load (is it served there, and does the page's Content-Security-Policy allow it as a worker?)"}`));
         });
         worker = w;
       }
@@ -191,14 +192,14 @@ export async function startThreaded(wasm: typeof TfjsWasm, request: ThreadsReque
     new Uint8Array(memory.buffer, control, CONTROL_BYTES).fill(0);
     const names = WebAssembly.Module.exports(training).filter((e) => e.kind === 'function').map((e) => e.name);
     const kernelWorkers: ThreadWorker[] = [];
-    await Promise.all(Array.from({ length: request.threads - 1 }, (_, index) => {
+    await Promise.all(Array.from({ length: request.threads - 1 }, () => {
       const worker = newWorker();
       kernelWorkers.push(worker);
       const onMessage = (handler: (data: unknown) => void) => {
         if (worker.on) worker.on('message', handler);
         else (worker as unknown as EventTarget).addEventListener('message', (e) => handler((e as MessageEvent).data));
       };
-      return initKernelWorker(worker, { cmd: 'fsam-edge-kernels', memory, module: training, names, control, index, spins: KERNEL_SPINS },
+      return initKernelWorker(worker, { cmd: 'fsam-edge-kernels', memory, module: training, names, control, spins: KERNEL_SPINS },
         onMessage);
     }));
     // A process exits when its own work is done, whatever its threads do (in Node, a
@@ -211,8 +212,8 @@ export async function startThreaded(wasm: typeof TfjsWasm, request: ThreadsReque
   }
 }
 
-/** How many times a kernel worker polls for the next dispatch before it sleeps: about 50 µs. */
-const KERNEL_SPINS = 20_000;
+/** How many times a kernel worker polls for the next call before it sleeps (a few microseconds). */
+const KERNEL_SPINS = 2_000;
 
 /**
  * Threads of tfjs-wasm's own pool (pthreadpool, which runs XNNPACK's operators) when

@@ -1,19 +1,22 @@
 // Splitting a kernel call over the backend's threads (src/backend/kernel_pool.ts). A
 // kernel wrapper says how much work a call is and along which axis its outputs fall
-// apart into disjoint parts (images, output channels, rows, elements); each part is the
+// apart into disjoint chunks (images, output channels, rows, elements); each chunk is the
 // same export called on a sub-range, so every output element is computed by one thread
 // exactly as one thread computes it, and the bits do not depend on the number of threads.
-// A call splits only where each part gets at least `threshold` units of work (one unit:
-// about one multiply-add or one element of an elementwise pass), since a dispatch costs
-// a few microseconds and waking a sleeping worker more.
+// Threads take chunks until none is left, so there are a few per thread (a late thread
+// then costs little); a call splits only where each chunk gets at least `threshold` units
+// of work (one unit: about one multiply-add or one element of an elementwise pass), since
+// publishing a call costs microseconds, and waking a sleeping worker more.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { kernelPoolOf } from '../backend/threads';
+import { kernelPoolOf, MAX_CHUNKS } from '../backend/threads';
 import { wasmMemory } from '../backend/wasm_backend';
 import { TRAINING_EXPORTS } from '../wasm/training_exports';
 import { trainingKernels, trainingKernelVariant, type VariantKernels } from './training_module';
 
-/** Work units per part below which a call is not split (measured: see docs/threads.md). */
-const DEFAULT_THRESHOLD = 100_000;
+/** Work units per chunk below which a call is not split (measured: see docs/threads.md). */
+const DEFAULT_THRESHOLD = 50_000;
+/** Chunks per thread, at most. */
+const CHUNKS_PER_THREAD = 4;
 let threshold = DEFAULT_THRESHOLD;
 
 /** Sets the least work per part for a kernel call to be split (0: split every call that can be); returns the previous value. */
@@ -24,12 +27,12 @@ export function setKernelSplitThreshold(units: number): number {
   return previous;
 }
 
-/** How many parts a call of `work` units, divisible into at most `most` parts, is split into here. */
+/** How many chunks a call of `work` units, divisible into at most `most` chunks, is split into here. */
 export function partsFor(backend: BackendWasm, work: number, most: number): number {
   const pool = kernelPoolOf(wasmMemory(backend));
   if (!pool) return 1;
   const byWork = threshold === 0 ? Infinity : Math.floor(work / threshold);
-  return Math.max(1, Math.min(pool.size, most, byWork));
+  return Math.max(1, Math.min(pool.size * CHUNKS_PER_THREAD, MAX_CHUNKS, most, byWork));
 }
 
 /** [0, n) in `parts` contiguous ranges as equal as `align` allows (every bound a multiple of it, but n); empty ones dropped. */

@@ -1,29 +1,40 @@
-// How the main thread and fsam-edge's kernel workers talk, shared by both sides: a small
-// control block of int32 words in tfjs-wasm's shared memory (allocated from its heap),
-// and the messages that start a worker. A dispatch writes one slot per worker (which
-// kernel, and its arguments: every training kernel takes only i32 and pointer
-// parameters), sets REMAINING to the number of workers and bumps EPOCH; each worker runs
-// its slot (or nothing, for a slot whose kernel is -1), decrements REMAINING and the last
-// one wakes the main thread. The main thread never dispatches again before REMAINING is
-// 0, so a worker sees every epoch.
+// How the main thread and fsam-edge's kernel workers share a kernel call, on both sides:
+// a control block of int32 words in tfjs-wasm's shared memory (allocated from its heap)
+// and the messages that start a worker.
+// A call is split into chunks (disjoint parts of its output); every thread, the calling
+// one included, claims chunks one at a time until none is left, so a worker that is late
+// (asleep, or descheduled on a busy machine) only means the others take more chunks; the
+// caller never waits for a chunk nobody has claimed. The calling thread writes the
+// chunks' arguments (every training kernel takes only i32 and pointer parameters), then
+// publishes the call in CLAIM: its epoch in the high 24 bits, the next chunk in the low 8.
+// A thread claims chunk c of epoch e by a compare-exchange from (e, c) to (e, c + 1), and
+// reads the call only after that, so a thread that wakes late can never run a chunk of a
+// call that is not the one it claimed. Before the caller writes the next call it closes
+// the last one (its next chunk set to CLOSED, beyond any chunk), so a claim that a late
+// thread read before may not succeed against the new call's half-written arguments; and
+// it writes them only once DONE has reached the last call's number of chunks.
 
 /** Word indices in the control block. */
-export const EPOCH = 0;
-export const REMAINING = 1;
+export const CLAIM = 0;
+export const DONE = 1;
 export const FAILED = 2;
-/** The first slot's word index, each slot's size in words, and the arguments a slot holds. */
-export const SLOTS = 4;
-export const SLOT_WORDS = 32;
-export const MAX_ARGS = SLOT_WORDS - 2;
-/** A slot's words: the kernel's index in the name list (or -1), the number of arguments, the arguments. */
-export const SLOT_KERNEL = 0;
-export const SLOT_ARGC = 1;
-export const SLOT_ARGS = 2;
+export const KERNEL = 3;
+export const COUNT = 4;
+export const ARGC = 5;
+/** Chunk c's arguments start at word CHUNKS + c · MAX_ARGS. */
+export const CHUNKS = 8;
+export const MAX_ARGS = 24;
+export const MAX_CHUNKS = 32;
+/** Bytes of the control block. */
+export const CONTROL_BYTES = (CHUNKS + MAX_CHUNKS * MAX_ARGS) * 4;
+/** The epoch in CLAIM's high bits, the next chunk in its low ones. */
+export const CHUNK_BITS = 8;
+/** The next-chunk value of a closed call. */
+export const CLOSED = (1 << CHUNK_BITS) - 1;
+export const EPOCH_MASK = 0xffffff;
 
 /** At most this many threads in all (tfjs-wasm's thread pool takes at most 8 too). */
 export const MAX_THREADS = 8;
-/** Bytes of the control block for MAX_THREADS − 1 workers. */
-export const CONTROL_BYTES = (SLOTS + (MAX_THREADS - 1) * SLOT_WORDS) * 4;
 
 /** The name a worker of fsam-edge-threads.js is started with: only such a worker runs a thread loop. */
 export const WORKER_NAME = 'fsam-edge-thread';
@@ -35,17 +46,37 @@ export interface KernelWorkerInit {
   memory: WebAssembly.Memory;
   /** build/training.shared.wasm, compiled. */
   module: WebAssembly.Module;
-  /** The export names, in the order kernels are indexed by. */
+  /** The export names, in the order KERNEL indexes them. */
   names: string[];
-  /** Byte offset of the control block, and this worker's slot. */
+  /** Byte offset of the control block. */
   control: number;
-  index: number;
-  /** How many times a worker polls EPOCH before it sleeps on it. */
+  /** How many times a worker polls CLAIM for the next call before it sleeps on it. */
   spins: number;
 }
 
 /** A kernel worker's answer once it is bound, or its failure to bind. */
 export type KernelWorkerReady = { cmd: 'fsam-edge-kernels-ready' } | { cmd: 'fsam-edge-kernels-failed'; message: string };
+
+/** Claims and runs chunks of the call published as `epoch` until none is left; true if it ran any. */
+export function runChunks(words: Int32Array, epoch: number, run: (kernel: number, args: number[]) => void, args: number[]): void {
+  for (;;) {
+    const claim = Atomics.load(words, CLAIM);
+    if (claim >>> CHUNK_BITS !== epoch) return;
+    const chunk = claim & ((1 << CHUNK_BITS) - 1);
+    const count = words[COUNT];
+    if (chunk >= count) return;
+    if (Atomics.compareExchange(words, CLAIM, claim, claim + 1) !== claim) continue;
+    const argc = words[ARGC], at = CHUNKS + chunk * MAX_ARGS;
+    args.length = argc;
+    for (let i = 0; i < argc; i++) args[i] = words[at + i];
+    try {
+      run(words[KERNEL], args);
+    } catch {
+      Atomics.add(words, FAILED, 1);
+    }
+    if (Atomics.add(words, DONE, 1) + 1 === count) Atomics.notify(words, DONE);
+  }
+}
 
 /** What fsam-edge-threads.js exports to the main thread. */
 export interface ThreadsModule {

@@ -6,14 +6,11 @@
 //    needs, written for an ES-module worker: the glue is imported with this module, so
 //    nothing is evaluated from text (no eval, no importScripts, no blob: URL);
 //  - a kernel worker of fsam-edge ('fsam-edge-kernels'): it instantiates the training
-//    kernels on the same memory and runs the slot the main thread gives it for each
-//    dispatch (./protocol.ts), forever, blocking in Atomics.wait between dispatches.
+//    kernels on the same memory and takes chunks of every kernel call the main thread
+//    publishes (./protocol.ts), forever, sleeping in Atomics.wait between calls.
 // In browsers and Deno it is a module Web Worker (self); in Node a worker_threads
 // Worker (parentPort). Either way it only ever talks to the thread that started it.
-import {
-  EPOCH, FAILED, REMAINING, SLOTS, SLOT_WORDS, SLOT_KERNEL, SLOT_ARGC, SLOT_ARGS,
-  type KernelWorkerInit, type KernelWorkerReady,
-} from './protocol';
+import { CHUNK_BITS, CLAIM, CONTROL_BYTES, runChunks, type KernelWorkerInit, type KernelWorkerReady } from './protocol';
 
 /** The worker's end of its channel to the thread that started it. */
 export interface Channel {
@@ -114,7 +111,7 @@ class PthreadRole {
   }
 }
 
-/** A kernel worker: binds the training kernels to the shared memory, then serves dispatches forever. */
+/** A kernel worker: binds the training kernels to the shared memory, then takes chunks of every call, forever. */
 function runKernels(channel: Channel, init: KernelWorkerInit): void {
   let kernels: ((...args: number[]) => void)[];
   try {
@@ -130,28 +127,18 @@ function runKernels(channel: Channel, init: KernelWorkerInit): void {
   }
   channel.post({ cmd: 'fsam-edge-kernels-ready' } satisfies KernelWorkerReady);
   // The control block never moves, so a view made now stays valid when the memory grows.
-  const words = new Int32Array(init.memory.buffer, init.control, SLOTS + (init.index + 1) * SLOT_WORDS);
-  const slot = SLOTS + init.index * SLOT_WORDS;
+  const words = new Int32Array(init.memory.buffer, init.control, CONTROL_BYTES / 4);
+  const run = (kernel: number, args: number[]) => kernels[kernel](...args);
   const args: number[] = [];
-  let seen = Atomics.load(words, EPOCH);
+  let last = Atomics.load(words, CLAIM) >>> CHUNK_BITS;
   for (;;) {
-    let epoch = Atomics.load(words, EPOCH);
-    for (let spin = 0; epoch === seen && spin < init.spins; spin++) epoch = Atomics.load(words, EPOCH);
-    if (epoch === seen) {
-      Atomics.wait(words, EPOCH, seen);
+    let claim = Atomics.load(words, CLAIM);
+    for (let spin = 0; claim >>> CHUNK_BITS === last && spin < init.spins; spin++) claim = Atomics.load(words, CLAIM);
+    if (claim >>> CHUNK_BITS === last) {
+      Atomics.wait(words, CLAIM, claim);
       continue;
     }
-    seen = epoch;
-    const kernel = words[slot + SLOT_KERNEL];
-    if (kernel >= 0) {
-      args.length = words[slot + SLOT_ARGC];
-      for (let i = 0; i < args.length; i++) args[i] = words[slot + SLOT_ARGS + i];
-      try {
-        kernels[kernel](...args);
-      } catch {
-        Atomics.add(words, FAILED, 1);
-      }
-    }
-    if (Atomics.sub(words, REMAINING, 1) === 1) Atomics.notify(words, REMAINING);
+    last = claim >>> CHUNK_BITS;
+    runChunks(words, last, run, args);
   }
 }

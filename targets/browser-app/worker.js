@@ -4,8 +4,8 @@ import { train } from './train.js';
 
 try {
   const response = await fetch(new URL('./wasm/tfjs-backend-wasm-simd.wasm', self.location.href));
-  await ready({ wasmBinary: await response.arrayBuffer() });
-  self.postMessage(await train());
+  const { wasm } = await ready({ wasmBinary: await response.arrayBuffer(), threads: 2 });
+  self.postMessage({ ...await train(), threads: wasm.threads, reason: wasm.reason });
 } catch (err) {
   self.postMessage({ error: `${err.name}: ${err.message}` });
 }

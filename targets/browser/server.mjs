@@ -8,6 +8,7 @@
 //   /fsam-edge.js           → dist/fsam-edge.js  (the bundle, as a user would copy it beside a page)
 //   /fsam-edge-threads.js   → dist/fsam-edge-threads.js (beside it: what threads need)
 //   /conformance/           → targets/conformance/
+//   /never/…                → a request that is never answered (the threads' start timeout)
 // Run alone: node targets/browser/server.mjs [port] [--not-isolated]  (prints the URL)
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
@@ -42,12 +43,18 @@ export const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-O
 /** Starts the server on 127.0.0.1 (port 0: any free port); resolves to { url, close }. */
 export function serve(port = 0, { isolated = true, csp = CSP } = {}) {
   const policy = { 'Content-Security-Policy': csp, ...(isolated ? ISOLATION : {}) };
+  const hanging = new Set();
   const server = createServer(async (req, res) => {
     if (req.url === '/favicon.ico') {
       res.writeHead(204).end();
       return;
     }
-    const path = resolvePath(decodeURIComponent(new URL(req.url, 'http://localhost').pathname));
+    const pathname = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
+    if (pathname.startsWith('/never/')) {
+      hanging.add(res);
+      return;
+    }
+    const path = resolvePath(pathname);
     const type = path && types[extname(path)];
     let body;
     try {
@@ -63,7 +70,10 @@ export function serve(port = 0, { isolated = true, csp = CSP } = {}) {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {
       const url = `http://127.0.0.1:${server.address().port}/`;
-      resolve({ url, close: () => new Promise((done) => server.close(done)) });
+      resolve({ url, close: () => new Promise((done) => {
+        for (const res of hanging) res.destroy();
+        server.close(done);
+      }) });
     });
   });
 }

@@ -3,7 +3,9 @@
 // installed, with tfjs-backend-wasm's binary copied beside the scripts. Then a static
 // server with a given Content-Security-Policy, and headless Chromium (Debian's or the npm
 // package's, targets/browser/chromium.mjs, driven by playwright-core as
-// targets/browser/run.mjs does) to open a page of it.
+// targets/browser/run.mjs does) to open a page of it. fsam-edge-threads.js is copied
+// beside the scripts too (the app asks for threads), and the server can make the pages
+// cross-origin isolated (COOP and COEP headers), which threads need.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -12,6 +14,7 @@ import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
 import { launchableChromium } from '../../targets/browser/chromium.mjs';
+import { ISOLATION } from '../../targets/browser/server.mjs';
 import { root } from './consumers.mjs';
 
 /** Builds the app in `project`: { web (the folder to serve), metafile, bytes: { app, worker, control, wasm }: { min, gzip } }. */
@@ -23,6 +26,7 @@ export async function buildBrowserApp(project) {
   cpSync(join(src, 'index.html'), join(web, 'index.html'));
   writeFileSync(join(web, 'control.html'), readFileSync(join(src, 'index.html'), 'utf8').replace('./app.js', './control.js'));
   cpSync(join(project, 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'), join(web, 'wasm/tfjs-backend-wasm-simd.wasm'));
+  cpSync(join(project, 'node_modules/fsam-edge/dist/fsam-edge-threads.js'), join(web, 'fsam-edge-threads.js'));
   const result = await esbuild.build({
     entryPoints: ['app.js', 'worker.js', 'control.js'].map((f) => join(src, f)), outdir: web, absWorkingDir: project,
     bundle: true, minify: true, format: 'esm', platform: 'browser', target: 'es2022', metafile: true, logLevel: 'error',
@@ -37,8 +41,8 @@ export async function buildBrowserApp(project) {
 
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.wasm': 'application/wasm' };
 
-/** Serves `dir` on 127.0.0.1 with `csp` on every response; resolves to { url, close }. */
-export function serveStatic(dir, csp) {
+/** Serves `dir` on 127.0.0.1 with `csp` on every response (and COOP/COEP if `isolated`); resolves to { url, close }. */
+export function serveStatic(dir, csp, { isolated = false } = {}) {
   const server = createServer((req, res) => {
     if (req.url === '/favicon.ico') {
       res.writeHead(204).end();
@@ -47,7 +51,7 @@ export function serveStatic(dir, csp) {
     const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^\/+/, '') || 'index.html';
     const file = join(dir, path);
     const type = TYPES[extname(file)];
-    const headers = { 'Content-Security-Policy': csp, 'Cache-Control': 'no-store' };
+    const headers = { 'Content-Security-Policy': csp, 'Cache-Control': 'no-store', ...(isolated ? ISOLATION : {}) };
     if (path.startsWith('..') || !type || !existsSync(file)) {
       res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end('not found');
       return;
@@ -64,9 +68,9 @@ export function serveStatic(dir, csp) {
 }
 
 /** Opens `page` of `dir` served under `csp`; resolves to { text, problems, violations } once #out is final. */
-export async function openPage(dir, page, csp, { timeoutMs = 120_000 } = {}) {
+export async function openPage(dir, page, csp, { timeoutMs = 120_000, isolated = false } = {}) {
   const browser = await launchableChromium();
-  const server = await serveStatic(dir, csp);
+  const server = await serveStatic(dir, csp, { isolated });
   const profile = mkdtempSync(join(tmpdir(), 'fsam-edge-chromium-'));
   const problems = [];
   let context;

@@ -37,8 +37,8 @@ for (const threads of [2, 3]) {
 s('ready({ threads: 2 }) reports the threaded build, trains as on one thread, splits kernel calls, and the process exits by itself', () => {
   const one = child('threads_child.mjs', 'report', '1');
   const two = child('threads_child.mjs', 'report', '2');
-  assert.equal(one.report.wasm, { threads: 1, requested: 1, binary: 'tfjs-backend-wasm-simd.wasm', splitKernelCalls: 0 });
-  assert.equal(two.report.wasm, { threads: 2, requested: 2, binary: 'tfjs-backend-wasm-threaded-simd.wasm', splitKernelCalls: 0 });
+  assert.equal(one.report.wasm, { threads: 1, requested: 1, binary: 'tfjs-backend-wasm-simd.wasm', splitKernelCalls: 0, chunks: { here: 0, elsewhere: 0 } });
+  assert.equal(two.report.wasm, { threads: 2, requested: 2, binary: 'tfjs-backend-wasm-threaded-simd.wasm', splitKernelCalls: 0, chunks: { here: 0, elsewhere: 0 } });
   assert.is(two.report.backend, 'wasm');
   assert.ok(two.after.splitKernelCalls > 0, 'no kernel call was split');
   assert.equal(two.training, one.training, 'the same losses and weight bits on 1 and 2 threads');

@@ -29,8 +29,8 @@ export class KernelPool {
   private readonly args: number[] = [];
   private epoch = 0;
   private terminated = false;
-  /** Kernel calls split over the threads since the pool started (for tests and benchmarks). */
-  readonly counts = { split: 0 };
+  /** Since the pool started: kernel calls split over the threads, and their chunks run on this thread and on the workers. */
+  readonly counts = { split: 0, chunksHere: 0, chunksElsewhere: 0 };
 
   constructor(memory: WebAssembly.Memory, control: number, names: string[], private readonly workers: ThreadWorker[]) {
     this.words = new Int32Array(memory.buffer, control, CONTROL_BYTES / 4);
@@ -66,8 +66,9 @@ export class KernelPool {
     this.epoch = (this.epoch + 1) & EPOCH_MASK;
     Atomics.store(w, CLAIM, this.epoch << CHUNK_BITS);
     Atomics.notify(w, CLAIM);
-    let failure: unknown;
+    let failure: unknown, hereCount = 0;
     runChunks(w, this.epoch, (_, args) => {
+      hereCount++;
       try {
         here(...args);
       } catch (err) {
@@ -77,6 +78,8 @@ export class KernelPool {
     }, this.args);
     this.wait(kernel, chunks.length);
     this.counts.split++;
+    this.counts.chunksHere += hereCount;
+    this.counts.chunksElsewhere += chunks.length - hereCount;
     if (failure) throw failure;
     if (Atomics.load(w, FAILED) !== 0) throw new Error(`fsam-edge: ${kernel} failed on a kernel thread`);
   }

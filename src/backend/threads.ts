@@ -142,12 +142,17 @@ export async function startThreaded(wasm: typeof TfjsWasm, request: ThreadsReque
       throw new Error(`fsam-edge-threads.js carries tfjs-backend-wasm ${threads.tfjsWasmVersion}'s threaded build, ` +
         `but tfjs-backend-wasm ${wasm.version_wasm} is loaded (its kernels must match the binary)`);
     }
-    const { node } = runtime();
-    const nodeThreads = node ? await importBuiltin<NodeWorkerThreads>('worker_threads') : undefined;
+    const { node, deno } = runtime();
+    // Node's worker_threads in Node, and in Deno too for fsam-edge's kernel workers: a Web
+    // Worker keeps a Deno process alive for as long as it lives, an unreferenced
+    // worker_threads Worker does not. tfjs's own pthreads (none while its pool is one
+    // thread, see tfjsPoolThreads) take the glue's path: worker_threads in Node, Web
+    // Workers elsewhere.
+    const nodeThreads = node || deno ? await importBuiltin<NodeWorkerThreads>('worker_threads') : undefined;
     const nodeRequire = node ? (await importBuiltin<NodeModule>('module')).createRequire(request.url) : undefined;
-    const newWorker = (): ThreadWorker & { on?: NodeWorkerThreads['Worker']['prototype']['on'] } => {
+    const newWorker = (kind: 'pthread' | 'kernels'): ThreadWorker & { on?: NodeWorkerThreads['Worker']['prototype']['on'] } => {
       let worker: ThreadWorker & { on?: NodeWorkerThreads['Worker']['prototype']['on'] };
-      if (nodeThreads) {
+      if (nodeThreads && (node || kind === 'kernels')) {
         const w = new nodeThreads.Worker(new URL(request.url), { workerData: { [WORKER_NAME]: true } });
         w.on('error', (err) => failed(new Error(`a thread failed: ${err.message}`)));
         worker = w as never;
@@ -174,7 +179,7 @@ export async function startThreaded(wasm: typeof TfjsWasm, request: ThreadsReque
       // tfjs-wasm sizes its pool at min(threads, 8, logical cores / 2): report twice the request.
       fsamLogicalCores: 2 * request.tfjsThreads,
       fsamPoolSize: request.tfjsThreads - 1,
-      fsamNewWorker: newWorker,
+      fsamNewWorker: () => newWorker('pthread'),
       fsamWorkerError: (e: { message?: string }) => failed(new Error(`a tfjs-wasm thread failed: ${e?.message ?? String(e)}`)),
       instantiateWasm: (imports: WebAssembly.Imports, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) => {
         WebAssembly.instantiate(tfjsBinary, imports).then((instance) => receive(instance, tfjsBinary),
@@ -193,7 +198,7 @@ export async function startThreaded(wasm: typeof TfjsWasm, request: ThreadsReque
     const names = WebAssembly.Module.exports(training).filter((e) => e.kind === 'function').map((e) => e.name);
     const kernelWorkers: ThreadWorker[] = [];
     await Promise.all(Array.from({ length: request.threads - 1 }, () => {
-      const worker = newWorker();
+      const worker = newWorker('kernels');
       kernelWorkers.push(worker);
       const onMessage = (handler: (data: unknown) => void) => {
         if (worker.on) worker.on('message', handler);

@@ -49,6 +49,8 @@ export interface WasmThreads {
   reason?: string;
   /** fsam-edge kernel calls split over the threads so far (0 on one thread). */
   splitKernelCalls: number;
+  /** Their chunks run on the calling thread and on the other threads so far: how much the other threads took. */
+  chunks: { here: number; elsewhere: number };
 }
 
 /** The binary could not be compiled or tfjs-backend-wasm could not initialize. */
@@ -65,14 +67,15 @@ const HANDED_BINARY_URL = 'fsam-edge-handed:tfjs-backend-wasm-simd.wasm';
 
 type Factory = () => tf.KernelBackend | Promise<tf.KernelBackend>;
 let lastFailure: unknown;
-let lastThreads: Omit<WasmThreads, 'splitKernelCalls'> | undefined;
+let lastThreads: Omit<WasmThreads, 'splitKernelCalls' | 'chunks'> | undefined;
 
 /** What the 'wasm' backend runs on, once it was initialized. */
 export function wasmThreads(): WasmThreads | undefined {
   const backend = initializedBackend('wasm') as BackendWasm | undefined;
   if (!lastThreads || !backend) return undefined;
   const pool = backend.wasm ? kernelPoolOf(wasmMemory(backend)) : undefined;
-  return { ...lastThreads, splitKernelCalls: pool?.counts.split ?? 0 };
+  return { ...lastThreads, splitKernelCalls: pool?.counts.split ?? 0,
+    chunks: { here: pool?.counts.chunksHere ?? 0, elsewhere: pool?.counts.chunksElsewhere ?? 0 } };
 }
 let loadedVersion: string | undefined;
 

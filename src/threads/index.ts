@@ -30,20 +30,27 @@ const g = globalThis as unknown as {
   WorkerGlobalScope?: unknown; name?: string; onmessage: unknown; postMessage(message: unknown, transfer?: Transferable[]): void;
 };
 
-if (g.Deno === undefined && typeof g.process?.versions?.node === 'string') {
+// A worker of this file started with worker_threads (Node; Deno's kernel workers), or as a
+// Web Worker (browsers; Deno's pthreads): only there does the module serve messages.
+let served = false;
+if (typeof g.process?.versions?.node === 'string') {
   const builtin = (name: string) => `node:${name}`;
   const threads = await import(/* webpackIgnore: true */ /* @vite-ignore */ builtin('worker_threads')) as NodeWorkerThreads;
   if (!threads.isMainThread && (threads.workerData as Record<string, unknown> | undefined)?.[WORKER_NAME] === true) {
-    const { createRequire } = await import(/* webpackIgnore: true */ /* @vite-ignore */ builtin('module')) as NodeModule;
     const port = threads.parentPort!;
     const channel: Channel = {
       post: (message, transfer) => port.postMessage(message, transfer as never),
       listen: (handler) => port.on('message', handler),
-      nodeRequire: createRequire(import.meta.url),
     };
+    if (g.Deno === undefined) {
+      const { createRequire } = await import(/* webpackIgnore: true */ /* @vite-ignore */ builtin('module')) as NodeModule;
+      channel.nodeRequire = createRequire(import.meta.url); // the glue's Node path, in a Node pthread
+    }
     serveWorker(channel, createThreadedModule);
+    served = true;
   }
-} else if (g.WorkerGlobalScope !== undefined && g.name === WORKER_NAME) {
+}
+if (!served && g.WorkerGlobalScope !== undefined && g.name === WORKER_NAME) {
   serveWorker({
     post: (message, transfer) => g.postMessage(message, transfer ?? []),
     listen: (handler) => { g.onmessage = (e: MessageEvent) => handler(e.data); },

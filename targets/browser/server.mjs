@@ -8,6 +8,7 @@
 //   /fsam-edge.js           → dist/fsam-edge.js  (the bundle, as a user would copy it beside a page)
 //   /fsam-edge-threads.js   → dist/fsam-edge-threads.js (beside it: what threads need)
 //   /conformance/           → targets/conformance/
+//   /bench/                 → bench/  (bench/threads.mjs's page)
 //   /never/…                → a request that is never answered (the threads' start timeout)
 // Run alone: node targets/browser/server.mjs [port] [--not-isolated]  (prints the URL)
 import { createServer } from 'node:http';
@@ -21,6 +22,7 @@ const mounts = [
   ['/fsam-edge.js', join(root, 'dist/fsam-edge.js')],
   ['/fsam-edge-threads.js', join(root, 'dist/fsam-edge-threads.js')],
   ['/conformance/', join(root, 'targets/conformance/')],
+  ['/bench/', join(root, 'bench/')],
   ['/', join(root, 'targets/browser/')],
 ];
 const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8' };

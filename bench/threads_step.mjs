@@ -1,0 +1,85 @@
+// One side of bench/threads.mjs: the study CNN's F-SAM step (bench/models.mjs, batch 128)
+// on the threads asked for, in whichever runtime loads this module: Node and Deno run it
+// as a script (`node bench/threads_step.mjs <threads> <steps>`, `deno run --allow-read
+// bench/threads_step.mjs <threads> <steps>`: one JSON line), a page imports it
+// (bench/threads_page.html). `profile` also times, on the same model, the kernels that
+// split over threads, to give the step's parallel fraction.
+
+/** The kernels fsam-edge splits over threads (src/kernels/split.ts's callers). */
+const SPLIT_KERNELS = ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'BatchMatMul', 'FsamReluGrad', 'Add'];
+
+const cpuMs = () => {
+  const p = globalThis.process;
+  if (typeof p?.cpuUsage !== 'function') return undefined;
+  const u = p.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/** `steps` timed F-SAM steps after a warm-up; with `profile`, the time inside kernels that split, per step. */
+export async function runSteps(lib, { threads, steps, profile = false }) {
+  const { benchModels, trainingStep } = await import('./models.mjs');
+  const report = await lib.ready({ threads });
+  const { tf, FSAM } = lib;
+  const model = benchModels(lib.layers).study;
+  const { step, dispose } = trainingStep(tf, model.build(), new FSAM({ learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4, rho: 0.2 }), model.batch);
+  for (let i = 0; i < 5; i++) step();
+  const chunksBefore = lib.wasmThreads().chunks;
+  const times = [];
+  const cpu0 = cpuMs(), wall0 = performance.now();
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    step();
+    times.push(performance.now() - t0);
+  }
+  const wallMs = performance.now() - wall0, cpu = cpuMs() - cpu0;
+  const chunksAfter = lib.wasmThreads().chunks;
+  let splittable;
+  if (profile) splittable = timeSplittable(tf, step, steps);
+  dispose();
+  return {
+    threads: report.wasm.threads, requested: report.wasm.requested, reason: report.wasm.reason,
+    times, wallMsPerStep: wallMs / steps, cpuMsPerStep: Number.isFinite(cpu) ? cpu / steps : undefined,
+    chunks: { here: chunksAfter.here - chunksBefore.here, elsewhere: chunksAfter.elsewhere - chunksBefore.elsewhere },
+    splittable,
+  };
+}
+
+/** Per step: wall time, and the time inside the outermost calls of kernels that split (p10 over the steps). */
+function timeSplittable(tf, step, steps) {
+  const configs = SPLIT_KERNELS.map((name) => tf.getKernel(name, 'wasm')).filter(Boolean);
+  let inside = 0, depth = 0;
+  for (const config of configs) {
+    const f = config.kernelFunc;
+    tf.unregisterKernel(config.kernelName, 'wasm');
+    tf.registerKernel({ ...config, kernelFunc: (args) => {
+      if (depth++ > 0) { try { return f(args); } finally { depth--; } }
+      const t0 = performance.now();
+      try { return f(args); } finally { inside += performance.now() - t0; depth--; }
+    } });
+  }
+  const walls = [], ins = [];
+  try {
+    for (let i = 0; i < steps; i++) {
+      inside = 0;
+      const t0 = performance.now();
+      step();
+      walls.push(performance.now() - t0);
+      ins.push(inside);
+    }
+  } finally {
+    for (const config of configs) { tf.unregisterKernel(config.kernelName, 'wasm'); tf.registerKernel(config); }
+  }
+  // The steps with the least wall time are the least disturbed: their share is the fraction.
+  const order = walls.map((w, i) => i).sort((a, b) => walls[a] - walls[b]).slice(0, Math.max(1, Math.floor(steps / 3)));
+  const fraction = order.reduce((a, i) => a + ins[i] / walls[i], 0) / order.length;
+  return { fraction, wallMs: order.reduce((a, i) => a + walls[i], 0) / order.length };
+}
+
+// As a script (Node, Deno): `<threads> <steps> [profile]`, one JSON line.
+const args = globalThis.Deno?.args ?? globalThis.process?.argv?.slice(2);
+const main = globalThis.Deno ? import.meta.main : globalThis.process && import.meta.url === `file://${globalThis.process.argv[1]}`;
+if (main) {
+  const lib = await import('../dist/fsam-edge.js');
+  const result = await runSteps(lib, { threads: Number(args[0] ?? 1), steps: Number(args[1] ?? 30), profile: args[2] === 'profile' });
+  console.log(JSON.stringify(result));
+}

@@ -5,6 +5,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ready, tf } from '../dist/fsam-edge.js';
+import { plainWasm } from './support/plain_wasm_ops.mjs';
 
 await ready();
 
@@ -455,6 +456,70 @@ fwd('a same-padded strided conv that tfjs-wasm 4.22 computes wrong (zeros) is ri
   tf.dispose([x, f]);
 });
 fwd.run();
+
+const pools = suite("MaxPool and Relu forward (fsam-edge's kernels, which split over threads): tfjs-cpu's values, plain tfjs-wasm's bits");
+pools('random pools with ties, ±0, ±Inf and NaN: tfjs-cpu\'s values, and without NaN or −0 plain tfjs-backend-wasm\'s (XNNPACK) bits; Relu: XNNPACK\'s bits', async () => {
+  const r = rng(41);
+  const bitsOf = (t) => Array.from(new Uint32Array(t.dataSync().slice().buffer));
+  const cases = [];
+  for (let t = 0; t < 120; t++) {
+    const B = int(r, 1, 4), H = int(r, 1, 11), W = int(r, 1, 11), C = pick(r, [1, 3, 4, 8, 13]);
+    const filterSize = [int(r, 1, 3), int(r, 1, 3)], strides = [int(r, 1, 3), int(r, 1, 3)], pad = pick(r, ['same', 'valid']);
+    if (pad === 'valid' && (filterSize[0] > H || filterSize[1] > W)) continue;
+    // Small integers (ties are common), ±Inf, and in half the cases NaN and −0 too.
+    const special = t % 2 ? [Infinity, -Infinity, 0] : [Infinity, -Infinity, 0, -0, NaN];
+    const x = Float32Array.from({ length: B * H * W * C }, () => (r() < 0.15 ? pick(r, special) : int(r, -3, 3)));
+    cases.push({ op: 'maxPool', x, shape: [B, H, W, C], attrs: { filterSize, strides, pad }, plain: t % 2 === 1 });
+  }
+  for (let t = 0; t < 20; t++) {
+    const n = int(r, 1, 70);
+    cases.push({ op: 'relu', x: Float32Array.from({ length: n }, () => (r() < 0.3 ? pick(r, [Infinity, -Infinity, 0, -0, NaN]) : r() * 4 - 2)), shape: [n], plain: true });
+  }
+  // tfjs-backend-cpu's rule, written out: row by row, a value replaces the maximum only if
+  // strictly greater, from −Inf, over the window's positions inside x.
+  const cpuMaxPool = ({ x, shape: [B, H, W, C], attrs: { filterSize: [fh, fw], strides: [sh, sw], pad } }) => {
+    const gh = geometry(H, fh, sh, pad, 1), gw = geometry(W, fw, sw, pad, 2);
+    const y = new Float32Array(B * gh.O * gw.O * C);
+    for (let b = 0; b < B; b++) for (let oh = 0; oh < gh.O; oh++) for (let ow = 0; ow < gw.O; ow++) for (let c = 0; c < C; c++) {
+      let best = -Infinity;
+      for (let kh = 0; kh < fh; kh++) for (let kw = 0; kw < fw; kw++) {
+        const ih = oh * sh - gh.p + kh, iw = ow * sw - gw.p + kw;
+        if (ih >= 0 && ih < H && iw >= 0 && iw < W && x[((b * H + ih) * W + iw) * C + c] > best) best = x[((b * H + ih) * W + iw) * C + c];
+      }
+      y[((b * gh.O + oh) * gw.O + ow) * C + c] = best;
+    }
+    return y;
+  };
+  const plain = await plainWasm(cases);
+  cases.forEach((c, i) => {
+    const what = `${c.op} ${i} ${JSON.stringify({ shape: c.shape, ...c.attrs })}`;
+    const y = tf.tidy(() => {
+      const x = tf.tensor(c.x, c.shape);
+      return c.op === 'relu' ? tf.relu(x) : tf.maxPool(x, c.attrs.filterSize, c.attrs.strides, c.attrs.pad);
+    });
+    assert.equal(y.shape, plain[i].shape, what);
+    if (c.op === 'maxPool') assert.equal(bitsOf(y), Array.from(new Uint32Array(cpuMaxPool(c).buffer)), `${what}: tfjs-cpu's rule`);
+    // NaN's own bits aside (plain tfjs-wasm made every NaN positive; fsam-edge keeps them).
+    const nanFree = (bits) => bits.map((b) => ((b & 0x7f800000) === 0x7f800000 && (b & 0x7fffff) !== 0 ? 'NaN' : b));
+    if (c.plain) assert.equal(nanFree(bitsOf(y)), nanFree(plain[i].bits), `${what}: plain tfjs-wasm's bits`);
+    if (c.op === 'relu') {
+      const want = Array.from(c.x, (v, j) => (v > 0 || Number.isNaN(v) ? new Uint32Array(c.x.buffer)[j] : 0));
+      assert.equal(bitsOf(y), want, `${what}: x where x > 0 or NaN (its bits), else 0`);
+    }
+    y.dispose();
+  });
+  // Where plain tfjs-wasm differs: its pool gave −Inf for a window whose first value is NaN
+  // and 0 for a maximum of −0; here, as on tfjs-cpu, the maximum of the others and −0.
+  // MaxPoolGrad sends the gradient to that same position.
+  const x = tf.tensor4d([NaN, 1, 2, 3, 1, NaN, 2, 3, NaN, NaN, NaN, NaN, -1, -0, -2, -3], [1, 1, 16, 1]);
+  assert.equal(Array.from(tf.maxPool(x, [1, 4], [1, 4], 'valid').dataSync()), [3, 3, -Infinity, -0]);
+  assert.equal(Array.from(tf.grad((v) => tf.maxPool(v, [1, 4], [1, 4], 'valid'))(x).dataSync()),
+    [0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0]);
+  const [plainNaN] = await plainWasm([{ op: 'maxPool', x: x.dataSync(), shape: x.shape, attrs: { filterSize: [1, 4], strides: [1, 4], pad: 'valid' } }]);
+  assert.equal(Array.from(new Float32Array(Uint32Array.from(plainNaN.bits).buffer)), [-Infinity, 3, -Infinity, 0]);
+  tf.dispose(x);
+});
+pools.run();
 
 const dil = suite('dilated conv gradients (tf.grads)');
 dil('Conv2D and depthwise with dilations 2 and 3', () => {

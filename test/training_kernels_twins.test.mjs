@@ -75,7 +75,7 @@ twins('conv2d forward, conv2d and depthwise backprops, 150 configurations', () =
     sameBits(h, i, nxe, `DepthwiseBackpropInput ${what}`);
   }
 });
-twins('max pool gradient, 300 configurations with ties, NaN and −Inf, overlapping or not', () => {
+twins('max pool and its gradient, 300 configurations with ties, NaN and −Inf, overlapping or not', () => {
   for (let t = 0; t < 300; t++) {
     top = 1024;
     const B = int(1, 2), H = int(1, 9), W = int(1, 9), C = int(1, 19), fh = int(1, 3), fw = int(1, 3);
@@ -90,6 +90,10 @@ twins('max pool gradient, 300 configurations with ties, NaN and −Inf, overlapp
     k.f32_max_pool_grad_simd(x, dy, a, ...geo);
     k.f32_max_pool_grad_scalar(x, dy, b, ...geo);
     sameBits(a, b, nx, `MaxPoolGrad ${JSON.stringify(geo)}`);
+    const ny = B * OH * OW * C, c = alloc(ny, () => 77), d = alloc(ny, () => -77);
+    k.f32_max_pool_simd(x, c, B, H, W, C, OH, OW, fh, fw, sh, sw, dh, dw, pt, pl);
+    k.f32_max_pool_scalar(x, d, B, H, W, C, OH, OW, fh, fw, sh, sw, dh, dw, pt, pl);
+    sameBits(c, d, ny, `MaxPool ${JSON.stringify(geo)}`);
   }
 });
 twins('bias add and column sums, 100 configurations', () => {
@@ -150,7 +154,7 @@ twins('matrix products, every transpose pair, 150 configurations', () => {
     sameBits(e, d, M * N, `matmul, rows split at ${cut}, ${JSON.stringify({ M, K, N, ta, tb })}`);
   }
 });
-twins('relu gradient, 100 configurations with NaN, ±Inf and ±0', () => {
+twins('relu and its gradient, 100 configurations with NaN, ±Inf and ±0', () => {
   const special = [NaN, Infinity, -Infinity, 0, -0, 1e-45];
   for (let t = 0; t < 100; t++) {
     top = 1024;
@@ -160,6 +164,10 @@ twins('relu gradient, 100 configurations with NaN, ±Inf and ±0', () => {
     k.f32_relu_grad_simd(dy, x, a, n);
     k.f32_relu_grad_scalar(dy, x, b, n);
     sameBits(a, b, n, `relu grad n=${n}`);
+    const c = alloc(n, () => 77), d = alloc(n, () => -77);
+    k.f32_relu_simd(x, c, n);
+    k.f32_relu_scalar(x, d, n);
+    sameBits(c, d, n, `relu n=${n}`);
   }
 });
 twins.run();

@@ -11,3 +11,5 @@ export * from './clip';
 export * from './matmul';
 export * from './relu_grad';
 export * from './conv2d';
+export * from './max_pool';
+export * from './relu';

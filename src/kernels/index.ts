@@ -21,6 +21,8 @@ import { makeAddConfig, makeSumConfig } from './BiasBroadcast';
 import { makeCastConfig, makeIdentityConfig } from './SharedIdentity';
 import { makeClipByValueConfig } from './ClipByValue';
 import { makeReluGradConfig, reluGradGradConfig, reluGradKernelConfig } from './ReluGrad';
+import { makeMaxPoolConfig } from './MaxPool';
+import { makeReluConfig } from './Relu';
 
 export { setTrainingKernelVariant, trainingKernelVariant, type TrainingVariant } from './training_module';
 export { setKernelSplitThreshold } from './split';
@@ -59,7 +61,8 @@ export function registerTrainingKernels(): void {
   }
   // tfjs-wasm's own kernels, wrapped: Conv2D for NCHW; BatchMatMul's transposed operands
   // transposed first; Add and Sum fast for a bias and its gradient; Identity and a
-  // same-dtype Cast sharing their input's data instead of copying it; ClipByValue keeping NaN.
+  // same-dtype Cast sharing their input's data instead of copying it; ClipByValue keeping
+  // NaN; MaxPool and Relu (float32) by fsam-edge's kernels, which split over threads.
   wrap('Conv2D', makeConv2DConfig);
   wrap('BatchMatMul', makeBatchMatMulConfig);
   wrap('Add', makeAddConfig);
@@ -67,6 +70,8 @@ export function registerTrainingKernels(): void {
   wrap('Identity', makeIdentityConfig);
   wrap('Cast', makeCastConfig);
   wrap('ClipByValue', makeClipByValueConfig);
+  wrap('MaxPool', makeMaxPoolConfig);
+  wrap('Relu', makeReluConfig);
   if (!gradientsDone) {
     const convGrad = tf.getGradient('Conv2D');
     const depthwise = tf.getGradient('DepthwiseConv2dNative');

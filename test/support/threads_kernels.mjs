@@ -58,6 +58,7 @@ for (let t = 0; t < 30; t++) {
   const dy = tensor([B, OH, OW, C]);
   compare(`MaxPoolGrad ${JSON.stringify({ B, H, W, C, fh, fw, s, pad })}`, 'MaxPoolGrad', { dy, input, output: dy },
     { filterSize: [fh, fw], strides: s, pad });
+  compare(`MaxPool ${JSON.stringify({ B, H, W, C, fh, fw, s, pad })}`, 'MaxPool', { x: input }, { filterSize: [fh, fw], strides: s, pad });
   tf.dispose([input, dy]);
 }
 
@@ -72,6 +73,7 @@ for (let t = 0; t < 20; t++) {
   const shape = [int(1, 40), int(1, 9), pick([1, 3, 8])];
   const x = tensor(shape), dy = tensor(shape), bias = tensor([shape[2]]);
   compare(`FsamReluGrad ${JSON.stringify(shape)}`, 'FsamReluGrad', { dy, x }, {});
+  compare(`Relu ${JSON.stringify(shape)}`, 'Relu', { x }, {});
   compare(`Add (bias) ${JSON.stringify(shape)}`, 'Add', { a: x, b: bias }, {});
   tf.dispose([x, dy, bias]);
 }

@@ -5,13 +5,22 @@
 // positive NaN for a negative one.
 
 export function f32_relu_simd(x: usize, y: usize, n: usize): void {
+  // v & ~(v <= 0): v where v > 0 or NaN (NaN ≤ 0 is false), else +0. 16 values per round.
   const zero = f32x4.splat(0);
-  const body = (n & ~3) << 2;
-  for (let i: usize = 0; i < body; i += 16) {
-    const v = v128.load(x + i);
-    v128.store(y + i, v128.bitselect(v, zero, v128.or(f32x4.gt(v, zero), f32x4.ne(v, v))));
+  const body16 = (n & ~15) << 2, body = (n & ~3) << 2;
+  let i: usize = 0;
+  for (; i < body16; i += 64) {
+    const a = v128.load(x + i), b = v128.load(x + i, 16), c = v128.load(x + i, 32), d = v128.load(x + i, 48);
+    v128.store(y + i, v128.andnot(a, f32x4.le(a, zero)));
+    v128.store(y + i, v128.andnot(b, f32x4.le(b, zero)), 16);
+    v128.store(y + i, v128.andnot(c, f32x4.le(c, zero)), 32);
+    v128.store(y + i, v128.andnot(d, f32x4.le(d, zero)), 48);
   }
-  for (let i = body; i < n << 2; i += 4) store<f32>(y + i, relu(load<f32>(x + i)));
+  for (; i < body; i += 16) {
+    const v = v128.load(x + i);
+    v128.store(y + i, v128.andnot(v, f32x4.le(v, zero)));
+  }
+  for (; i < n << 2; i += 4) store<f32>(y + i, relu(load<f32>(x + i)));
 }
 
 export function f32_relu_scalar(x: usize, y: usize, n: usize): void {
@@ -19,5 +28,5 @@ export function f32_relu_scalar(x: usize, y: usize, n: usize): void {
 }
 
 @inline function relu(v: f32): f32 {
-  return select<f32>(v, 0, v > 0 || v != v);
+  return select<f32>(0, v, v <= 0); // v ≤ 0 is false for NaN
 }

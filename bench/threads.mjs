@@ -111,5 +111,7 @@ const markdown = [
   '',
   `Target: ≥ ${TARGET}× at 2 threads on this 2-core machine. A speed-up needs a second core free: with the load at or above the core count, the other engineers' jobs hold the cores and the p10 ratios measure the machine, not fsam-edge (see docs/threads.md).`,
 ].join('\n');
-writeResults('threads', { date: new Date().toISOString(), machine: machine(), command: `node bench/threads.mjs${process.argv.slice(2).length ? ' ' + process.argv.slice(2).join(' ') : ''}`, rounds: ROUNDS, steps: STEPS, target: TARGET, results }, markdown);
-console.log(markdown);
+const result = { benchmark: 'threads', date: new Date().toISOString(), machine: machine(), command: `node bench/threads.mjs${process.argv.slice(2).length ? ' ' + process.argv.slice(2).join(' ') : ''}`, rounds: ROUNDS, steps: STEPS, target: TARGET, results };
+writeResults('threads', result, markdown);
+console.log(JSON.stringify(result));
+console.log(`\n${markdown}\n`);

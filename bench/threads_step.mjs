@@ -6,7 +6,7 @@
 // split over threads, to give the step's parallel fraction.
 
 /** The kernels fsam-edge splits over threads (src/kernels/split.ts's callers). */
-const SPLIT_KERNELS = ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'BatchMatMul', 'FsamReluGrad', 'Add'];
+const SPLIT_KERNELS = ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPool', 'MaxPoolGrad', 'BatchMatMul', 'Relu', 'FsamReluGrad', 'Add'];
 
 const cpuMs = () => {
   const p = globalThis.process;

@@ -49,14 +49,20 @@ twins('conv2d forward, conv2d and depthwise backprops, 150 configurations', () =
     k.f32_conv2d_simd(x, f, y1, ...geo);
     k.f32_conv2d_scalar(x, f, y2, ...geo);
     sameBits(y1, y2, ny, `Conv2D ${what}`);
-    k.f32_conv2d_backprop_filter_simd(x, dy, a, ...geo, 0, CO);
-    k.f32_conv2d_backprop_filter_scalar(x, dy, b, ...geo, 0, CO);
+    k.f32_conv2d_backprop_filter_simd(x, dy, a, ...geo, 0, KH * KW, 0);
+    k.f32_conv2d_backprop_filter_scalar(x, dy, b, ...geo, 0, KH * KW, 0);
     sameBits(a, b, nf, `Conv2DBackpropFilter ${what}`);
-    // In output-channel ranges, as the kernel splits over threads: the same bits.
-    const split = alloc(nf, () => 55), cut = int(0, CO);
-    k.f32_conv2d_backprop_filter_simd(x, dy, split, ...geo, cut, CO);
-    k.f32_conv2d_backprop_filter_simd(x, dy, split, ...geo, 0, cut);
-    sameBits(split, b, nf, `Conv2DBackpropFilter, channels split at ${cut}, ${what}`);
+    // In tap ranges, as the kernel splits over threads (a cut anywhere, also inside a
+    // filter row): the same bits, summed in dF itself or in a part's own scratch rows
+    // (filled with garbage first: the kernel zeroes them).
+    const split = alloc(nf, () => 55), cut = int(0, KH * KW);
+    k.f32_conv2d_backprop_filter_simd(x, dy, split, ...geo, cut, KH * KW, 0);
+    k.f32_conv2d_backprop_filter_simd(x, dy, split, ...geo, 0, cut, 0);
+    sameBits(split, b, nf, `Conv2DBackpropFilter, taps split at ${cut}, ${what}`);
+    const viaScratch = alloc(nf, () => 55), s1 = alloc(nf, () => 66), s2 = alloc(nf, () => 66);
+    k.f32_conv2d_backprop_filter_simd(x, dy, viaScratch, ...geo, cut, KH * KW, s1);
+    k.f32_conv2d_backprop_filter_scalar(x, dy, viaScratch, ...geo, 0, cut, s2);
+    sameBits(viaScratch, b, nf, `Conv2DBackpropFilter, taps split at ${cut} through scratch, ${what}`);
     k.f32_conv2d_backprop_input_pack(f, ft, KH, KW, CI, CO);
     const c = alloc(nx, () => 0), d = alloc(nx, () => 0);
     k.f32_conv2d_backprop_input_simd(dy, f, ft, c, ...geo);

@@ -5,8 +5,14 @@
 // accumulates in registers over the row's valid ow range, then adds into dF (zeroed
 // first). The SIMD tile is 4 ci × 8 co (8 accumulators); 1×8, 4×4, 1×4 and scalar
 // tiles cover the edges. Summation order per element: rows in order, ow in order.
-// The exports take a range of output channels [co0, co1) (0 and CO for all of dF), which
-// is how the kernel splits over threads: each dF element is summed by one of them.
+// The exports take a range of taps [t0, t1) (0 and KH·KW for all of dF), which is how the
+// kernel splits over threads: each dF element is summed by one of them, with the SIMD
+// tiles as wide as on one thread (a split by output channels narrowed them: at CO = 8 two
+// threads took 1.8× one thread's time on the study CNN's first layer). The tiles load and
+// store dF once per output row and tap, so two threads writing neighbouring taps in place
+// would pass a shared cache line back and forth; a split call accumulates in `scratch`
+// (its own rows, 0 for none: in dF) and copies the sums into dF at the end: the same
+// operations on each element.
 import { first_out, end_out } from './geometry';
 
 @inline function tile4x8(xp: usize, yp: usize, n: i32, xs: usize, ys: usize, out: usize, rs: usize): void {
@@ -74,29 +80,6 @@ import { first_out, end_out } from './geometry';
   v128.store(out, a); v128.store(out + rs, b); v128.store(out + 2 * rs, c); v128.store(out + 3 * rs, d);
 }
 
-@inline function tile3x4(xp: usize, yp: usize, n: i32, xs: usize, ys: usize, out: usize, rs: usize): void {
-  let a = v128.load(out), b = v128.load(out + rs), c = v128.load(out + 2 * rs);
-  for (let i = 0; i < n; i++) {
-    const y = v128.load(yp);
-    a = f32x4.add(a, f32x4.mul(v128.load32_splat(xp), y));
-    b = f32x4.add(b, f32x4.mul(v128.load32_splat(xp, 4), y));
-    c = f32x4.add(c, f32x4.mul(v128.load32_splat(xp, 8), y));
-    xp += xs; yp += ys;
-  }
-  v128.store(out, a); v128.store(out + rs, b); v128.store(out + 2 * rs, c);
-}
-
-@inline function tile2x4(xp: usize, yp: usize, n: i32, xs: usize, ys: usize, out: usize, rs: usize): void {
-  let a = v128.load(out), b = v128.load(out + rs);
-  for (let i = 0; i < n; i++) {
-    const y = v128.load(yp);
-    a = f32x4.add(a, f32x4.mul(v128.load32_splat(xp), y));
-    b = f32x4.add(b, f32x4.mul(v128.load32_splat(xp, 4), y));
-    xp += xs; yp += ys;
-  }
-  v128.store(out, a); v128.store(out + rs, b);
-}
-
 @inline function tile1x8(xp: usize, yp: usize, n: i32, xs: usize, ys: usize, out: usize): void {
   let a0 = v128.load(out), a1 = v128.load(out, 16);
   for (let i = 0; i < n; i++) {
@@ -126,110 +109,106 @@ import { first_out, end_out } from './geometry';
   store<f32>(out, a);
 }
 
-// One output row against one tap: every ci×co tile, co in [co0, co1), over ow in [ow0, ow1).
-@inline function row_simd(xrow: usize, yrow: usize, out: usize, n: i32, xs: usize, ys: usize, CI: i32, CO: i32,
-                          co0: i32, co1: i32): void {
+// One output row against one tap: every ci×co tile over ow in [ow0, ow1).
+@inline function row_simd(xrow: usize, yrow: usize, out: usize, n: i32, xs: usize, ys: usize, CI: i32, CO: i32): void {
   const rs = <usize>CO << 2;
   let ci = 0;
   for (; ci + 4 <= CI; ci += 4) {
     const xp = xrow + (<usize>ci << 2), o = out + <usize>ci * rs;
-    let co = co0;
-    for (; co + 8 <= co1; co += 8) tile4x8(xp, yrow + (<usize>co << 2), n, xs, ys, o + (<usize>co << 2), rs);
-    for (; co + 4 <= co1; co += 4) tile4x4(xp, yrow + (<usize>co << 2), n, xs, ys, o + (<usize>co << 2), rs);
-    for (; co < co1; co++) {
+    let co = 0;
+    for (; co + 8 <= CO; co += 8) tile4x8(xp, yrow + (<usize>co << 2), n, xs, ys, o + (<usize>co << 2), rs);
+    for (; co + 4 <= CO; co += 4) tile4x4(xp, yrow + (<usize>co << 2), n, xs, ys, o + (<usize>co << 2), rs);
+    for (; co < CO; co++) {
       for (let r = 0; r < 4; r++) tile1x1(xp + (<usize>r << 2), yrow + (<usize>co << 2), n, xs, ys, o + <usize>r * rs + (<usize>co << 2));
     }
   }
-  // 2 or 3 channels left: their 8- and 4-column tiles together (3 × 8, 2 × 8, 3 × 4, 2 × 4),
-  // the rest below.
+  // 2 or 3 channels left: their 8-column tiles together (3 × 8 or 2 × 8), the rest below.
   const left = CI - ci;
-  let coDone = co0;
+  let co8 = 0;
   if (left >= 2) {
     const xp = xrow + (<usize>ci << 2), o = out + <usize>ci * rs;
-    for (; coDone + 8 <= co1; coDone += 8) {
-      if (left == 3) tile3x8(xp, yrow + (<usize>coDone << 2), n, xs, ys, o + (<usize>coDone << 2), rs);
-      else tile2x8(xp, yrow + (<usize>coDone << 2), n, xs, ys, o + (<usize>coDone << 2), rs);
-    }
-    for (; coDone + 4 <= co1; coDone += 4) {
-      if (left == 3) tile3x4(xp, yrow + (<usize>coDone << 2), n, xs, ys, o + (<usize>coDone << 2), rs);
-      else tile2x4(xp, yrow + (<usize>coDone << 2), n, xs, ys, o + (<usize>coDone << 2), rs);
+    for (; co8 + 8 <= CO; co8 += 8) {
+      if (left == 3) tile3x8(xp, yrow + (<usize>co8 << 2), n, xs, ys, o + (<usize>co8 << 2), rs);
+      else tile2x8(xp, yrow + (<usize>co8 << 2), n, xs, ys, o + (<usize>co8 << 2), rs);
     }
   }
   for (; ci < CI; ci++) {
     const xp = xrow + (<usize>ci << 2), o = out + <usize>ci * rs;
-    let co = coDone;
-    for (; co + 8 <= co1; co += 8) tile1x8(xp, yrow + (<usize>co << 2), n, xs, ys, o + (<usize>co << 2));
-    for (; co + 4 <= co1; co += 4) tile1x4(xp, yrow + (<usize>co << 2), n, xs, ys, o + (<usize>co << 2));
-    for (; co < co1; co++) tile1x1(xp, yrow + (<usize>co << 2), n, xs, ys, o + (<usize>co << 2));
+    let co = co8;
+    for (; co + 8 <= CO; co += 8) tile1x8(xp, yrow + (<usize>co << 2), n, xs, ys, o + (<usize>co << 2));
+    for (; co + 4 <= CO; co += 4) tile1x4(xp, yrow + (<usize>co << 2), n, xs, ys, o + (<usize>co << 2));
+    for (; co < CO; co++) tile1x1(xp, yrow + (<usize>co << 2), n, xs, ys, o + (<usize>co << 2));
   }
 }
 
-@inline function row_scalar(xrow: usize, yrow: usize, out: usize, n: i32, xs: usize, ys: usize, CI: i32, CO: i32,
-                            co0: i32, co1: i32): void {
+@inline function row_scalar(xrow: usize, yrow: usize, out: usize, n: i32, xs: usize, ys: usize, CI: i32, CO: i32): void {
   for (let ci = 0; ci < CI; ci++) {
-    for (let co = co0; co < co1; co++) {
+    for (let co = 0; co < CO; co++) {
       tile1x1(xrow + (<usize>ci << 2), yrow + (<usize>co << 2), n, xs, ys, out + ((<usize>ci * CO + co) << 2));
     }
   }
 }
 
-// Zeroes columns [co0, co1) of each of dF's rows rows (all of dF when the range is [0, CO)).
-@inline function zero_columns(df: usize, rows: i32, CO: i32, co0: i32, co1: i32): void {
-  if (co0 == 0 && co1 == CO) { memory.fill(df, 0, (<usize>rows * CO) << 2); return; }
-  for (let r = 0; r < rows; r++) memory.fill(df + ((<usize>r * CO + co0) << 2), 0, <usize>(co1 - co0) << 2);
-}
-
-// Output channels [co0, co1) of dF: each thread of a split takes its own range, and an
-// element's sum does not depend on the range it falls in.
+// Taps [t0, t1) of dF (a tap t = kh·KW + kw: CI rows of CO floats; 0 and KH·KW for all of
+// dF): each thread of a split takes its own range, and an element's sum depends neither
+// on the range it falls in nor on where it accumulates (dF, or the part's scratch).
 @inline function backprop_filter(x: usize, dy: usize, df: usize, B: i32, H: i32, W: i32, CI: i32,
                                  OH: i32, OW: i32, CO: i32, KH: i32, KW: i32, sh: i32, sw: i32,
-                                 dh: i32, dw: i32, pt: i32, pl: i32, co0: i32, co1: i32, simd: bool): void {
-  zero_columns(df, KH * KW * CI, CO, co0, co1);
-  if (co0 >= co1) return;
+                                 dh: i32, dw: i32, pt: i32, pl: i32, t0: i32, t1: i32, scratch: usize, simd: bool): void {
+  const rs = <usize>CO << 2, tapBytes = <usize>CI * rs;
+  const partBytes = <usize>(t1 > t0 ? t1 - t0 : 0) * tapBytes;
+  // Where tap t's rows accumulate: acc + t · tapBytes.
+  const acc = scratch != 0 ? scratch - <usize>t0 * tapBytes : df;
+  memory.fill(acc + <usize>t0 * tapBytes, 0, partBytes);
+  if (t0 >= t1) return;
   const xs = (<usize>sw * CI) << 2, ys = <usize>CO << 2;
   // One input channel, undilated, every tap of a row over the same outputs (valid
   // padding): the KW taps of a filter row read consecutive x and write consecutive dF
   // rows, just as CI channels would, so one row_simd call takes them all as channels
-  // (4 taps per tile instead of 1). Each dF element sums in the same order.
+  // (4 taps per tile instead of 1) when the range holds the whole filter row. Each dF
+  // element sums in the same order.
   const tapsAsChannels = simd && CI == 1 && dw == 1 && KW > 1 &&
     first_out(pl, 0, dw, sw) == first_out(pl, KW - 1, dw, sw) &&
     end_out(W, pl, 0, dw, sw, OW) == end_out(W, pl, KW - 1, dw, sw, OW);
+  const kh0 = t0 / KW, kh1 = (t1 + KW - 1) / KW;
   for (let b = 0; b < B; b++) {
     for (let oh = 0; oh < OH; oh++) {
       const yrow = dy + ((<usize>(b * OH + oh) * OW * CO) << 2);
-      for (let kh = 0; kh < KH; kh++) {
+      for (let kh = kh0; kh < kh1; kh++) {
         const ih = oh * sh - pt + kh * dh;
         if (ih < 0 || ih >= H) continue;
         const xrowh = x + ((<usize>(b * H + ih) * W * CI) << 2);
-        if (tapsAsChannels) {
+        if (tapsAsChannels && kh * KW >= t0 && kh * KW + KW <= t1) {
           const ow0 = first_out(pl, 0, dw, sw), ow1 = end_out(W, pl, 0, dw, sw, OW);
           if (ow0 >= ow1) continue;
           const xrow = xrowh + ((<usize>(ow0 * sw - pl)) << 2), yr = yrow + ((<usize>ow0 * CO) << 2);
-          row_simd(xrow, yr, df + ((<usize>(kh * KW) * CO) << 2), ow1 - ow0, xs, ys, KW, CO, co0, co1);
+          row_simd(xrow, yr, acc + <usize>(kh * KW) * tapBytes, ow1 - ow0, xs, ys, KW, CO);
           continue;
         }
-        for (let kw = 0; kw < KW; kw++) {
+        const kw0 = kh * KW < t0 ? t0 - kh * KW : 0, kw1 = kh * KW + KW > t1 ? t1 - kh * KW : KW;
+        for (let kw = kw0; kw < kw1; kw++) {
           const ow0 = first_out(pl, kw, dw, sw), ow1 = end_out(W, pl, kw, dw, sw, OW);
           if (ow0 >= ow1) continue;
           const iw0 = ow0 * sw - pl + kw * dw;
           const xrow = xrowh + ((<usize>iw0 * CI) << 2), yr = yrow + ((<usize>ow0 * CO) << 2);
-          const out = df + ((<usize>(kh * KW + kw) * CI * CO) << 2);
-          if (simd) row_simd(xrow, yr, out, ow1 - ow0, xs, ys, CI, CO, co0, co1);
-          else row_scalar(xrow, yr, out, ow1 - ow0, xs, ys, CI, CO, co0, co1);
+          const out = acc + <usize>(kh * KW + kw) * tapBytes;
+          if (simd) row_simd(xrow, yr, out, ow1 - ow0, xs, ys, CI, CO);
+          else row_scalar(xrow, yr, out, ow1 - ow0, xs, ys, CI, CO);
         }
       }
     }
   }
+  if (scratch != 0) memory.copy(df + <usize>t0 * tapBytes, scratch, partBytes);
 }
 
 export function f32_conv2d_backprop_filter_simd(x: usize, dy: usize, df: usize, B: i32, H: i32, W: i32, CI: i32,
                                                 OH: i32, OW: i32, CO: i32, KH: i32, KW: i32, sh: i32, sw: i32,
-                                                dh: i32, dw: i32, pt: i32, pl: i32, co0: i32, co1: i32): void {
-  backprop_filter(x, dy, df, B, H, W, CI, OH, OW, CO, KH, KW, sh, sw, dh, dw, pt, pl, co0, co1, true);
+                                                dh: i32, dw: i32, pt: i32, pl: i32, t0: i32, t1: i32, scratch: usize): void {
+  backprop_filter(x, dy, df, B, H, W, CI, OH, OW, CO, KH, KW, sh, sw, dh, dw, pt, pl, t0, t1, scratch, true);
 }
 
 export function f32_conv2d_backprop_filter_scalar(x: usize, dy: usize, df: usize, B: i32, H: i32, W: i32, CI: i32,
                                                   OH: i32, OW: i32, CO: i32, KH: i32, KW: i32, sh: i32, sw: i32,
-                                                  dh: i32, dw: i32, pt: i32, pl: i32, co0: i32, co1: i32): void {
-  backprop_filter(x, dy, df, B, H, W, CI, OH, OW, CO, KH, KW, sh, sw, dh, dw, pt, pl, co0, co1, false);
+                                                  dh: i32, dw: i32, pt: i32, pl: i32, t0: i32, t1: i32, scratch: usize): void {
+  backprop_filter(x, dy, df, B, H, W, CI, OH, OW, CO, KH, KW, sh, sw, dh, dw, pt, pl, t0, t1, scratch, false);
 }

@@ -8,6 +8,9 @@ import { offsetOf } from './training_module';
 import { partsFor, ranges, runParts } from './split';
 
 const NAME = 'Conv2DBackpropFilter';
+/** Floats in a cache line (64 bytes): the parts' scratch rows start on lines of their own. */
+const LINE_FLOATS = 16;
+const alignUp = (n: number, to: number) => Math.ceil(n / to) * to;
 
 function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap }): tf.TensorInfo {
   const { backend, x, dy, filterShape, g } = filterGradientArgs(NAME, args, false);
@@ -15,13 +18,21 @@ function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: Ba
   const out = backend.makeOutput(filterShape, 'float32');
   const xt = g.channelsFirst ? toNHWC(backend, x) : x;
   const dyt = g.channelsFirst ? toNHWC(backend, dy) : dy;
-  // Over the threads by output channels (blocks of 8, or 4, for whole SIMD tiles): each
-  // dF element is summed by one thread, over every image and position in order.
+  // Over the threads by taps (kh, kw), whole filter rows for one input channel (the
+  // kernel takes a row's taps as channels then): each dF element is summed by one thread,
+  // over every image and position in order. Split, each part accumulates in scratch rows
+  // of its own, a cache line apart from the others', and copies them into dF at its end.
   const X = offsetOf(backend, xt), DY = offsetOf(backend, dyt), DF = offsetOf(backend, out);
-  const align = g.CO >= 16 ? 8 : 4;
-  const parts = partsFor(backend, g.B * g.OH * g.OW * g.CO * g.KH * g.KW * g.CI, Math.ceil(g.CO / align));
-  runParts(backend, 'f32_conv2d_backprop_filter', ranges(g.CO, parts, align).map(([co0, co1]) => [X, DY, DF,
-    g.B, g.H, g.W, g.CI, g.OH, g.OW, g.CO, g.KH, g.KW, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, co0, co1]));
+  const taps = g.KH * g.KW, tapFloats = g.CI * g.CO, align = g.CI === 1 ? g.KW : 1;
+  const parts = ranges(taps, partsFor(backend, g.B * g.OH * g.OW * taps * tapFloats, Math.ceil(taps / align)), align);
+  const scratch = parts.length > 1 ? backend.makeOutput([taps * tapFloats + LINE_FLOATS * (parts.length + 1)], 'float32') : undefined;
+  let at = scratch ? alignUp(offsetOf(backend, scratch), LINE_FLOATS * 4) : 0;
+  runParts(backend, 'f32_conv2d_backprop_filter', parts.map(([t0, t1]) => {
+    const own = at;
+    at += alignUp((t1 - t0) * tapFloats * 4, LINE_FLOATS * 4);
+    return [X, DY, DF, g.B, g.H, g.W, g.CI, g.OH, g.OW, g.CO, g.KH, g.KW, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, t0, t1, own];
+  }));
+  if (scratch) backend.disposeData(scratch.dataId);
   if (g.channelsFirst) { backend.disposeData(xt.dataId); backend.disposeData(dyt.dataId); }
   return out;
 }

@@ -94,7 +94,6 @@ export function lastWasmInitFailure(): unknown {
   return lastFailure;
 }
 
-/** Configures the loader and wraps the 'wasm' factory; tfjs-backend-wasm must be imported and not yet initialized. */
 /** Imports tfjs-backend-wasm, which registers the 'wasm' backend and its kernels: only ready() calls this. */
 export async function importTfjsWasm(): Promise<typeof TfjsWasm> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
@@ -102,6 +101,7 @@ export async function importTfjsWasm(): Promise<typeof TfjsWasm> {
   return wasm;
 }
 
+/** Configures the loader and wraps the 'wasm' factory; tfjs-backend-wasm must be imported and not yet initialized. */
 export function configureWasmLoader(wasm: typeof TfjsWasm, loader: WasmLoader): void {
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   tf.env().set('WASM_HAS_SIMD_SUPPORT', true);

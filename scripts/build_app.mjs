@@ -4,6 +4,8 @@
 //   app.js                the page (src/app/page/main.ts): no tfjs in it
 //   worker.js             the Web Worker (src/app/worker/worker.ts) on the library bundle
 //   fsam-edge.js          dist/fsam-edge.js, the CLI's very bundle (tfjs and its wasm binary inside)
+//   fsam-edge-threads.js  dist/fsam-edge-threads.js, beside it: the worker trains on every core
+//                         (ready({ threads: 'auto' }); the page is served cross-origin isolated)
 //   model/                the CLI's built-in base model, trained by the CLI's own code
 //                         (cachedBaseModel) once per recipe and cached in .cache/base-model/
 //   data/                 the packaged digits (data/mnist-digits.bin.gz), for the built-in task
@@ -35,6 +37,7 @@ model.dispose();
 writeFileSync(join(out, 'model/base.json'), `${JSON.stringify({ key, recipe: cli.BASE_RECIPE })}\n`);
 copyFileSync(join(root, 'data/mnist-digits.bin.gz'), join(out, 'data/mnist-digits.bin.gz'));
 copyFileSync(join(root, 'dist/fsam-edge.js'), join(out, 'fsam-edge.js'));
+copyFileSync(join(root, 'dist/fsam-edge-threads.js'), join(out, 'fsam-edge-threads.js'));
 cpSync(join(root, 'src/app/static'), out, { recursive: true });
 
 // The page must not carry a tfjs: what only the worker may import fails the page's build.

@@ -2,7 +2,8 @@
 // would: drawing with the mouse, labelling, personalizing; a reload and a closed tab in
 // the middle of a run, resumed bit for bit; checkpoints moving to the CLI and back;
 // ?autorun=20 against the CLI's own run; bad input refused with one line and stored
-// state unchanged; full and denied storage; keyboard only; a phone-sized screen; offline.
+// state unchanged; full and denied storage; keyboard only; a phone-sized screen; offline;
+// threads on every core where the page is cross-origin isolated, one thread (said why) where not.
 // Every page: no CSP violation (default-src 'self'; script-src 'self' 'wasm-unsafe-eval'),
 // no console error. One Chromium and one server for all cases, a fresh context each.
 // Without a Chromium the cases are skipped (npm test's last line names the target);
@@ -15,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { targetAvailability, inCi } from '../targets/availability.mjs';
+import { serveApp } from '../scripts/serve_app.mjs';
 import { runCli, saveTinyModel, blobs, csvOf } from './support/cli_fixture.mjs';
 import {
   launchApp, openApp, cspViolations, longTasksDuringRun, mainThreadTasksDuringRun, draw, DIGITS, runEnd, epochsSaved, storedState, downloads, message,
@@ -80,6 +82,11 @@ const addBuiltin = async (page) => {
 inChromium('draw digits with the mouse, label them, personalize 2 epochs: the chart and the accuracy update', async () => {
   const { context, page, check } = await fresh();
   assert.ok(await page.evaluate(() => crossOriginIsolated), 'npm run app serves the page cross-origin isolated (COOP + COEP)');
+  // So the worker trains on every core (ready({ threads: 'auto' })), and the page says so.
+  await page.waitForFunction(() => document.body.dataset.threads);
+  const cores = await page.evaluate(() => Math.min(8, navigator.hardwareConcurrency));
+  assert.is(Number(await page.evaluate(() => document.body.dataset.threads)), cores, await page.locator('#threads-line').textContent());
+  if (cores > 1) assert.is(await page.locator('#threads-line').textContent(), `Training runs on ${cores} threads.`);
   assert.is(await page.locator('#before').textContent(), '–');
   for (let k = 0; k < 3; k++) {
     for (const d of [1, 0]) {
@@ -125,6 +132,23 @@ inChromium('draw digits with the mouse, label them, personalize 2 epochs: the ch
   assert.is(await page.locator('#weights-sha256').textContent(), cliWeights(fromCsv), 'the app\'s run on drawn digits is the CLI\'s run on their CSV');
   await check();
   await context.close();
+});
+
+inChromium('served without COOP and COEP, the app trains on one thread and says why', async () => {
+  const plain = await serveApp({ port: 0, headers: { 'Cross-Origin-Opener-Policy': null, 'Cross-Origin-Embedder-Policy': null } });
+  const context = await app.newContext();
+  try {
+    const { page, problems } = await openApp(context, plain.url);
+    await page.waitForFunction(() => document.body.dataset.threads);
+    assert.is(await page.evaluate(() => crossOriginIsolated), false);
+    assert.is(await page.evaluate(() => document.body.dataset.threads), '1');
+    assert.match(await page.locator('#threads-line').textContent(), /^Training runs on one thread: the page is not cross-origin isolated/);
+    assert.equal(await cspViolations(page), [], 'CSP violations');
+    assert.equal(problems, [], 'console or page errors');
+  } finally {
+    await context.close();
+    await plain.close();
+  }
 });
 
 inChromium('?autorun=20 gives the held-out accuracy and the weights of `fsam-edge personalize --seed 0 --epochs 20`; no main-thread task over 100 ms while it trains', async () => {

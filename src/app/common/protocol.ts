@@ -79,8 +79,14 @@ export type ToWorker =
   | { type: 'importCheckpoint'; file: NamedBytes; examples?: RunData }
   | { type: 'export'; what: 'checkpoint' | 'model' | 'examples' | 'summary' | 'report'; data?: RunData };
 
+export interface ThreadsInfo {
+  threads: number;
+  reason: string | null;
+}
+
 export type FromWorker =
-  | { type: 'ready'; model: ModelInfo; run: RunInfo | null; storage: string | null }
+  /** `threads`: what the worker's training runs on (ready()'s report), and why one thread where it fell back. */
+  | { type: 'ready'; model: ModelInfo; run: RunInfo | null; storage: string | null; threads: ThreadsInfo }
   | { type: 'builtinSet'; features: Float32Array; labels: Int32Array; count: number }
   | { type: 'plan'; memory: MemoryInfo }
   | { type: 'started'; run: RunInfo }

@@ -7,7 +7,7 @@ import { DEFAULT_EPOCHS, DEFAULT_NOISE, DEFAULT_OPTIMIZER, DEFAULT_SETTINGS, par
 import { summaryJson } from '../../personalize/summary';
 import { KIND_NAMES, formatBytes } from '../../report/html';
 import { EMPTY_SET, isBuiltinTask, setProblem, flatten, type Example, type ExampleSet } from '../common/examples';
-import type { FromWorker, MemoryInfo, ModelInfo, NamedBytes, RunChoice, RunData, RunInfo, ToWorker } from '../common/protocol';
+import type { FromWorker, MemoryInfo, ModelInfo, NamedBytes, RunChoice, RunData, RunInfo, ThreadsInfo, ToWorker } from '../common/protocol';
 import { openStorage, memoryStorage, type Storage } from '../common/storage';
 import { DrawingPad } from './drawing';
 import { ExamplesView } from './examples_view';
@@ -461,6 +461,12 @@ function showModel(m: ModelInfo): void {
   updatePlan();
 }
 
+function showThreads(t: ThreadsInfo): void {
+  document.body.dataset.threads = String(t.threads);
+  $('threads-line').textContent = t.threads > 1 ? `Training runs on ${t.threads} threads.`
+    : `Training runs on one thread${t.reason ? `: ${t.reason}` : '.'}`;
+}
+
 async function main(): Promise<void> {
   updateControls();
   try {
@@ -483,6 +489,7 @@ async function main(): Promise<void> {
     return;
   }
   if (ready.storage && messageEl.hidden) say(ready.storage);
+  showThreads(ready.threads);
   showModel(ready.model);
   showRun(ready.run);
   document.body.dataset.ready = 'true';

@@ -1,8 +1,9 @@
 // The app's Web Worker: tfjs on its wasm backend (the self-contained bundle beside it,
-// fsam-edge.js, with the binary embedded: nothing fetched, one tfjs), and the Session that
-// trains. The page stays free: a step never runs on its thread.
+// fsam-edge.js, with the binary embedded: nothing fetched, one tfjs; fsam-edge-threads.js
+// beside it for threads), and the Session that trains. The page stays free: a step never
+// runs on its thread.
 import { ready } from '../../index';
-import type { FromWorker, NamedBytes, ToWorker } from '../common/protocol';
+import type { FromWorker, NamedBytes, ThreadsInfo, ToWorker } from '../common/protocol';
 import { openStorage, memoryStorage, type Storage } from '../common/storage';
 import { Session, type Events } from './session';
 
@@ -24,8 +25,11 @@ const events: Events = {
   failed: (name, message) => post({ type: 'error', request: 'run', name, message }),
 };
 
-async function open(): Promise<{ session: Session; storageProblem: string | null }> {
-  await ready();
+// Every core the device has where it can share memory between threads (the app is served
+// cross-origin isolated: COOP and COEP); the results are the same bits on any number.
+async function open(): Promise<{ session: Session; storageProblem: string | null; threads: ThreadsInfo }> {
+  const { wasm } = await ready({ threads: 'auto' });
+  const threads = { threads: wasm?.threads ?? 1, reason: wasm?.reason ?? null };
   let storage: Storage, storageProblem: string | null = null;
   try {
     storage = await openStorage();
@@ -37,17 +41,17 @@ async function open(): Promise<{ session: Session; storageProblem: string | null
     modelUrl: here('model/model.json'), weightsUrl: here('model/weights.bin'), baseInfoUrl: here('model/base.json'),
     digitsUrl: here('data/mnist-digits.bin.gz'), appVersion: FSAM_EDGE_VERSION, userAgent: navigator.userAgent,
   }, events);
-  return { session, storageProblem };
+  return { session, storageProblem, threads };
 }
 
-let opened: Promise<{ session: Session; storageProblem: string | null }> | undefined;
+let opened: ReturnType<typeof open> | undefined;
 
 async function handle(m: ToWorker): Promise<void> {
   if (m.type === 'init') {
     opened ??= open();
-    const { session, storageProblem } = await opened;
+    const { session, storageProblem, threads } = await opened;
     const { model, run } = await session.open();
-    post({ type: 'ready', model, run, storage: storageProblem });
+    post({ type: 'ready', model, run, storage: storageProblem, threads });
     return;
   }
   if (!opened) throw new Error(`'${m.type}' before 'init'`);

@@ -60,23 +60,25 @@ function startChecks() {
 
 const s = suite('the add-on, installed from the packed tarball');
 
-s('the tarball: the add-on, the bundle, the core, the CLI and its digits, a LICENSE; nothing unused; no runtime dependency', async () => {
+s('the tarball: the add-on, the bundle, the core, the threads module, the CLI and its digits, a LICENSE; nothing unused; no runtime dependency', async () => {
   const { files } = await tarball();
   await Promise.all(Object.keys(LAYOUTS).map(project)); // installed one after the other, then
   startChecks();
   const paths = files.map((f) => f.path);
   for (const want of ['LICENSE', 'README.md', 'package.json', 'bin/fsam-edge.mjs', 'data/mnist-digits.bin.gz',
-    ...['addon', 'fsam-edge', 'core'].flatMap((e) => [`dist/${e}.js`, `dist/${e}.cjs`, `dist/${e}.d.ts`]), 'dist/cli.js', 'dist/types/index.d.ts']) {
+    ...['addon', 'fsam-edge', 'core'].flatMap((e) => [`dist/${e}.js`, `dist/${e}.cjs`, `dist/${e}.d.ts`]), 'dist/fsam-edge-threads.js', 'dist/cli.js', 'dist/types/index.d.ts']) {
     assert.ok(paths.includes(want), `the tarball lacks ${want}`);
   }
-  const unexpected = paths.filter((p) => !/^(LICENSE|README\.md|package\.json|bin\/fsam-edge\.mjs|data\/mnist-digits\.bin\.gz|dist\/(addon|fsam-edge|core)\.(js|cjs|d\.ts)|dist\/cli\.js|dist\/types\/.+\.d\.ts)$/.test(p));
+  const unexpected = paths.filter((p) => !/^(LICENSE|README\.md|package\.json|bin\/fsam-edge\.mjs|data\/mnist-digits\.bin\.gz|dist\/(addon|fsam-edge|core)\.(js|cjs|d\.ts)|dist\/fsam-edge-threads\.js|dist\/cli\.js|dist\/types\/.+\.d\.ts)$/.test(p));
   assert.equal(unexpected, [], 'files the package does not need');
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   assert.equal(pkg.dependencies ?? {}, {}, 'runtime dependencies');
   assert.equal(Object.keys(pkg.peerDependencies).sort(), ['@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-core', '@tensorflow/tfjs-layers']);
   for (const [name, range] of Object.entries(pkg.peerDependencies)) assert.is(range, '^4.22.0', name);
+  // './threads' is the threads' worker module: ready() loads it by URL (threadsUrl), never an import with types.
+  assert.is(pkg.exports['./threads'], './dist/fsam-edge-threads.js');
   for (const [entry, conditions] of Object.entries(pkg.exports)) {
-    if (entry === './package.json') continue;
+    if (entry === './package.json' || entry === './threads') continue;
     assert.equal(Object.keys(conditions), ['types', 'import', 'require'], `exports['${entry}']`);
   }
   assert.ok(readFileSync(join(root, 'LICENSE'), 'utf8').includes('Apache License'), 'LICENSE');

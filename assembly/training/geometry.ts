@@ -13,3 +13,18 @@
   const e = t / s + 1;
   return e < outSize ? e : outSize;
 }
+
+// A pooling window along one axis starts at `corner` (= o·s − pad) and takes the positions
+// corner + j·d for j < f: the first of them inside the input, and the end (exclusive) of
+// those below `size`. The positions inside are window_first, + d, … below window_end.
+
+@inline export function window_first(corner: i32, d: i32): i32 {
+  let p = corner;
+  while (p < 0) p += d;
+  return p;
+}
+
+@inline export function window_end(corner: i32, f: i32, d: i32, size: i32): i32 {
+  const e = corner + (f - 1) * d + 1;
+  return e < size ? e : size;
+}

@@ -8,6 +8,8 @@
 // SIMD: 4 channels at a time with f32x4.pmax (best < v ? v : best: the strict rule), the
 // last 1–3 channels one at a time; the scalar twin applies the same rule per value.
 
+import { window_first, window_end } from './geometry';
+
 @inline function pool(x: usize, y: usize, B: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32,
                       fh: i32, fw: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, simd: bool): void {
   const c4 = simd ? C & ~3 : 0;
@@ -17,14 +19,10 @@
     const xb = x + <usize>b * image;
     for (let oh = 0; oh < OH; oh++) {
       const corner = oh * sh - pt;
-      let r0 = corner;
-      while (r0 < 0) r0 += dh;
-      const r1 = corner + (fh - 1) * dh + 1 < H ? corner + (fh - 1) * dh + 1 : H;
+      const r0 = window_first(corner, dh), r1 = window_end(corner, fh, dh, H);
       for (let ow = 0; ow < OW; ow++, yp += <usize>C << 2) {
         const cc = ow * sw - pl;
-        let q0 = cc;
-        while (q0 < 0) q0 += dw;
-        const q1 = cc + (fw - 1) * dw + 1 < W ? cc + (fw - 1) * dw + 1 : W;
+        const q0 = window_first(cc, dw), q1 = window_end(cc, fw, dw, W);
         for (let c = 0; c < c4; c += 4) {
           let best = f32x4.splat(-Infinity);
           for (let r = r0; r < r1; r += dh) {

@@ -12,6 +12,8 @@
 // once instead of zeroed, read and written again. It writes dy + 0 (−0 becomes 0, as
 // 0 + dy does): the same bits as the general path.
 
+import { window_first, window_end } from './geometry';
+
 @inline function add_at(dx: usize, base: usize, pos: i32, C: i32, c: i32, v: f32): void {
   if (pos >= 0) {
     const p = dx + base + ((<usize>pos * C + c) << 2);
@@ -31,14 +33,10 @@
     for (let oh = 0; oh < OH; oh++) {
       // Rows of the window inside x: r0, r0 + dh, … below r1.
       const corner = oh * sh - pt;
-      let r0 = corner;
-      while (r0 < 0) r0 += dh;
-      const r1 = corner + (fh - 1) * dh + 1 < H ? corner + (fh - 1) * dh + 1 : H;
+      const r0 = window_first(corner, dh), r1 = window_end(corner, fh, dh, H);
       for (let ow = 0; ow < OW; ow++, yp += <usize>C << 2) {
         const cc = ow * sw - pl;
-        let q0 = cc;
-        while (q0 < 0) q0 += dw;
-        const q1 = cc + (fw - 1) * dw + 1 < W ? cc + (fw - 1) * dw + 1 : W;
+        const q0 = window_first(cc, dw), q1 = window_end(cc, fw, dw, W);
         for (let c = 0; c < c4; c += 4) {
           let best = f32x4.splat(-Infinity);
           let at = i32x4.splat(-1);

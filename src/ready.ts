@@ -19,6 +19,7 @@ import {
   type WasmPaths, type WasmThreads,
 } from './backend/wasm_loader';
 import { logicalProcessors, MAX_THREADS, tfjsPoolThreads } from './backend/threads';
+import { notTfjsWasmBinary } from './backend/wasm_binary_check';
 import { embeddedTfjsWasmBinary } from './platform/bundled_tfjs';
 import { registerTrainingKernels } from './kernels/index';
 import { compileOptimizerKernels } from './core/kernels';
@@ -142,6 +143,8 @@ function checkOptions(options: ReadyOptions) {
     else if (ArrayBuffer.isView(wasmBinary)) binary = new Uint8Array(wasmBinary.buffer, wasmBinary.byteOffset, wasmBinary.byteLength);
     else throw new TypeError(`ready(): wasmBinary must be an ArrayBuffer or a typed array, got ${String(wasmBinary)}`);
     if (!WebAssembly.validate(binary as Uint8Array<ArrayBuffer>)) throw new TypeError(`ready(): wasmBinary (${binary.byteLength} bytes) is not a WebAssembly module`);
+    const why = notTfjsWasmBinary(binary);
+    if (why) throw new TypeError(`ready(): wasmBinary (${binary.byteLength} bytes) is not tfjs-backend-wasm's single-threaded build: ${why}`);
   }
   if (wasmPaths !== undefined && typeof wasmPaths !== 'string' && (wasmPaths === null || typeof wasmPaths !== 'object' ||
       typeof (wasmPaths as Record<string, unknown>)['tfjs-backend-wasm-simd.wasm'] !== 'string')) {

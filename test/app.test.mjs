@@ -74,6 +74,19 @@ async function fresh(query = '', options = {}) {
 }
 
 const counts = (page) => page.locator('#counts').textContent();
+/** Draws and labels 0, 1, 7 twice: the smallest example set with more than one class. */
+const drawSixDigits = async (page) => {
+  for (const d of [0, 1, 7, 0, 1, 7]) {
+    await draw(page, '#draw', DIGITS[d]);
+    await page.click(`#labels button:text-is("${d}")`);
+  }
+};
+/** Personalizes for one epoch and waits until the run has finished. */
+const trainOneEpoch = async (page) => {
+  await page.fill('#epochs', '1');
+  await page.click('#personalize');
+  assert.is(await runEnd(page), 'finished', await message(page));
+};
 const addBuiltin = async (page) => {
   await page.click('#add-builtin');
   await page.waitForFunction(() => /^400 examples/.test(document.getElementById('counts').textContent));
@@ -354,13 +367,8 @@ inChromium('full storage: the write that does not fit is refused with one line, 
   const cdp = await context.newCDPSession(page);
   await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(app.url).origin, quotaSize: 600 * 1024 });
   const { problems } = await openApp(context, app.url, { page });
-  for (const d of [0, 1, 7, 0, 1, 7]) {
-    await draw(page, '#draw', DIGITS[d]);
-    await page.click(`#labels button:text-is("${d}")`);
-  }
-  await page.fill('#epochs', '1');
-  await page.click('#personalize');
-  assert.is(await runEnd(page), 'finished', await message(page));
+  await drawSixDigits(page);
+  await trainOneEpoch(page);
   const before = await storedState(page);
   assert.ok(before.checkpoint && before.examples, 'a run and examples are stored');
   await page.click('#add-builtin'); // 400 more digits: 1.3 MB, over the quota
@@ -379,13 +387,8 @@ inChromium('denied storage: one line says nothing will be kept, and the app stil
   const context = await app.storageDeniedContext();
   const { page, problems } = await openApp(context, app.url, { page: context.pages()[0] });
   assert.match(await message(page), /^the browser does not allow this page to store data: examples and checkpoints last only until this page closes; export them to keep them$/);
-  for (const d of [0, 1, 7, 0, 1, 7]) {
-    await draw(page, '#draw', DIGITS[d]);
-    await page.click(`#labels button:text-is("${d}")`);
-  }
-  await page.fill('#epochs', '1');
-  await page.click('#personalize');
-  assert.is(await runEnd(page), 'finished', await message(page));
+  await drawSixDigits(page);
+  await trainOneEpoch(page);
   const { 'checkpoint.fsam': ck } = await downloads(page, '#export-checkpoint');
   assert.is(ck.subarray(0, 8).toString(), 'FSAMCKPT');
   assert.equal(problems, []);
@@ -454,15 +457,10 @@ inChromium('offline once loaded: the service worker serves the app, which trains
   await context.setOffline(true);
   await page.reload();
   await page.waitForSelector('body[data-ready]');
-  for (const d of [0, 1, 7, 0, 1, 7]) {
-    await draw(page, '#draw', DIGITS[d]);
-    await page.click(`#labels button:text-is("${d}")`);
-  }
+  await drawSixDigits(page);
   await page.click('#add-builtin'); // the packaged digits come from the cache too
   await page.waitForFunction(() => /^406 examples/.test(document.getElementById('counts').textContent));
-  await page.fill('#epochs', '1');
-  await page.click('#personalize');
-  assert.is(await runEnd(page), 'finished', await message(page));
+  await trainOneEpoch(page);
   await check();
   await context.close();
 });

@@ -16,6 +16,9 @@
 // And of tfjs-core's engine:
 //  - tf.keep() goes through engine.keep, an own method that can be watched (keptDuring).
 //  - engine.registeredVariables holds every live variable, trainable or not.
+//  - the engine looks a kernel up with getKernel() at each call and calls the registered
+//    config's kernelFunc property, which can be wrapped for a while (kernelCallsDuring,
+//    the recorder of src/replay/); engine.makeTensor writes through backend.write().
 import { tf } from '../tf';
 import { wasmBackend, wasmMemory } from '../backend/wasm_backend';
 import type { ArenaHost } from '../core/arena';

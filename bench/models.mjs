@@ -25,14 +25,20 @@ export function benchModels(layers) {
   };
 }
 
-/** One training step, ready to time: minimize() of softmax cross-entropy on a fixed random batch. */
-export function trainingStep(tf, model, optimizer, batch) {
+/**
+ * One training step, ready to time: softmax cross-entropy on a fixed random batch, by
+ * minimize() or, with `compiled`, by the step optimizer.compile() makes (the library's
+ * training path: its gradient passes recorded, then replayed as kernel calls).
+ */
+export function trainingStep(tf, model, optimizer, batch, { compiled = false } = {}) {
   const x = tf.randomNormal([batch, 28, 28, 1], 0, 1, 'float32', 1);
   const y = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32', 2), 10);
   const vars = model.trainableWeights.map((w) => w.val);
-  const loss = () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }));
+  const lossOf = (x, y) => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }));
+  const compiledStep = compiled ? optimizer.compile(lossOf, { varList: vars, returnCost: true }) : null;
   return {
-    step: () => tf.dispose(optimizer.minimize(loss, true, vars)),
+    step: compiled ? () => tf.dispose(compiledStep(x, y)) : () => tf.dispose(optimizer.minimize(() => lossOf(x, y), true, vars)),
+    replay: () => compiledStep?.replay,
     dispose: () => { optimizer.dispose(); model.dispose(); tf.dispose([x, y]); },
   };
 }

@@ -110,4 +110,22 @@ fact('liveVariables(): the engine\'s registry holds every live variable, trainab
   a.dispose();
 });
 
+fact('kernelCallsDuring(): the engine calls each registered kernel config\'s kernelFunc (watchable, restored after), and makeTensor writes through backend.write', () => {
+  const x = tf.tensor2d([[1, 2], [3, 4]]);
+  const before = tf.getKernelsForBackend('wasm').map((c) => c.kernelFunc);
+  const { result, calls, written } = bridge.kernelCallsDuring(() => tf.tidy(() => tf.keep(tf.relu(tf.mul(tf.reshape(x, [4]), tf.scalar(2))))));
+  assert.equal(calls.map((c) => c.kernelName), ['Reshape', 'Multiply', 'Relu']);
+  assert.is(calls[0].inputs.x.dataId, x.dataId, 'inputs are the tensors, wired by dataId');
+  assert.equal(calls[0].attrs.shape, [4]);
+  assert.is(calls[2].outputs[0].dataId, result.dataId, 'the last output is the result');
+  assert.is(calls[0].outputs[0].dataId, x.dataId, "tfjs-wasm's Reshape shares its input's data");
+  const [[constant, values]] = [...written];
+  assert.is(calls[1].inputs.b.dataId, constant, 'the scalar 2 was written without a kernel');
+  assert.equal(Array.from(values), [2]);
+  assert.equal(tf.getKernelsForBackend('wasm').map((c) => c.kernelFunc), before, 'every kernelFunc restored');
+  assert.ok(!Object.prototype.hasOwnProperty.call(tf.backend(), 'write'), 'backend.write restored');
+  assert.equal(Array.from(result.dataSync()), [2, 4, 6, 8]);
+  tf.dispose([x, result]);
+});
+
 s.run();

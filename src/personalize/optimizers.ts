@@ -16,6 +16,12 @@ export type { NamedTensor };
 export interface TrainingOptimizer {
   /** One training step on the loss (of micro-batch i, with --accumulate); returns the loss before the step. */
   step(loss: (microBatch: number) => tf.Scalar, vars: tf.Variable[]): number;
+  /**
+   * A step as a function of the batch (optimizer.compile(): its gradient passes recorded,
+   * then replayed as kernel calls), the same step as step(() => loss(x, y), vars) bit for
+   * bit; returns the loss before the step. One micro-batch per step.
+   */
+  compile(loss: (x: tf.Tensor, y: tf.Tensor1D) => tf.Scalar, vars: tf.Variable[]): (x: tf.Tensor, y: tf.Tensor1D) => number;
   getWeights(): Promise<NamedTensor[]>;
   setWeights(weights: NamedTensor[]): Promise<void>;
   /** The optimizer's arena report, or null before its first step. */
@@ -62,6 +68,13 @@ export function trainingOptimizer(s: OptimizerSettings, maxBytes: number | undef
     step(f, vars) {
       const loss = optimizer.minimize(f, true, vars)!;
       try { return loss.dataSync()[0]; } finally { loss.dispose(); }
+    },
+    compile(loss, vars) {
+      const step = optimizer.compile(loss, { varList: vars, returnCost: true });
+      return (x, y) => {
+        const value = step(x, y)!;
+        try { return value.dataSync()[0]; } finally { value.dispose(); }
+      };
     },
     getWeights: () => optimizer.getWeights(),
     setWeights: (weights) => optimizer.setWeights(weights.filter((w) => !unused(w))),

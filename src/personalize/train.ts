@@ -137,6 +137,9 @@ export async function train(o: TrainOptions): Promise<EpochRecord[]> {
   const k = o.accumulate ?? 1;
   const scratch = { x: new Float32Array(Math.min(batchSize, n) * sizeOf(set.shape)), y: new Int32Array(Math.min(batchSize, n)) };
   const lossOf = (x: tf.Tensor, y: tf.Tensor1D) => crossEntropy(kind, model.apply(x, { training: true }) as tf.Tensor, y, set.numClasses);
+  // One batch per step: the compiled step, whose passes replay as kernel calls after its
+  // first two steps per batch shape; micro-batches: minimize() over microBatchLoss().
+  const compiled = k > 1 ? undefined : optimizer.compile(lossOf, vars);
   const records: EpochRecord[] = [];
   for (let epoch = o.fromEpoch + 1; epoch <= o.toEpoch; epoch++) {
     const t0 = performance.now();
@@ -148,7 +151,7 @@ export async function train(o: TrainOptions): Promise<EpochRecord[]> {
       let loss: number;
       const where = `at epoch ${epoch}, batch ${b + 1}`;
       try {
-        loss = optimizer.step(k > 1 ? microBatchLoss(k, x, y, lossOf) : () => lossOf(x, y), vars);
+        loss = compiled ? compiled(x, y) : optimizer.step(microBatchLoss(k, x, y, lossOf), vars);
       } catch (err) {
         if (err instanceof NonFiniteGradientError || err instanceof NonFinitePerturbationError) {
           throw new DivergedError(`training diverged ${where} (${err.message}); try a smaller --lr or --rho`);

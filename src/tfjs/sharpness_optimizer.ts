@@ -31,6 +31,7 @@ import { laidOutFor, layoutFor, stepOn, type TfjsStep } from './step_layout';
 import { OpsStep } from './ops_step';
 import { arenaGradientPass, tensorGradientPass, type Gradient, type Pass } from './gradient_pass';
 import { checkStepBudget } from './memory_plan';
+import { PassReplay, type ReplayStatus } from '../replay/pass_replay';
 import { readState, writeState, stateTensors, type NamedTensor, type SavedState } from './optimizer_state';
 
 export interface SharpnessOptions extends Omit<OptimizerOptions, 'sharpness'> {
@@ -53,6 +54,22 @@ export interface SharpnessOptions extends Omit<OptimizerOptions, 'sharpness'> {
   accumulate?: number;
 }
 
+export interface CompileOptions {
+  /** The variables to train (default: every trainable variable), as minimize()'s varList. */
+  varList?: tf.Variable[];
+  /** Whether a step returns its loss (before the step) or null, as minimize()'s returnCost; default false. */
+  returnCost?: boolean;
+}
+
+/** A training step compile() made: `step(...inputs)` steps on that batch and returns the loss or null. */
+export interface CompiledStep<I extends tf.Tensor[]> {
+  (...inputs: I): tf.Scalar | null;
+  /** Whether the last step's passes were recorded, replayed, or run normally, and why. */
+  readonly replay: ReplayStatus;
+  /** Releases what the replays hold (a few constant tensors); the step keeps working, recording anew. */
+  dispose(): void;
+}
+
 export abstract class SharpnessOptimizer extends tf.Optimizer {
   protected readonly hyper: Hyperparams;
   protected readonly maxBytes: number;
@@ -62,6 +79,8 @@ export abstract class SharpnessOptimizer extends tf.Optimizer {
   /** A state setWeights() loaded before the variables were known, written at the first minimize(). */
   private pendingState?: SavedState;
   private disposed = false;
+  /** The replays of the steps compile() made, released with the optimizer. */
+  private readonly compiled = new Set<PassReplay>();
 
   protected constructor(options: OptimizerOptions & { maxBytes?: number; accumulate?: number }) {
     super();
@@ -90,18 +109,60 @@ export abstract class SharpnessOptimizer extends tf.Optimizer {
     this.refuseIfDisposed('minimize');
     const vars = this.variablesFor(varList);
     const losses = microBatchLosses(f, this.accumulate);
+    return this.stepWith(vars, losses, { first: tf.variableGrads as Pass, second: secondPass }, returnCost);
+  }
+
+  /**
+   * A training step as a function of its inputs: `compile((x, y) => loss(model.apply(x,
+   * { training: true }), y))` returns `step`, and `step(x, y)` takes the same step as
+   * `minimize(() => loss(...), returnCost, varList)`, bit for bit. On 'wasm' it records
+   * the gradient pass of its first two steps and, when they were the same program, replays
+   * it as kernel calls for both passes of every later step (src/replay/): no tfjs engine,
+   * tape or tidy in between. The loss must depend on the batch only through its inputs;
+   * what it cannot replay (dropout, BatchNormalization's moving statistics, tf.keep()) it
+   * runs as minimize() would, and `step.replay` says why. One micro-batch per step.
+   */
+  compile<I extends tf.Tensor[]>(loss: (...inputs: I) => tf.Scalar, options: CompileOptions = {}): CompiledStep<I> {
+    this.refuseIfDisposed('compile');
+    if (typeof loss !== 'function') throw new TypeError(`compile() needs a loss function of the step's inputs, got ${String(loss)}`);
+    if (options === null || typeof options !== 'object') throw new TypeError(`compile() options must be an object, got ${String(options)}`);
+    const { varList, returnCost = false, ...unknown } = options;
+    const extra = Object.keys(unknown);
+    if (extra.length > 0) throw new TypeError(`compile() has no option '${extra[0]}'`);
+    if (typeof returnCost !== 'boolean') throw new TypeError(`compile() option returnCost must be a boolean, got ${String(returnCost)}`);
+    if (this.accumulate > 1) {
+      throw new RangeError(`compile() takes one batch per step; this optimizer has accumulate: ${this.accumulate} — call minimize(f(i)) with microBatchLoss() for micro-batches`);
+    }
+    if (varList !== undefined) this.variablesFor(varList);
+    const replay = new PassReplay();
+    this.compiled.add(replay);
+    const step = (...inputs: I): tf.Scalar | null => {
+      this.refuseIfDisposed('compile()d step');
+      checkInputs(inputs, loss.length);
+      const vars = this.variablesFor(varList);
+      const losses = microBatchLosses(() => loss(...inputs), 1);
+      return this.stepWith(vars, losses, replay.passes(inputs, vars), returnCost);
+    };
+    return Object.defineProperties(step, {
+      replay: { get: () => replay.status, enumerable: true },
+      dispose: { value: () => { replay.dispose(); this.compiled.delete(replay); } },
+    }) as CompiledStep<I>;
+  }
+
+  /** One step of the protocol on these variables, with `passes` taking the gradients (normal passes, or recorded and replayed ones). */
+  private stepWith(vars: tf.Variable[], losses: (() => tf.Scalar)[], passes: { first: Pass; second: Pass }, returnCost: boolean): tf.Scalar | null {
     const step = this.layOut(vars);
     if (step instanceof OpsStep) {
-      const first = tensorGradientPass(tf.variableGrads as Pass, losses, vars); // first pass: g = ∇L_B(w)
-      return this.afterFirstPass(first, () => this.phases(step, vars, vars, first.gradients, () => tensorGradientPass(secondPass, losses, vars), () => {}), returnCost);
+      const first = tensorGradientPass(passes.first, losses, vars); // first pass: g = ∇L_B(w)
+      return this.afterFirstPass(first, () => this.phases(step, vars, vars, first.gradients, () => tensorGradientPass(passes.second, losses, vars), () => {}), returnCost);
     }
     const sharpness = this.hyper.sharpness !== 'none', k = this.accumulate;
     const slab = (kind: 'grad' | 'grad2', use: boolean) => (use ? { arena: step.arena, kind, kernels: step.kernels } : undefined);
     // First pass: g = ∇L_B(w), in the arena for SAM and F-SAM and over micro-batches.
-    const first = arenaGradientPass(tf.variableGrads as Pass, losses, vars, slab('grad', sharpness || k > 1));
+    const first = arenaGradientPass(passes.first, losses, vars, slab('grad', sharpness || k > 1));
     const changed = () => vars.forEach(contentsChanged); // tfjs-wasm's caches of the old bytes go
     return this.afterFirstPass(first, () => this.phases(step, vars, vars.map(writableOffset), first.gradients,
-      () => arenaGradientPass(secondPass, losses, vars, slab('grad2', k > 1)), changed), returnCost);
+      () => arenaGradientPass(passes.second, losses, vars, slab('grad2', k > 1)), changed), returnCost);
   }
 
   /** Runs the phases after the first pass, then returns its loss (or disposes it), and releases its gradient. */
@@ -161,6 +222,8 @@ export abstract class SharpnessOptimizer extends tf.Optimizer {
   override dispose(): void {
     this.step?.arena.release();
     this.step = undefined;
+    for (const replay of this.compiled) replay.dispose();
+    this.compiled.clear();
     this.pendingState = undefined;
     this.disposed = true;
     super.dispose();
@@ -260,5 +323,16 @@ function microBatchLosses(f: (microBatch: number) => tf.Scalar, k: number): (() 
       throw new TypeError(`the loss function must return a float32 scalar tensor, got ${what}`);
     }
     return y;
+  });
+}
+
+/** A compiled step's inputs: live tensors, as many as the loss function declares (when it declares any). */
+function checkInputs(inputs: unknown[], declared: number): void {
+  if (declared > 0 && inputs.length !== declared) {
+    throw new TypeError(`the compiled step's loss takes ${declared} input(s), the step was given ${inputs.length}`);
+  }
+  inputs.forEach((x, i) => {
+    if (!(x instanceof tf.Tensor)) throw new TypeError(`input ${i} of the compiled step must be a tf.Tensor, got ${String(x)}`);
+    if (x.isDisposed) throw new TypeError(`input ${i} of the compiled step (a ${x.dtype} tensor of shape [${x.shape}]) was disposed`);
   });
 }

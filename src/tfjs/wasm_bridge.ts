@@ -16,6 +16,9 @@
 // And of tfjs-core's engine:
 //  - tf.keep() goes through engine.keep, an own method that can be watched (keptDuring).
 //  - engine.registeredVariables holds every live variable, trainable or not.
+//  - the engine looks a kernel up with getKernel() at each call and calls the registered
+//    config's kernelFunc property, which can be wrapped for a while (kernelCallsDuring,
+//    the recorder of src/replay/); engine.makeTensor writes through backend.write().
 import { tf } from '../tf';
 import { wasmBackend, wasmMemory } from '../backend/wasm_backend';
 import type { ArenaHost } from '../core/arena';
@@ -86,4 +89,58 @@ export function keptDuring<T>(f: () => T): { result: T; kept: tf.Tensor[] } {
 /** Every live variable (trainable or not) the engine knows. */
 export function liveVariables(): tf.Variable[] {
   return Object.values(tf.engine().registeredVariables).filter((v) => !v.isDisposed);
+}
+
+/** One outermost kernel call seen by kernelCallsDuring. */
+export interface KernelCall {
+  kernelName: string;
+  inputs: tf.NamedTensorInfoMap;
+  attrs: tf.NamedAttrMap;
+  outputs: tf.TensorInfo[];
+}
+
+/**
+ * Runs f on 'wasm'; returns its result, the outermost kernel calls it made (in order; a
+ * kernel that calls another's kernelFunc through the registry counts once), and the dataIds
+ * written meanwhile without a kernel (backend.write: engine.makeTensor's scalars and seeds),
+ * each with a copy of its values.
+ * Relies on: the engine looks each kernel up with getKernel() at every call and calls the
+ * registered config's kernelFunc, so wrapping that property (restored after) sees every
+ * call; and engine.makeTensor writes through the backend's write() method.
+ */
+export function kernelCallsDuring<T>(f: () => T): { result: T; calls: KernelCall[]; written: Map<tf.DataId, tf.TypedArray> } {
+  const backend = wasmBackend() as unknown as { write: (...args: unknown[]) => tf.DataId; readSync(dataId: tf.DataId): tf.TypedArray };
+  const configs = tf.getKernelsForBackend('wasm');
+  const originals = configs.map((c) => c.kernelFunc);
+  const calls: KernelCall[] = [], written = new Map<tf.DataId, tf.TypedArray>();
+  let depth = 0;
+  configs.forEach((config, i) => {
+    const run = originals[i];
+    config.kernelFunc = ((args: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap }) => {
+      if (depth > 0) return (run as (a: unknown) => unknown)(args);
+      depth++;
+      let out: tf.TensorInfo | tf.TensorInfo[];
+      try {
+        out = (run as (a: unknown) => tf.TensorInfo | tf.TensorInfo[])(args);
+      } finally {
+        depth--;
+      }
+      calls.push({ kernelName: config.kernelName, inputs: args.inputs, attrs: args.attrs, outputs: Array.isArray(out) ? out : [out] });
+      return out;
+    }) as unknown as tf.KernelFunc;
+  });
+  const hadOwnWrite = Object.prototype.hasOwnProperty.call(backend, 'write');
+  const write = backend.write;
+  backend.write = (...args: unknown[]) => {
+    const dataId = write.apply(backend, args);
+    written.set(dataId, backend.readSync(dataId)); // a copy of the values, which may be gone when the pass ends
+    return dataId;
+  };
+  try {
+    return { result: f(), calls, written };
+  } finally {
+    configs.forEach((config, i) => { config.kernelFunc = originals[i]; });
+    if (hadOwnWrite) backend.write = write;
+    else delete (backend as { write?: unknown }).write;
+  }
 }

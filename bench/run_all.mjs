@@ -27,6 +27,8 @@ const BENCHMARKS = [
   { name: 'native_peer', script: 'native_peer.mjs', timing: true },
   // 1 against 2 threads in Node, Deno and Chromium; skips (saying why) a runtime that cannot thread.
   { name: 'threads', script: 'threads.mjs', timing: true },
+  // Issue 17's fused memory passes: the study CNN's conv blocks as a recorded pass, unfused against rewritten, at 1 and 2 threads.
+  { name: 'fused_passes', script: 'fused_passes.mjs', timing: true, charts: false },
   { name: 'memory_footprint', script: 'memory_footprint.mjs', timing: false },
   { name: 'memory_plan', script: 'memory_plan.mjs', timing: false },
   { name: 'memory_cli', script: 'memory_cli.mjs', timing: false },

@@ -13,3 +13,4 @@ export * from './relu_grad';
 export * from './conv2d';
 export * from './max_pool';
 export * from './relu';
+export * from './max_pool_relu_grad';

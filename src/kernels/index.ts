@@ -23,6 +23,8 @@ import { makeClipByValueConfig } from './ClipByValue';
 import { makeReluGradConfig, reluGradGradConfig, reluGradKernelConfig } from './ReluGrad';
 import { makeMaxPoolConfig } from './MaxPool';
 import { makeReluConfig } from './Relu';
+import { conv2DBiasReluConfig } from './Conv2DBiasRelu';
+import { maxPoolReluGradConfig } from './MaxPoolReluGrad';
 
 export { setTrainingKernelVariant, trainingKernelVariant, type TrainingVariant } from './training_module';
 export { setKernelSplitThreshold } from './split';
@@ -35,6 +37,9 @@ const kernels: tf.KernelConfig[] = [
   unsortedSegmentSumConfig,
   maxPoolGradConfig,
   reluGradKernelConfig,
+  // Fused kernels no op calls: the rewrite of a recorded pass does (src/replay/fuse_memory_passes.ts).
+  conv2DBiasReluConfig,
+  maxPoolReluGradConfig,
 ];
 
 let gradientsDone = false;

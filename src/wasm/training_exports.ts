@@ -34,10 +34,14 @@ export const TRAINING_EXPORTS = {
   f32_relu_grad_scalar: ['dy', 'x', 'out', 'n'],
   f32_conv2d_simd: ['x', 'f', 'y', 'B', 'H', 'W', 'CI', 'OH', 'OW', 'CO', 'KH', 'KW', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl'],
   f32_conv2d_scalar: ['x', 'f', 'y', 'B', 'H', 'W', 'CI', 'OH', 'OW', 'CO', 'KH', 'KW', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl'],
+  f32_conv2d_bias_relu_simd: ['x', 'f', 'bias', 'y', 'B', 'H', 'W', 'CI', 'OH', 'OW', 'CO', 'KH', 'KW', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl'],
+  f32_conv2d_bias_relu_scalar: ['x', 'f', 'bias', 'y', 'B', 'H', 'W', 'CI', 'OH', 'OW', 'CO', 'KH', 'KW', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl'],
   f32_max_pool_simd: ['x', 'y', 'B', 'H', 'W', 'C', 'OH', 'OW', 'fh', 'fw', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl'],
   f32_max_pool_scalar: ['x', 'y', 'B', 'H', 'W', 'C', 'OH', 'OW', 'fh', 'fw', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl'],
   f32_relu_simd: ['x', 'y', 'n'],
   f32_relu_scalar: ['x', 'y', 'n'],
+  f32_max_pool_relu_grad_simd: ['y', 'dy', 'dx', 'db', 'B', 'H', 'W', 'C', 'OH', 'OW', 'fh', 'fw', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl'],
+  f32_max_pool_relu_grad_scalar: ['y', 'dy', 'dx', 'db', 'B', 'H', 'W', 'C', 'OH', 'OW', 'fh', 'fw', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl'],
 } as const;
 
 export interface TrainingExports {
@@ -103,6 +107,10 @@ export interface TrainingExports {
   f32_conv2d_simd(x: number, f: number, y: number, B: number, H: number, W: number, CI: number, OH: number, OW: number, CO: number, KH: number, KW: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number): void;
   /** assembly/training/conv2d/f32_conv2d_scalar(x: usize, f: usize, y: usize, B: i32, H: i32, W: i32, CI: i32, OH: i32, OW: i32, CO: i32, KH: i32, KW: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32): void */
   f32_conv2d_scalar(x: number, f: number, y: number, B: number, H: number, W: number, CI: number, OH: number, OW: number, CO: number, KH: number, KW: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number): void;
+  /** assembly/training/conv2d/f32_conv2d_bias_relu_simd(x: usize, f: usize, bias: usize, y: usize, B: i32, H: i32, W: i32, CI: i32, OH: i32, OW: i32, CO: i32, KH: i32, KW: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32): void */
+  f32_conv2d_bias_relu_simd(x: number, f: number, bias: number, y: number, B: number, H: number, W: number, CI: number, OH: number, OW: number, CO: number, KH: number, KW: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number): void;
+  /** assembly/training/conv2d/f32_conv2d_bias_relu_scalar(x: usize, f: usize, bias: usize, y: usize, B: i32, H: i32, W: i32, CI: i32, OH: i32, OW: i32, CO: i32, KH: i32, KW: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32): void */
+  f32_conv2d_bias_relu_scalar(x: number, f: number, bias: number, y: number, B: number, H: number, W: number, CI: number, OH: number, OW: number, CO: number, KH: number, KW: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number): void;
   /** assembly/training/max_pool/f32_max_pool_simd(x: usize, y: usize, B: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32, fh: i32, fw: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32): void */
   f32_max_pool_simd(x: number, y: number, B: number, H: number, W: number, C: number, OH: number, OW: number, fh: number, fw: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number): void;
   /** assembly/training/max_pool/f32_max_pool_scalar(x: usize, y: usize, B: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32, fh: i32, fw: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32): void */
@@ -111,4 +119,8 @@ export interface TrainingExports {
   f32_relu_simd(x: number, y: number, n: number): void;
   /** assembly/training/relu/f32_relu_scalar(x: usize, y: usize, n: usize): void */
   f32_relu_scalar(x: number, y: number, n: number): void;
+  /** assembly/training/max_pool_relu_grad/f32_max_pool_relu_grad_simd(y: usize, dy: usize, dx: usize, db: usize, B: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32, fh: i32, fw: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32): void */
+  f32_max_pool_relu_grad_simd(y: number, dy: number, dx: number, db: number, B: number, H: number, W: number, C: number, OH: number, OW: number, fh: number, fw: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number): void;
+  /** assembly/training/max_pool_relu_grad/f32_max_pool_relu_grad_scalar(y: usize, dy: usize, dx: usize, db: usize, B: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32, fh: i32, fw: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32): void */
+  f32_max_pool_relu_grad_scalar(y: number, dy: number, dx: number, db: number, B: number, H: number, W: number, C: number, OH: number, OW: number, fh: number, fw: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number): void;
 }

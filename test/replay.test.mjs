@@ -30,6 +30,32 @@ for (const modelName of ['study CNN', 'default CNN', 'MLP']) {
   });
 }
 
+/** Counts the calls of the named 'wasm' kernels during f (a replay looks its kernels up when it is made, inside f). */
+async function kernelCalls(names, f) {
+  const calls = Object.fromEntries(names.map((n) => [n, 0]));
+  const originals = names.map((n) => tf.getKernel(n, 'wasm'));
+  for (const config of originals) {
+    tf.unregisterKernel(config.kernelName, 'wasm');
+    tf.registerKernel({ ...config, kernelFunc: (args) => { calls[config.kernelName]++; return config.kernelFunc(args); } });
+  }
+  try {
+    await f();
+  } finally {
+    for (const config of originals) { tf.unregisterKernel(config.kernelName, 'wasm'); tf.registerKernel(config); }
+  }
+  return calls;
+}
+
+s('replays run the fused memory passes (conv + bias + ReLU, MaxPoolGrad + ReLU gradient), which minimize() never calls', async () => {
+  const FUSED = ['FsamConv2DBiasRelu', 'FsamMaxPoolReluGrad'];
+  const make = OPTIMIZERS['F-SAM'];
+  // study CNN: both conv blocks fuse, forward (conv + bias + ReLU) and backward (pool gradient + ReLU gradient).
+  const study = await kernelCalls(FUSED, () => run(tf, layers, 'study CNN', make, { compiled: true }));
+  assert.equal(study, { FsamConv2DBiasRelu: 4 * 2 * 2, FsamMaxPoolReluGrad: 4 * 2 * 2 }, 'four replayed steps, two passes each');
+  const plain = await kernelCalls(FUSED, () => run(tf, layers, 'study CNN', make, { compiled: false }));
+  assert.equal(plain, { FsamConv2DBiasRelu: 0, FsamMaxPoolReluGrad: 0 });
+});
+
 s('a replay fails the test if it is wrong: a replay on another batch than it was given would differ', async () => {
   // The check above can fail: batches repeated give another hash than fresh batches.
   const make = OPTIMIZERS['F-SAM'];

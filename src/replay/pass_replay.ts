@@ -3,7 +3,8 @@
 //   recording   the first pass of each of the first two steps runs normally and is
 //               recorded (./recording.ts); the second pass of a SAM step runs normally
 //   replaying   the two recordings were the same program (./same_program.ts): both passes
-//               of every later step replay the second (./replayer.ts)
+//               of every later step replay the second (./replayer.ts), its conv → bias →
+//               ReLU chains and their gradients fused (./fuse_memory_passes.ts)
 //   off         the pass cannot be replayed (the reason says why): it runs normally
 // Recordings are compared across two steps, on two batches, so randomness (dropout) and
 // data the loss makes for itself per step are caught, not only randomness within a step.
@@ -15,6 +16,7 @@ import { secondPass } from '../tfjs/second_pass';
 import { recordPass, type Recorded, type Recording } from './recording';
 import { programDifference } from './same_program';
 import { Replayer } from './replayer';
+import { fuseMemoryPasses } from './fuse_memory_passes';
 
 export interface ReplayStatus {
   /** What the last step's passes were: recorded (run normally), replayed, or run normally for `reason`. */
@@ -102,7 +104,20 @@ export class PassReplay {
       this.status = { state: 'off', reason: entry.refusal };
       return;
     }
-    entry.replayer = new Replayer(b);
+    entry.replayer = new Replayer({ ...b, pass: fused(b.pass) });
+  }
+}
+
+/**
+ * The pass with its memory-bound chains fused (./fuse_memory_passes.ts: the same bits).
+ * The rewrite only speeds the replay up: should it ever refuse its own result, the pass
+ * replays as recorded.
+ */
+function fused(pass: Recording['pass']): Recording['pass'] {
+  try {
+    return fuseMemoryPasses(pass);
+  } catch {
+    return pass;
   }
 }
 

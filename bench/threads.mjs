@@ -17,7 +17,9 @@
 // a shell of its own, e.g. under setsid); Chromium, which playwright starts in a session of
 // its own, then gets the same for its group. The table says which scheduling it ran under.
 // Writes bench/results/threads.{json,md} (--out NAME: NAME.{json,md}).
-// Usage: node bench/threads.mjs [--quick] [--rounds N] [--steps N] [--quiet-wait S] [--runtimes node,deno,chromium] [--out NAME]
+// The step is the library's training path, optimizer.compile() (its passes replayed as
+// kernel calls, with the fused memory passes); --step minimize times minimize() instead.
+// Usage: node bench/threads.mjs [--quick] [--rounds N] [--steps N] [--quiet-wait S] [--runtimes node,deno,chromium] [--step compiled|minimize] [--out NAME]
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -32,6 +34,7 @@ const ROUNDS = Number(arg('--rounds', quick ? 1 : 5)), STEPS = Number(arg('--ste
 const QUIET_WAIT_S = Number(arg('--quiet-wait', quick ? 0 : 600));
 const RUNTIMES = arg('--runtimes', 'node,deno,chromium').split(',');
 const OUT = arg('--out', 'threads');
+const STEP = arg('--step', 'compiled');
 /** This session's scheduling group and its nice value (Linux autogroups), or undefined. */
 const autogroup = (() => { try { return readFileSync('/proc/self/autogroup', 'utf8').trim(); } catch { return undefined; } })();
 const prioritized = /nice -\d+/.test(autogroup ?? '');
@@ -70,11 +73,11 @@ function child(command, args) {
 }
 
 const sides = {
-  node: (threads, steps, profile) => child(process.execPath, ['bench/threads_step.mjs', String(threads), String(steps), ...(profile ? ['profile'] : [])]),
-  deno: (threads, steps, profile) => child(DENO, ['run', '--allow-read', 'bench/threads_step.mjs', String(threads), String(steps), ...(profile ? ['profile'] : [])]),
+  node: (threads, steps, profile) => child(process.execPath, ['bench/threads_step.mjs', String(threads), String(steps), profile ? 'profile' : '-', STEP]),
+  deno: (threads, steps, profile) => child(DENO, ['run', '--allow-read', 'bench/threads_step.mjs', String(threads), String(steps), profile ? 'profile' : '-', STEP]),
   chromium: async (threads, steps, profile) => {
     const lower = raiseChromiumGroup();
-    const { text, problems } = await runPage(`bench/threads_page.html?threads=${threads}&steps=${steps}${profile ? '&profile' : ''}`).finally(lower);
+    const { text, problems } = await runPage(`bench/threads_page.html?threads=${threads}&steps=${steps}&step=${STEP}${profile ? '&profile' : ''}`).finally(lower);
     if (!text.startsWith('{')) throw new Error(`chromium: ${text} ${problems.join(' ')}`);
     return JSON.parse(text);
   },
@@ -130,7 +133,7 @@ const rows = Object.entries(results).map(([name, r]) => (r.skipped
   ? `| ${name} | skipped: ${r.skipped} | | | | | | | |`
   : `| ${name} | ${f(r.p10[1])} / ${f(r.median[1])} | ${f(r.p10[2])} / ${f(r.median[2])} | **${f(r.speedupP10)}×** (${f(r.speedupMedian)}×) | ${r.roundSpeedups.map((v) => f(v)).join(' ')} | ${f(r.cpuMsPerStep[1], 1)} / ${f(r.cpuMsPerStep[2], 1)} | ${f(100 * r.otherThreadChunkShare, 0)}% | ${f(100 * r.parallelFraction, 0)}% → ${f(r.amdahlAt2)}× | ${r.loads.map((l) => f(l, 1)).join(' ')} |`));
 const markdown = [
-  `_threads: ${new Date().toISOString()}, ${machine()}; ${ROUNDS} interleaved rounds of ${STEPS} steps per side; load (1 min) before each round in the last column (waited up to ${QUIET_WAIT_S} s in all for it to fall under 1); scheduling: ${prioritized ? `**this session's group raised above the other jobs' (${autogroup}), and Chromium's with it**` : `as every other job${autogroup ? ` (${autogroup})` : ''}`}._`,
+  `_threads: ${new Date().toISOString()}, ${machine()}; the step: ${STEP === 'compiled' ? 'optimizer.compile() (replayed passes, fused memory passes)' : 'minimize()'}; ${ROUNDS} interleaved rounds of ${STEPS} steps per side; load (1 min) before each round in the last column (waited up to ${QUIET_WAIT_S} s in all for it to fall under 1); scheduling: ${prioritized ? `**this session's group raised above the other jobs' (${autogroup}), and Chromium's with it**` : `as every other job${autogroup ? ` (${autogroup})` : ''}`}._`,
   '',
   '| runtime | 1 thread ms (p10 / median) | 2 threads ms | speed-up p10 (median) | per round (p10) | CPU ms per step, 1 / 2 threads | chunks run by the 2nd thread | parallel fraction → Amdahl at 2 | load per round |',
   '|---|---:|---:|---:|---|---:|---:|---:|---|',

@@ -3,10 +3,13 @@
 // as a script (`node bench/threads_step.mjs <threads> <steps>`, `deno run --allow-read
 // bench/threads_step.mjs <threads> <steps>`: one JSON line), a page imports it
 // (bench/threads_page.html). `profile` also times, on the same model, the kernels that
-// split over threads, to give the step's parallel fraction.
+// split over threads, to give the step's parallel fraction. `step` is 'compiled' (the
+// library's training path, optimizer.compile(): the passes replayed as kernel calls, with
+// the fused memory passes) or 'minimize' (tfjs's dispatch of every op).
 
 /** The kernels fsam-edge splits over threads (src/kernels/split.ts's callers). */
-const SPLIT_KERNELS = ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPool', 'MaxPoolGrad', 'BatchMatMul', 'Relu', 'FsamReluGrad', 'Add'];
+const SPLIT_KERNELS = ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPool', 'MaxPoolGrad', 'BatchMatMul', 'Relu', 'FsamReluGrad', 'Add',
+  'FsamConv2DBiasRelu', 'FsamMaxPoolReluGrad'];
 
 const cpuMs = () => {
   const p = globalThis.process;
@@ -16,13 +19,18 @@ const cpuMs = () => {
 };
 
 /** `steps` timed F-SAM steps after a warm-up; with `profile`, the time inside kernels that split, per step. */
-export async function runSteps(lib, { threads, steps, profile = false }) {
+export async function runSteps(lib, { threads, steps, profile = false, mode = 'compiled' }) {
+  if (mode !== 'compiled' && mode !== 'minimize') throw new TypeError(`step must be 'compiled' or 'minimize', got ${JSON.stringify(mode)}`);
   const { benchModels, trainingStep } = await import('./models.mjs');
   const report = await lib.ready({ threads });
   const { tf, FSAM } = lib;
   const model = benchModels(lib.layers).study;
-  const { step, dispose } = trainingStep(tf, model.build(), new FSAM({ learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4, rho: 0.2 }), model.batch);
-  for (let i = 0; i < 5; i++) step();
+  const makeStep = () => {
+    const made = trainingStep(tf, model.build(), new FSAM({ learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4, rho: 0.2 }), model.batch, { compiled: mode === 'compiled' });
+    for (let i = 0; i < 5; i++) made.step(); // a compiled step records its first two, then replays
+    return made;
+  };
+  const { step, dispose } = makeStep();
   const chunksBefore = lib.wasmThreads().chunks;
   const times = [];
   const cpu0 = cpuMs(), wall0 = performance.now();
@@ -33,11 +41,11 @@ export async function runSteps(lib, { threads, steps, profile = false }) {
   }
   const wallMs = performance.now() - wall0, cpu = cpuMs() - cpu0;
   const chunksAfter = lib.wasmThreads().chunks;
-  let splittable;
-  if (profile) splittable = timeSplittable(tf, step, steps);
   dispose();
+  // A replay calls the kernels it looked up when it was made: the profile makes its step after wrapping them.
+  const splittable = profile ? timeSplittable(tf, makeStep, steps) : undefined;
   return {
-    threads: report.wasm.threads, requested: report.wasm.requested, reason: report.wasm.reason,
+    mode, threads: report.wasm.threads, requested: report.wasm.requested, reason: report.wasm.reason,
     times, wallMsPerStep: wallMs / steps, cpuMsPerStep: Number.isFinite(cpu) ? cpu / steps : undefined,
     chunks: { here: chunksAfter.here - chunksBefore.here, elsewhere: chunksAfter.elsewhere - chunksBefore.elsewhere },
     splittable,
@@ -45,7 +53,7 @@ export async function runSteps(lib, { threads, steps, profile = false }) {
 }
 
 /** Per step: wall time, and the time inside the outermost calls of kernels that split (p10 over the steps). */
-function timeSplittable(tf, step, steps) {
+function timeSplittable(tf, makeStep, steps) {
   const configs = SPLIT_KERNELS.map((name) => tf.getKernel(name, 'wasm')).filter(Boolean);
   let inside = 0, depth = 0;
   for (const config of configs) {
@@ -58,7 +66,10 @@ function timeSplittable(tf, step, steps) {
     } });
   }
   const walls = [], ins = [];
+  let made;
   try {
+    made = makeStep();
+    const step = made.step;
     for (let i = 0; i < steps; i++) {
       inside = 0;
       const t0 = performance.now();
@@ -67,6 +78,7 @@ function timeSplittable(tf, step, steps) {
       ins.push(inside);
     }
   } finally {
+    made?.dispose();
     for (const config of configs) { tf.unregisterKernel(config.kernelName, 'wasm'); tf.registerKernel(config); }
   }
   // The steps with the least wall time are the least disturbed: their share is the fraction.
@@ -80,6 +92,6 @@ const args = globalThis.Deno?.args ?? globalThis.process?.argv?.slice(2);
 const main = globalThis.Deno ? import.meta.main : globalThis.process && import.meta.url === `file://${globalThis.process.argv[1]}`;
 if (main) {
   const lib = await import('../dist/fsam-edge.js');
-  const result = await runSteps(lib, { threads: Number(args[0] ?? 1), steps: Number(args[1] ?? 30), profile: args[2] === 'profile' });
+  const result = await runSteps(lib, { threads: Number(args[0] ?? 1), steps: Number(args[1] ?? 30), profile: args[2] === 'profile', mode: args[3] ?? 'compiled' });
   console.log(JSON.stringify(result));
 }

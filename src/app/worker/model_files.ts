@@ -37,11 +37,14 @@ export async function modelFromFiles(files: NamedBytes[]): Promise<LayersModel> 
     const shards = g.paths.map((p) => {
       const file = p.includes('/') || p.includes('\\') ? undefined : files.find((f) => f.name === p);
       if (!file) throw new ModelFileError(`${name}: its weights file ${JSON.stringify(p)} was not chosen with it; choose model.json and its weight files together`);
-      checkWeightFileName(file.name, file.bytes);
-      return file.bytes;
+      return file;
     });
-    checkShardSizes(g, shards.map((b) => b.byteLength), name, `weightsManifest[${gi}]`);
-    for (const b of shards) { data.set(b, at); at += b.byteLength; }
+    checkShardSizes(g, shards.map((f) => f.bytes.byteLength), name, `weightsManifest[${gi}]`);
+    for (const f of shards) {
+      checkWeightFileName(f.name, f.bytes);
+      data.set(f.bytes, at);
+      at += f.bytes.byteLength;
+    }
   }
   checkWeightValues(m.weightSpecs, data, name);
   try {

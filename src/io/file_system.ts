@@ -8,11 +8,11 @@
 // (its rename is the one moment the saved model changes), then the weight files of
 // fsam-edge's naming that model.json no longer names are removed. A crash anywhere leaves
 // the old pair or the new one, at most with an orphan weights file the next save removes.
-// Reads trust nothing in model.json (./model_json.ts):
-// model.json and every shard must be regular files, the shards inside the model's folder
-// (after symbolic links), their byte lengths exactly what the manifest's weights need,
-// checked before a byte of them is read, all within bounds, and no float weight NaN or
-// infinite, and a weights file named by its checksum matches it. Every refusal is a ModelFileError of one line naming the file.
+// Reads trust nothing in model.json (./model_json.ts): model.json and every shard must be
+// regular files, the shards inside the model's folder (after symbolic links), their byte
+// lengths exactly what the manifest's weights need, checked before a byte of them is read,
+// all within bounds, a weights file named by a checksum must match it, and no float weight
+// may be NaN or infinite. Every refusal is a ModelFileError of one line naming the file.
 import { tf } from '../tf';
 import { hostFiles, hostFilesOver, type HostFiles, type HostFs } from './host_files';
 import { ModelFileError, MODEL_LIMITS, checkModelJson, checkShardSizes, checkWeightValues, isInside, shardFile, type ModelLimits } from './model_json';

@@ -315,7 +315,7 @@ inChromium('a person\'s own model (dropped on the page) and CSV (picked): traine
   await context.close();
 });
 
-inChromium('bad input (an empty or one-class example set, a CSV or a model of the wrong shape, a budget too small, a corrupt checkpoint): one visible line each, stored state unchanged', async () => {
+inChromium('bad input (an empty or one-class example set, a CSV or a model of the wrong shape, a damaged weights file, a budget too small, a corrupt checkpoint): one visible line each, stored state unchanged', async () => {
   const { context, page, check } = await fresh();
   const refuses = async (what, act, pattern) => {
     const before = await storedState(page);
@@ -350,7 +350,8 @@ inChromium('bad input (an empty or one-class example set, a CSV or a model of th
   damaged[9] ^= 0x01;
   const damagedName = weightFilesOf(join(work, 'tiny'))[0];
   await refuses('a weights file with one byte flipped', () => page.setInputFiles('#import-model', [
-    tiny, { name: damagedName, mimeType: 'application/octet-stream', buffer: damaged },
+    { name: 'model.json', mimeType: 'application/json', buffer: readFileSync(tiny) },
+    { name: damagedName, mimeType: 'application/octet-stream', buffer: damaged },
   ]), new RegExp(`^weights file ${damagedName.replace(/\./g, '\\.')} does not match the checksum in its name: damaged or edited$`));
   await draw(page, '#draw', DIGITS[1]);
   await page.click('#labels button:text-is("1")');

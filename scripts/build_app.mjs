@@ -32,7 +32,11 @@ const population = cli.data.makeDefaultTask(cli.data.loadMnist()).population;
 const { model, path } = await cli.cachedBaseModel(join(root, '.cache/base-model'), population, (line) => console.log(`app: ${line}`));
 const key = cli.baseModelKey(population);
 if (path === '(not cached)') await cli.checkpoint.saveModelFiles(join(out, 'model'), model);
-else for (const f of ['model.json', 'weights.bin']) copyFileSync(join(dirname(path), f), join(out, 'model', f));
+else {
+  // model.json and the weights files its manifest names (weights.<checksum>.bin; weights.bin in a cache an older build wrote).
+  const shards = JSON.parse(readFileSync(path, 'utf8')).weightsManifest.flatMap((g) => g.paths);
+  for (const f of ['model.json', ...shards]) copyFileSync(join(dirname(path), f), join(out, 'model', f));
+}
 model.dispose();
 writeFileSync(join(out, 'model/base.json'), `${JSON.stringify({ key, recipe: cli.BASE_RECIPE })}\n`);
 copyFileSync(join(root, 'data/mnist-digits.bin.gz'), join(out, 'data/mnist-digits.bin.gz'));

@@ -15,6 +15,7 @@ export { fileSystem } from './io/file_system';
 export type { FileSystemOptions } from './io/file_system';
 export type { HostFs } from './io/host_files';
 export { ModelFileError, MODEL_LIMITS, checkModelJson, checkWeightSpecs, checkShardSizes, checkWeightValues, shardFile, isInside } from './io/model_json';
+export { weightFileName, checkWeightFileName, staleWeightFiles } from './io/weight_file_name';
 export type { ModelLimits, CheckedModelJson, ManifestGroup, PathFunctions } from './io/model_json';
 export { ArenaBudgetError, MemoryBudgetError, NonFiniteGradientError, NonFinitePerturbationError, OptimizerDisposedError } from './core/errors';
 export { WasmSimdUnsupportedError } from './backend/simd';

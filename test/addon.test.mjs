@@ -6,6 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { shardOf } from './support/model_folder.mjs';
 import { consumer, DENO, folderBytes, LAYOUTS, ok, root, run, tarball, TSC } from './support/consumers.mjs';
 
 const GOLDEN = join(root, 'test/fixtures/golden');
@@ -245,14 +246,16 @@ s("separate: a fused-conv gradient the app registered itself keeps the undilated
   assert.equal(r.appGradient, { dilatedCalls: 0, dilatedNonZero: true, undilatedCalls: 1, undilatedZero: true });
 });
 
-s("separate: file:// saves the app's model and loads it back; shards outside the folder, devices, symlinks out and extra bytes are refused", async () => {
+s("separate: file:// saves the app's model and loads it back; shards outside the folder, devices, symlinks out, extra bytes and a flipped byte are refused", async () => {
   const r = await check('separate', 'file_io.mjs');
-  assert.equal(r.files, ['model.json', 'weights.bin']);
+  assert.match(r.shardName, /^weights\.[0-9a-f]{16}\.bin$/);
+  assert.equal(r.files, ['model.json', r.shardName]);
   assert.ok(r.roundTrip, 'the loaded model predicts what the saved one did');
   assert.match(r.refusals.outside, /^ModelFileError: .*weights path "\.\.\/secret\.bin" leads outside the model's folder$/);
   assert.match(r.refusals.device, /weights path "\/dev\/zero" is not relative to the model's folder/);
   assert.match(r.refusals.symlink, /weights path "link\.bin" leads outside the model's folder \(through a symbolic link\)/);
-  assert.match(r.refusals.extra, /weightsManifest\[0\]'s shard files hold 108 bytes \(weights\.bin 108\) but its weights need exactly 104/);
+  assert.match(r.refusals.extra, /weightsManifest\[0\]'s shard files hold 108 bytes \(weights\.[0-9a-f]{16}\.bin 108\) but its weights need exactly 104/);
+  assert.match(r.refusals.flipped, /^ModelFileError: weights file <dir>\/flipped\/weights\.[0-9a-f]{16}\.bin does not match the checksum in its name: damaged or edited$/);
   assert.match(r.refusals.nulls, /weightsManifest\[0\] is null, not a weight group/);
   assert.match(r.procSave, /^ModelFileError: cannot save a model into \/proc\/fsam-edge-no-such-folder\/model: ENOENT/);
 });
@@ -269,7 +272,7 @@ s('README: the library quick start installs the add-on and its snippet runs as p
   rmSync(join(dir, 'my-model'), { recursive: true, force: true });
   const r = await ok(process.execPath, ['quickstart.mjs'], { cwd: dir });
   assert.match(r.stdout.trim(), /^wasm: accuracy (0\.9\d|1\.00) after 20 epochs$/);
-  assert.ok(existsSync(join(dir, 'my-model/model.json')) && existsSync(join(dir, 'my-model/weights.bin')), 'the saved model');
+  assert.ok(existsSync(shardOf(join(dir, 'my-model'))), 'the saved model: model.json and the weights file it names');
 });
 
 s.run();

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { targetAvailability, inCi } from '../targets/availability.mjs';
 import { serveApp } from '../scripts/serve_app.mjs';
 import { runCli, saveTinyModel, blobs, csvOf } from './support/cli_fixture.mjs';
+import { shardOf, weightFilesOf, weightsOf } from './support/model_folder.mjs';
 import {
   launchApp, openApp, cspViolations, longTasksDuringRun, mainThreadTasksDuringRun, draw, DIGITS, runEnd, epochsSaved, storedState, downloads, message,
   layoutProblems, PHONE,
@@ -40,7 +41,7 @@ function cli(args) {
   }
   return cliRuns.get(key);
 }
-const cliWeights = (out) => sha256(readFileSync(join(out, 'model/weights.bin')));
+const cliWeights = (out) => sha256(weightsOf(join(out, 'model')));
 
 const { chromium } = targetAvailability();
 const s = suite('browser app');
@@ -189,11 +190,13 @@ inChromium('?autorun=20 gives the held-out accuracy and the weights of `fsam-edg
   assert.equal(phases(summary.memory), phases(want.memory), 'the memory plan');
   // The shipped base model is the one the CLI trains for itself.
   const base = readdirSync(cache).find((d) => d.startsWith('base-digit-cnn-'));
-  assert.is(sha256(readFileSync(join(root, 'dist/app/model/weights.bin'))), sha256(readFileSync(join(cache, base, 'weights.bin'))), 'base model');
+  assert.is(sha256(weightsOf(join(root, 'dist/app/model'))), sha256(weightsOf(join(cache, base))), 'base model');
   // The exported model files are the CLI's, byte for byte.
   const files = await downloads(page, '#export-model', 2);
+  const [shard] = weightFilesOf(join(out, 'model'));
+  assert.equal(Object.keys(files).sort(), ['model.json', shard].sort(), 'the same names');
   assert.equal(files['model.json'], readFileSync(join(out, 'model/model.json')), 'model.json');
-  assert.equal(files['weights.bin'], readFileSync(join(out, 'model/weights.bin')), 'weights.bin');
+  assert.equal(files[shard], readFileSync(join(out, 'model', shard)), shard);
   // The page stays responsive: the worker trains, the page's realm compiled no WebAssembly
   // (no tfjs-wasm, no kernels), and no main-thread task took over 100 ms of the thread's
   // CPU time. A task's wall time (what a longtask observer sees) also holds the time the
@@ -290,7 +293,7 @@ inChromium('a person\'s own model (dropped on the page) and CSV (picked): traine
   const csvPath = join(work, 'own.csv');
   writeFileSync(csvPath, csvOf(blobs(150, 7)));
   const { context, page, check } = await fresh();
-  const files = ['model.json', 'weights.bin'].map((name) => ({ name, b64: readFileSync(join(work, 'own-model', name)).toString('base64') }));
+  const files = ['model.json', ...weightFilesOf(join(work, 'own-model'))].map((name) => ({ name, b64: readFileSync(join(work, 'own-model', name)).toString('base64') }));
   const dropped = await page.evaluateHandle((list) => {
     const dt = new DataTransfer();
     for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name));
@@ -312,7 +315,7 @@ inChromium('a person\'s own model (dropped on the page) and CSV (picked): traine
   await context.close();
 });
 
-inChromium('bad input (an empty or one-class example set, a CSV or a model of the wrong shape, a budget too small, a corrupt checkpoint): one visible line each, stored state unchanged', async () => {
+inChromium('bad input (an empty or one-class example set, a CSV or a model of the wrong shape, a damaged weights file, a budget too small, a corrupt checkpoint): one visible line each, stored state unchanged', async () => {
   const { context, page, check } = await fresh();
   const refuses = async (what, act, pattern) => {
     const before = await storedState(page);
@@ -336,13 +339,20 @@ inChromium('bad input (an empty or one-class example set, a CSV or a model of th
   const lib = await import('../dist/cli.js');
   await lib.ready();
   const tiny = await saveTinyModel(lib, join(work, 'tiny'));
-  const tinyFiles = [tiny, join(work, 'tiny/weights.bin')];
+  const tinyFiles = [tiny, shardOf(join(work, 'tiny'))];
   await refuses('a model of the wrong shape', () => page.setInputFiles('#import-model', tinyFiles),
     /^model\.json: its input \[4\] takes 4 features, but the examples here have 784; remove them first/);
   await refuses('a model whose weights do not match it', () => page.setInputFiles('#import-model', [
     { name: 'model.json', mimeType: 'application/json', buffer: readFileSync(join(root, 'dist/app/model/model.json')) },
-    { name: 'weights.bin', mimeType: 'application/octet-stream', buffer: readFileSync(join(root, 'dist/app/model/weights.bin')).subarray(0, 1000) },
+    { name: weightFilesOf(join(root, 'dist/app/model'))[0], mimeType: 'application/octet-stream', buffer: weightsOf(join(root, 'dist/app/model')).subarray(0, 1000) },
   ]), /^model\.json: .*1000/);
+  const damaged = Buffer.from(readFileSync(shardOf(join(work, 'tiny'))));
+  damaged[9] ^= 0x01;
+  const damagedName = weightFilesOf(join(work, 'tiny'))[0];
+  await refuses('a weights file with one byte flipped', () => page.setInputFiles('#import-model', [
+    { name: 'model.json', mimeType: 'application/json', buffer: readFileSync(tiny) },
+    { name: damagedName, mimeType: 'application/octet-stream', buffer: damaged },
+  ]), new RegExp(`^weights file ${damagedName.replace(/\./g, '\\.')} does not match the checksum in its name: damaged or edited$`));
   await draw(page, '#draw', DIGITS[1]);
   await page.click('#labels button:text-is("1")');
   await page.fill('#budget', '1KB');

@@ -10,7 +10,9 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
 import { basename, join } from 'node:path';
+import { shardOf, weightFilesOf } from './support/model_folder.mjs';
 
 const { ready, checkpoint, tf, layers, fileSystem } = await import('../dist/cli.js');
 await ready();
@@ -99,9 +101,9 @@ function recordingFsPromises(failOn) {
   return { fs: rec, calls };
 }
 
-/** A small model whose weights.bin is 4·(3·700 + 700) = 11,200 bytes, with its weights set from `seed`. */
+/** A small model whose weights are 4·(3·700 + 700) = 11,200 bytes, set from `seed`. */
 function model(seed) {
-  const m = layers.sequential({ layers: [layers.layers.dense({ inputShape: [3], units: 700 })] });
+  const m = layers.sequential({ name: 'm', layers: [layers.layers.dense({ name: 'd', inputShape: [3], units: 700 })] }); // fixed names: the same seed, the same model.json
   const values = m.getWeights().map((w, i) => tf.fill(w.shape, seed + i));
   m.setWeights(values);
   tf.dispose(values);
@@ -115,59 +117,197 @@ const atomicCalls = (dir, file, writes) => [
   ['open', dir], ['fsync', dir], ['close', dir],
 ];
 
-s("model.save('file://…'): each file written, fsynced, closed, renamed, then the folder fsynced — the weights first", async () => {
+/** The name fsam-edge gives weight bytes, from node:crypto (an independent SHA-256). */
+const checksumName = (bytes) => `weights.${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.bin`;
+/** The bytes of a model's weights, as model.save() writes them. */
+const bytesOf = (m) => Buffer.concat(m.getWeights().map((w) => Buffer.from(w.dataSync().buffer)));
+/** The weights of the model the folder loads, as arrays (for assert.equal). */
+async function loadedWeights(dir) {
+  const back = await layers.loadLayersModel(fileSystem(dir));
+  const w = back.getWeights().map((t) => Array.from(t.dataSync()));
+  back.dispose();
+  return w;
+}
+const weightsOfSeed = (seed) => { const m = model(seed); const w = m.getWeights().map((t) => Array.from(t.dataSync())); m.dispose(); return w; };
+const OLD = weightsOfSeed(1), NEW = weightsOfSeed(5);
+async function saveSeed(dir, seed, opts) {
+  const m = model(seed);
+  try { return await m.save(fileSystem(dir, opts)); } finally { m.dispose(); }
+}
+
+s("model.save('file://…'): the weights under their checksum's name, then model.json naming them — each written, fsynced, closed, renamed, then the folder fsynced", async () => {
   const { fs: rec, calls } = recordingFsPromises();
-  const m = model(1);
+  const m = model(1), shard = checksumName(bytesOf(m));
   await m.save(fileSystem(join(root, 'm'), { fs: rec }));
   m.dispose();
   assert.equal(calls, [
     ['stat', 'm'], // save: is it a folder?
     ['stat', 'm'], ['stat', '.'], ['mkdir', 'm'], // mkdir -p
-    ...atomicCalls('m', 'weights.bin', 12), // 11,200 bytes, at most 1000 per write
-    ...atomicCalls('m', 'model.json', 1),
+    ...atomicCalls('m', shard, 12), // 11,200 bytes, at most 1000 per write
+    ...atomicCalls('m', 'model.json', 1), // the commit
+    ['readdir', 'm'], // stale weight files: none
   ]);
-  assert.equal(readdirSync(join(root, 'm')).sort(), ['model.json', 'weights.bin']);
-  const back = await layers.loadLayersModel(fileSystem(join(root, 'm')));
-  assert.equal(Array.from(back.getWeights()[1].dataSync().slice(0, 2)), [2, 2]);
-  back.dispose();
+  assert.equal(readdirSync(join(root, 'm')).sort(), ['model.json', shard]);
+  assert.equal(weightFilesOf(join(root, 'm')), [shard]);
+  assert.equal(await loadedWeights(join(root, 'm')), OLD);
 });
 
-for (const file of ['weights.bin', 'model.json']) {
-  for (const call of ['write', 'fsync', 'rename']) {
-    s(`model.save: a failed ${call} of ${file} rejects, leaves the old ${file} and no temporary`, async () => {
-      const dir = join(root, `save-${file}-${call}`);
-      const old = model(1);
-      await old.save(fileSystem(dir));
-      old.dispose();
-      const before = Object.fromEntries(['model.json', 'weights.bin'].map((f) => [f, readFileSync(join(dir, f))]));
-      const { fs: rec, calls } = recordingFsPromises({ call, file });
-      const m = model(5);
-      try {
-        await m.save(fileSystem(dir, { fs: rec }));
-        assert.unreachable('save resolved');
-      } catch (err) {
-        assert.instance(err, Error);
-        assert.match(err.message, /cannot save a model into .*ENOSPC \(injected\)/);
-      } finally {
-        m.dispose();
-      }
-      assert.equal(readdirSync(dir).sort(), ['model.json', 'weights.bin'], 'no temporary left');
-      assert.equal(readFileSync(join(dir, file)), before[file], `the old ${file}`);
-      if (file === 'weights.bin') assert.equal(readFileSync(join(dir, 'model.json')), before['model.json'], 'model.json is not written after the weights failed');
-      assert.equal(calls.at(-1), ['unlink', `save-${file}-${call}/${file}.tmp`]);
-    });
-  }
+s('model.save over a saved model: the new weights beside the old, model.json, then the old weights removed; the same bytes again remove nothing', async () => {
+  const dir = join(root, 'over');
+  await saveSeed(dir, 1);
+  const oldShard = checksumName(readFileSync(shardOf(dir)));
+  const { fs: rec, calls } = recordingFsPromises();
+  const m = model(5), shard = checksumName(bytesOf(m));
+  await m.save(fileSystem(dir, { fs: rec }));
+  assert.equal(calls, [
+    ['stat', 'over'], ['stat', 'over'],
+    ...atomicCalls('over', shard, 12),
+    ...atomicCalls('over', 'model.json', 1),
+    ['readdir', 'over'], ['unlink', `over/${oldShard}`],
+  ]);
+  assert.equal(readdirSync(dir).sort(), ['model.json', shard]);
+  const again = recordingFsPromises();
+  await m.save(fileSystem(dir, { fs: again.fs }));
+  m.dispose();
+  assert.not.ok(again.calls.some(([c]) => c === 'unlink'), 'nothing removed');
+  assert.equal(readdirSync(dir).sort(), ['model.json', shard]);
+  assert.equal(await loadedWeights(dir), NEW);
+});
+
+/**
+ * node:fs/promises whose call number `failAt` fails (ENOSPC) and the rest run, or whose
+ * calls from number `crashAt` on never happen (the process died there): nothing after
+ * it is done, not even cleanup. Files it opened and never closed are closed by `end()`.
+ */
+function steppingFs({ failAt = -1, crashAt = Infinity } = {}) {
+  let n = 0;
+  const open = new Set();
+  const step = () => {
+    const k = n++;
+    if (k >= crashAt) throw Object.assign(new Error('crashed (injected)'), { code: 'ECRASH' });
+    if (k === failAt) throw Object.assign(new Error(`ENOSPC (injected at step ${k})`), { code: 'ENOSPC' });
+  };
+  const fs = {
+    async realpath(p) { step(); return fsp.realpath(p); },
+    async stat(p) { step(); return fsp.stat(p); },
+    async readFile(p) { step(); return fsp.readFile(p); },
+    async mkdir(p) { step(); return fsp.mkdir(p); },
+    async readdir(p) { step(); return fsp.readdir(p); },
+    async rename(a, b) { step(); return fsp.rename(a, b); },
+    async unlink(p) { step(); return fsp.unlink(p); },
+    async open(p, flags, mode) {
+      step();
+      const file = await fsp.open(p, flags, mode);
+      open.add(file);
+      return {
+        async write(b, o, l) { step(); return file.write(b, o, Math.min(l, 1000)); },
+        async sync() { step(); return file.sync(); },
+        async close() { step(); open.delete(file); return file.close(); },
+      };
+    },
+  };
+  return { fs, steps: () => n, end: () => Promise.all([...open].map((f) => f.close())) };
 }
+
+/** The two layouts a save may replace: fsam-edge's (weights.<checksum>.bin) and the older weights.bin (tfjs-node's too). */
+const LAYOUTS = {
+  checksummed: async (dir) => { await saveSeed(dir, 1); },
+  'weights.bin': async (dir) => {
+    await saveSeed(dir, 1);
+    const shard = shardOf(dir), json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+    json.weightsManifest[0].paths = ['weights.bin'];
+    fs.renameSync(shard, join(dir, 'weights.bin'));
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+  },
+};
+
+for (const [layout, saveOld] of Object.entries(LAYOUTS)) {
+  s(`model.save over a model (${layout}) that fails at, or dies before, every step: the folder loads the old model or the new, whole; the next save leaves only the new`, async () => {
+    const ref = join(root, `pair-${layout}-ref`);
+    await saveOld(ref);
+    const clean = steppingFs();
+    await saveSeed(ref, 5, { fs: clean.fs });
+    const steps = clean.steps(), newJson = readFileSync(join(ref, 'model.json')), newShard = basename(shardOf(ref));
+    assert.ok(steps > 30, `${steps} steps`);
+    let seenOld = 0, seenNew = 0;
+    for (const mode of ['fail', 'crash']) {
+      for (let k = 0; k < steps; k++) {
+        const dir = join(root, `pair-${layout}-${mode}-${k}`);
+        await saveOld(dir);
+        const oldJson = readFileSync(join(dir, 'model.json')), oldShard = weightFilesOf(dir)[0];
+        const stepping = steppingFs(mode === 'fail' ? { failAt: k } : { crashAt: k });
+        const outcome = await saveSeed(dir, 5, { fs: stepping.fs }).then(() => 'saved', (err) => err);
+        await stepping.end();
+        const at = `${mode} at step ${k} of ${steps}`;
+        if (mode === 'fail' && outcome !== 'saved') assert.match(outcome.message, /^cannot save a model into .*: ENOSPC \(injected at step \d+\)$/, at);
+        const json = readFileSync(join(dir, 'model.json'));
+        const isNew = json.equals(newJson);
+        assert.ok(isNew || json.equals(oldJson), `${at}: model.json is the old one or the new one`);
+        assert.equal(await loadedWeights(dir), isNew ? NEW : OLD, `${at}: the weights loaded are the ones saved with this (${isNew ? 'new' : 'old'}) model.json`);
+        if (mode === 'fail') assert.is(isNew, outcome === 'saved', `${at}: a save that rejected left the old model, one that resolved the new`);
+        isNew ? seenNew++ : seenOld++;
+        const left = readdirSync(dir).filter((n) => !['model.json', oldShard, newShard].includes(n));
+        if (mode === 'fail') assert.equal(left, [], `${at}: no temporary left`);
+        // The next save (of the same model) removes whatever the interrupted one left.
+        await saveSeed(dir, 5);
+        assert.equal(readdirSync(dir).sort(), ['model.json', newShard], `${at}: the next save leaves the new pair only`);
+        assert.equal(readFileSync(join(dir, 'model.json')), newJson);
+        assert.equal(await loadedWeights(dir), NEW);
+        rmSync(dir, { recursive: true });
+      }
+    }
+    assert.ok(seenOld > 0 && seenNew > 0, `both outcomes seen: old ${seenOld}, new ${seenNew}`);
+  });
+}
+
+s('model.save removes only weight files of its own naming: an orphan and weights.bin go; other tools\' shards and the user\'s files stay', async () => {
+  const dir = join(root, 'mixed');
+  fs.mkdirSync(dir);
+  const others = ['group1-shard1of1.bin', 'notes.txt', 'weights.0123.bin', 'weights.0123456789ABCDEF.bin', 'weights.0123456789abcdef.bin.bak', 'my-weights.bin'];
+  for (const n of [...others, 'weights.bin', 'weights.0123456789abcdef.bin']) writeFileSync(join(dir, n), 'x');
+  await saveSeed(dir, 2);
+  assert.equal(readdirSync(dir).sort(), ['model.json', basename(shardOf(dir)), ...others].sort());
+});
 
 s('model.save removes the temporaries of a save that died', async () => {
   const dir = join(root, 'stale');
   fs.mkdirSync(dir);
-  writeFileSync(join(dir, 'weights.bin.tmp-123-abc'), 'half');
+  const shard = checksumName(bytesOf(model(2)));
+  writeFileSync(join(dir, `${shard}.tmp-123-abc`), 'half');
   writeFileSync(join(dir, 'model.json.tmp-456-def'), 'half');
-  const m = model(2);
-  await m.save(fileSystem(dir));
-  m.dispose();
-  assert.equal(readdirSync(dir).sort(), ['model.json', 'weights.bin']);
+  await saveSeed(dir, 2);
+  assert.equal(readdirSync(dir).sort(), ['model.json', shard]);
+});
+
+s('loading: a weights file whose bytes do not match the checksum in its name is refused, naming it, in one line', async () => {
+  const dir = join(root, 'damaged');
+  await saveSeed(dir, 3);
+  const shard = shardOf(dir), bytes = readFileSync(shard);
+  bytes[5000] ^= 0x10; // one bit of one weight: still a finite float, the size unchanged
+  writeFileSync(shard, bytes);
+  try {
+    await layers.loadLayersModel(fileSystem(dir));
+    assert.unreachable('loaded');
+  } catch (err) {
+    assert.is(err.name, 'ModelFileError');
+    assert.is(err.message, `weights file ${shard} does not match the checksum in its name: damaged or edited`);
+  }
+});
+
+s("loading: other tools' names (weights.bin, group1-shard1of1.bin) carry no checksum and load as before; a save over them replaces the pair", async () => {
+  for (const name of ['weights.bin', 'group1-shard1of1.bin']) {
+    const dir = join(root, `named-${name}`);
+    await saveSeed(dir, 4);
+    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+    fs.renameSync(shardOf(dir), join(dir, name));
+    json.weightsManifest[0].paths = [name];
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+    assert.equal(await loadedWeights(dir), weightsOfSeed(4), name);
+    await saveSeed(dir, 5);
+    assert.equal(await loadedWeights(dir), NEW, `${name}: replaced`);
+    const kept = name === 'weights.bin' ? [] : [name]; // another tool's naming is never removed
+    assert.equal(readdirSync(dir).sort(), ['model.json', basename(shardOf(dir)), ...kept].sort(), name);
+  }
 });
 
 s.after(() => rmSync(root, { recursive: true, force: true }));

@@ -9,6 +9,7 @@ import { rmSync, mkdtempSync, writeFileSync, readFileSync, readdirSync, existsSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, runCli, blobs, csvOf, saveTinyModel } from './support/cli_fixture.mjs';
+import { shardOf, weightsOf } from './support/model_folder.mjs';
 
 const cli = await import('../dist/cli.js');
 await cli.ready();
@@ -39,7 +40,8 @@ s('personalize: a tiny dense model on a CSV dataset, end to end', () => {
   assert.match(r.stdout, /held-out accuracy: [\d.]+% before, [\d.]+% after 3 epochs/);
   assert.match(r.stdout, /optimizer\s+held-out before\s+after\s+best/);
   assert.ok(!/\x1b\[/.test(r.stdout + r.stderr), 'no terminal escapes when piped');
-  for (const f of ['report.html', 'summary.json', 'checkpoint.fsam', 'model/model.json', 'model/weights.bin']) assert.ok(existsSync(join(out, f)), f);
+  for (const f of ['report.html', 'summary.json', 'checkpoint.fsam', 'model/model.json']) assert.ok(existsSync(join(out, f)), f);
+  assert.ok(existsSync(shardOf(join(out, 'model'))), 'the weights file model.json names');
   const html = readFileSync(join(out, 'report.html'), 'utf8');
   assert.is(html.match(/<svg /g).length, 5, 'four curves and the memory chart');
   assert.not.match(html, /<script/);
@@ -54,7 +56,7 @@ s('personalize: the same data as JSON gives the same run as CSV', () => {
   const out = join(root, 'e2e-json');
   const r = run(['personalize', '--model', modelPath, '--data', json, '--epochs', '3', '--batch-size', '16', '--seed', '1', '--lr', '0.05', '--out', out]);
   assert.is(r.status, 0, r.stderr);
-  assert.equal(readFileSync(join(out, 'model/weights.bin')), readFileSync(join(root, 'e2e', 'model/weights.bin')));
+  assert.equal(weightsOf(join(out, 'model')), weightsOf(join(root, 'e2e', 'model')));
 });
 
 /** What `fsam-edge plan` says a run needs of wasm memory (--max-memory takes exactly that). */
@@ -243,7 +245,7 @@ for (const [what, flags, epochs, k] of RESUMES) {
     const c = run(['resume', '--checkpoint', join(split, 'checkpoint.fsam')]);
     assert.is(c.status, 0, c.stderr);
     assert.match(c.stdout, new RegExp(`resuming .* after epoch ${k} of ${epochs}`));
-    assert.ok(readFileSync(join(whole, 'model/weights.bin')).equals(readFileSync(join(split, 'model/weights.bin'))), 'final weights are bitwise equal');
+    assert.ok(weightsOf(join(whole, 'model')).equals(weightsOf(join(split, 'model'))), 'final weights are bitwise equal');
     assert.equal(await optimizerState(join(split, 'checkpoint.fsam')), await optimizerState(join(whole, 'checkpoint.fsam')));
     const hist = (dir) => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).runs[0].history.map(({ seconds, ...e }) => e);
     assert.equal(hist(split), hist(whole), 'the per-epoch losses and accuracies match too');
@@ -270,7 +272,7 @@ s('Ctrl-C mid-run: status 130, one line naming the checkpoint; resuming it equal
   assert.ok(m && Number(m[1]) === Number(m[2]) + 1 && Number(m[2]) >= 5 && Number(m[2]) < 40, stderr);
   const c = run(['resume', '--checkpoint', join(cut, 'checkpoint.fsam')]);
   assert.is(c.status, 0, c.stderr);
-  assert.ok(readFileSync(join(whole, 'model/weights.bin')).equals(readFileSync(join(cut, 'model/weights.bin'))), 'final weights are bitwise equal');
+  assert.ok(weightsOf(join(whole, 'model')).equals(weightsOf(join(cut, 'model'))), 'final weights are bitwise equal');
 });
 
 s('resume refuses when the built-in task\'s digits are not the ones the checkpoint saw', () => {

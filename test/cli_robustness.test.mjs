@@ -8,11 +8,12 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
 import {
-  chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync,
+  chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, runCli, blobs, csvOf, saveTinyModel, snapshot } from './support/cli_fixture.mjs';
+import { shardOf, weightsOf as folderWeights } from './support/model_folder.mjs';
 
 const cli = await import('../dist/cli.js');
 await cli.ready();
@@ -25,7 +26,7 @@ const modelPath = await saveTinyModel(cli, join(root, 'tiny'));
 const csv = join(root, 'tiny.csv');
 writeFileSync(csv, csvOf(blobs(150, 7)));
 const TINY = ['--model', modelPath, '--data', csv, '--batch-size', '16', '--lr', '0.05', '--seed', '3'];
-const weightsOf = (dir) => readFileSync(join(dir, 'model/weights.bin'));
+const weightsOf = (dir) => folderWeights(join(dir, 'model'));
 const summaryOf = (dir) => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
 /** The summary without what differs between two runs of the same training (wall times, the command). */
 // memory: the run's plan, whose RSS part is the process's own (it differs run to run).
@@ -154,9 +155,19 @@ s('5: compare into an --out with an older model/ removes it; summary.json and re
   const out = join(root, 'compare-over');
   assert.is(run(['personalize', ...TINY, '--epochs', '1', '--out', out]).status, 0);
   assert.ok(existsSync(join(out, 'model/model.json')));
-  const r = run(['compare', ...TINY, '--optimizers', 'sgd,fsam', '--epochs', '2', '--rho', '0.1', '--lambda', '0.5', '--out', out]);
-  assert.is(r.status, 0, r.stderr);
-  assert.not.ok(existsSync(join(out, 'model')), 'no model of another run beside the comparison');
+  const removes = (more) => {
+    const r = run(['compare', ...TINY, '--optimizers', 'sgd,fsam', '--epochs', '2', '--rho', '0.1', '--lambda', '0.5', '--out', out]);
+    assert.is(r.status, 0, r.stderr);
+    more();
+  };
+  // Beside the model: an orphan shard, an older layout's weights.bin and a file of the user's.
+  writeFileSync(join(out, 'model/weights.0123456789abcdef.bin'), 'orphan');
+  writeFileSync(join(out, 'model/weights.bin'), 'older');
+  writeFileSync(join(out, 'model/notes.txt'), 'mine');
+  removes(() => assert.equal(readdirSync(join(out, 'model')), ['notes.txt'], "fsam-edge's model files go, nothing else"));
+  rmSync(join(out, 'model/notes.txt'));
+  assert.is(run(['personalize', ...TINY, '--epochs', '1', '--out', out]).status, 0);
+  removes(() => assert.not.ok(existsSync(join(out, 'model')), 'no model of another run beside the comparison'));
   const { config, versions } = summaryOf(out);
   assert.equal([config.seed, config.epochs, config.batchSize, config.maxMemory], [3, 2, 16, null]);
   assert.is(config.model, modelPath);
@@ -174,11 +185,12 @@ s('5: compare into an --out with an older model/ removes it; summary.json and re
 const guarded = join(root, 'guarded');
 cpSync(whole, guarded, { recursive: true });
 const manifest = JSON.parse(readFileSync(modelPath, 'utf8'));
-const shardBytes = readFileSync(join(root, 'tiny', 'weights.bin'));
+const shardPath = shardOf(join(root, 'tiny')), shardName = shardPath.slice(shardPath.lastIndexOf('/') + 1);
+const shardBytes = readFileSync(shardPath);
 const [firstWeight] = manifest.weightsManifest[0].weights;
 
 /** A model folder under root/models/<name>: model.json from `edit(manifest copy)`, shards as given. */
-function modelVariant(name, edit, shards = { 'weights.bin': shardBytes }) {
+function modelVariant(name, edit, shards = { [shardName]: shardBytes }) {
   const dir = join(root, 'models', name);
   mkdirSync(dir, { recursive: true });
   const m = structuredClone(manifest);
@@ -189,24 +201,30 @@ function modelVariant(name, edit, shards = { 'weights.bin': shardBytes }) {
 }
 writeFileSync(join(root, 'secret.bin'), shardBytes);
 const linked = modelVariant('symlink', () => {}, {});
-symlinkSync(join(root, 'secret.bin'), join(root, 'models', 'symlink', 'weights.bin'));
+symlinkSync(join(root, 'secret.bin'), join(root, 'models', 'symlink', shardName));
 const nan = Buffer.from(shardBytes);
 nan.writeFloatLE(NaN, 4 * 5);
+const flipped = Buffer.from(shardBytes);
+flipped[100] ^= 0x01;
+/** The manifest naming its shard weights.bin, as tfjs-node does: a name without a checksum, so the bytes reach the value checks. */
+const legacyName = (m) => { m.weightsManifest[0].paths = ['weights.bin']; };
 
 const MODEL_CASES = [
   ['a shard path to /dev/zero', modelVariant('devzero', (m) => { m.weightsManifest[0].paths = ['/dev/zero']; }), /weights path "\/dev\/zero" is not relative to the model's folder/],
   ['a shard path out of the folder', modelVariant('escape', (m) => { m.weightsManifest[0].paths = ['../../secret.bin']; }), /weights path "\.\.\/\.\.\/secret\.bin" leads outside the model's folder/],
   ['a shard that is a symbolic link out of the folder', linked, /leads outside the model's folder \(through a symbolic link\)/],
-  ['extra bytes in a shard', modelVariant('extra', () => {}, { 'weights.bin': Buffer.concat([shardBytes, Buffer.alloc(4)]) }), /weightsManifest\[0\]'s shard files hold 272 bytes \(weights\.bin 272\) but its weights need exactly 268/],
-  ['a short shard', modelVariant('short', () => {}, { 'weights.bin': shardBytes.subarray(0, 200) }), /hold 200 bytes .* need exactly 268/],
+  ['extra bytes in a shard', modelVariant('extra', () => {}, { [shardName]: Buffer.concat([shardBytes, Buffer.alloc(4)]) }), /weightsManifest\[0\]'s shard files hold 272 bytes \(weights\.[0-9a-f]{16}\.bin 272\) but its weights need exactly 268/],
+  ['a short shard', modelVariant('short', () => {}, { [shardName]: shardBytes.subarray(0, 200) }), /hold 200 bytes .* need exactly 268/],
   ['weightsManifest [{}]', modelVariant('empty-group', (m) => { m.weightsManifest = [{}]; }), /weightsManifest\[0\]\.paths is undefined, not a list of file names/],
   ['weightsManifest [null]', modelVariant('null-group', (m) => { m.weightsManifest = [null]; }), /weightsManifest\[0\] is null, not a weight group/],
   ['weights: null', modelVariant('null-weights', (m) => { m.weightsManifest[0].weights = null; }), /weightsManifest\[0\]\.weights is null, not a list of weight entries/],
   ['paths: [7]', modelVariant('number-path', (m) => { m.weightsManifest[0].paths = [7]; }), /weightsManifest\[0\]\.paths\[0\] is 7, not a file name/],
   ['a weight of negative size', modelVariant('negative', (m) => { m.weightsManifest[0].weights[0].shape = [-4, 8]; }), /shape \[-4,8\] has a size that is not an integer >= 0/],
-  ['a NaN weight', modelVariant('nan', () => {}, { 'weights.bin': nan }),
+  ['a shard with one byte flipped', modelVariant('flipped', () => {}, { [shardName]: flipped }),
+    new RegExp(`weights file .*models/flipped/${shardName.replace(/\./g, '\\.')} does not match the checksum in its name: damaged or edited`)],
+  ['a NaN weight', modelVariant('nan', legacyName, { 'weights.bin': nan }),
     new RegExp(`weight '${firstWeight.name}' \\(layer ${firstWeight.name.split('/')[0]}\\) is NaN at index 5 \\(\\[0, 5\\]\\)`)],
-  ['a missing shard', modelVariant('missing', () => {}, {}), /cannot read weights file .*weights\.bin.*: no such file/],
+  ['a missing shard', modelVariant('missing', () => {}, {}), /cannot read weights file .*weights\.[0-9a-f]{16}\.bin.*: no such file/],
   ['/dev/zero as model.json', '/dev/zero', /model \/dev\/zero is not a regular file/],
 ];
 

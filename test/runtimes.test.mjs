@@ -167,9 +167,15 @@ s('every runtime here trains to bit-identical weights, on 1 thread and on 2', ()
 });
 
 if (available.deno.available) {
-  s('deno: model.save and loadLayersModel with file:// through the bundle (atomic writes, read back the same)', async () => {
+  s('deno: model.save and loadLayersModel with file:// through the bundle (atomic writes, read back the same, a second save replaces the pair)', async () => {
     const r = await exec(DENO, ['run', '--allow-read', '--allow-write', 'targets/deno/model_files.ts']);
-    assert.equal(JSON.parse(r.stdout.trim().split('\n').pop()), { files: ['model.json', 'weights.bin'], same: true });
+    const { first, second } = JSON.parse(r.stdout.trim().split('\n').pop());
+    for (const save of [first, second]) {
+      assert.match(save.named.join(), /^weights\.[0-9a-f]{16}\.bin$/);
+      assert.equal(save.files, ['model.json', ...save.named], 'model.json and the one weights file it names');
+      assert.ok(save.same, 'read back the same');
+    }
+    assert.is.not(second.named[0], first.named[0], 'other weights, another name; the first is removed');
   });
 }
 

@@ -2,8 +2,8 @@
 // resume (continue a checkpoint). Inputs are all read and checked before anything is
 // written; outputs go to --out: report.html, summary.json, checkpoint(s), model/.
 import { dirname, join, resolve } from 'node:path';
-import { readFileSync, rmdirSync, unlinkSync } from 'node:fs';
-import { ready, tf, versions } from '../index';
+import { readFileSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
+import { ready, tf, versions, staleWeightFiles } from '../index';
 import { loadCheckpoint } from '../node/checkpoint_file';
 import { saveModelFiles } from '../node/model_files';
 import { writeFileAtomic } from '../node/atomic';
@@ -101,12 +101,20 @@ function runVersions(): Record<string, string> {
   return { 'fsam-edge': own, ...versions, node: process.version };
 }
 
-/** The model files a compare does not write, left by an earlier run in the same --out. */
+/**
+ * The model files a compare does not write, left by an earlier run in the same --out:
+ * model.json first (then no half model remains), then the weight files of fsam-edge's
+ * naming (the rule a save removes its stale ones by: src/io/weight_file_name.ts).
+ */
 function removeStaleModel(outDir: string): void {
-  for (const f of ['model.json', 'weights.bin']) {
-    try { unlinkSync(join(outDir, 'model', f)); } catch { /* not there */ }
+  const dir = join(outDir, 'model');
+  try { unlinkSync(join(dir, 'model.json')); } catch { /* not there */ }
+  let names: string[] = [];
+  try { names = readdirSync(dir); } catch { /* not there */ }
+  for (const f of staleWeightFiles(names, [])) {
+    try { unlinkSync(join(dir, f)); } catch { /* raced */ }
   }
-  try { rmdirSync(join(outDir, 'model')); } catch { /* not there, or holds other files */ }
+  try { rmdirSync(dir); } catch { /* not there, or holds other files */ }
 }
 
 /** Writes the model, the report and, last, summary.json (so a summary means the rest is there). */

@@ -1,20 +1,25 @@
 // The file:// model handler for Node and Deno, registered by ready() (unless the app
 // already has one, e.g. tfjs-node's), and the one the CLI reads and writes its models with:
-// model.save('file://dir') writes dir/model.json and dir/weights.bin, the layout
-// tfjs-node writes; loadLayersModel('file://dir/model.json') (or 'file://dir') reads them.
-// Writes are atomic per file (./host_files.ts), the weights first, so model.json never
-// names bytes that are not on disk. Reads trust nothing in model.json (./model_json.ts):
-// model.json and every shard must be regular files, the shards inside the model's folder
-// (after symbolic links), their byte lengths exactly what the manifest's weights need,
-// checked before a byte of them is read, all within bounds, and no float weight NaN or
-// infinite. Every refusal is a ModelFileError of one line naming the file.
+// model.save('file://dir') writes dir/model.json and dir/weights.<checksum>.bin (tfjs's
+// layout, one shard, named by its bytes: ./weight_file_name.ts); loadLayersModel(
+// 'file://dir/model.json') (or 'file://dir') reads them, and folders other tools wrote.
+// A save replaces the model as a pair: each file is written atomically (./host_files.ts),
+// the weights first under their own name beside the old ones, then model.json naming them
+// (its rename is the one moment the saved model changes), then the weight files of
+// fsam-edge's naming that model.json no longer names are removed. A crash anywhere leaves
+// the old pair or the new one, at most with an orphan weights file the next save removes.
+// Reads trust nothing in model.json (./model_json.ts): model.json and every shard must be
+// regular files, the shards inside the model's folder (after symbolic links), their byte
+// lengths exactly what the manifest's weights need, checked before a byte of them is read,
+// all within bounds, a weights file named by a checksum must match it, and no float weight
+// may be NaN or infinite. Every refusal is a ModelFileError of one line naming the file.
 import { tf } from '../tf';
 import { hostFiles, hostFilesOver, type HostFiles, type HostFs } from './host_files';
 import { ModelFileError, MODEL_LIMITS, checkModelJson, checkShardSizes, checkWeightValues, isInside, shardFile, type ModelLimits } from './model_json';
+import { checkWeightFileName, staleWeightFiles, weightFileName } from './weight_file_name';
 
 const SCHEME = 'file://';
 const MODEL_JSON = 'model.json';
-const WEIGHTS_BIN = 'weights.bin';
 
 export interface FileSystemOptions {
   /** Bounds on what a model may hold (model.json bytes, weight bytes, entries, shards). */
@@ -65,16 +70,31 @@ async function save(files: HostFiles, dir: string, a: tf.io.ModelArtifacts): Pro
   if (at && at.kind !== 'directory') throw new ModelFileError(`${dir} exists and is not a folder; file:// saves a model into a folder`);
   await files.makeDirectory(dir);
   const weights = a.weightData === undefined ? new Uint8Array(0) : new Uint8Array(tf.io.CompositeArrayBuffer.join(a.weightData));
+  const shard = weightFileName(weights);
   const json: Record<string, unknown> = {
     modelTopology: a.modelTopology, format: a.format, generatedBy: a.generatedBy, convertedBy: a.convertedBy,
     signature: a.signature, userDefinedMetadata: a.userDefinedMetadata, modelInitializer: a.modelInitializer,
     initializerSignature: a.initializerSignature, trainingConfig: a.trainingConfig,
-    weightsManifest: [{ paths: [WEIGHTS_BIN], weights: a.weightSpecs ?? [] }],
+    weightsManifest: [{ paths: [shard], weights: a.weightSpecs ?? [] }],
   };
   for (const key of Object.keys(json)) if (json[key] === undefined) delete json[key];
-  await files.writeFileAtomic(files.path.join(dir, WEIGHTS_BIN), weights);
-  await files.writeFileAtomic(files.path.join(dir, MODEL_JSON), new TextEncoder().encode(JSON.stringify(json)));
+  await files.writeFileAtomic(files.path.join(dir, shard), weights);
+  await files.writeFileAtomic(files.path.join(dir, MODEL_JSON), new TextEncoder().encode(JSON.stringify(json))); // the commit
+  await removeStaleWeightFiles(files, dir, [shard]);
   return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
+}
+
+/**
+ * Removes the weight files of fsam-edge's naming in `dir` that the new model.json does not
+ * name (the previous save's, an orphan of a save that died). The model is saved already:
+ * a file that cannot be removed stays, and the next save tries again.
+ */
+async function removeStaleWeightFiles(files: HostFiles, dir: string, kept: string[]): Promise<void> {
+  let names: string[];
+  try { names = await files.listFolder(dir); } catch { return; }
+  for (const n of staleWeightFiles(names, kept)) {
+    try { await files.removeFile(files.path.join(dir, n)); } catch { /* stays until the next save */ }
+  }
 }
 
 const errno = (err: unknown) => (err as { code?: string }).code;
@@ -119,7 +139,7 @@ async function load(files: HostFiles, path: string, limits: ModelLimits): Promis
   const dir = files.path.dirname(modelJsonPath);
   const realDir = (await files.realPath(dir))!;
   // Every shard is located and measured before any is read.
-  const shards: { file: string; size: number }[] = [];
+  const shards: { path: string; file: string; size: number }[] = [];
   for (const [gi, g] of m.groups.entries()) {
     const sizes: number[] = [];
     for (const p of g.paths) {
@@ -128,15 +148,17 @@ async function load(files: HostFiles, path: string, limits: ModelLimits): Promis
       if (!isInside(realDir, (await files.realPath(file))!, files.path)) {
         throw new ModelFileError(`${modelJsonPath}: weights path ${JSON.stringify(p)} leads outside the model's folder (through a symbolic link)`);
       }
-      shards.push({ file, size });
+      shards.push({ path: p, file, size });
       sizes.push(size);
     }
     checkShardSizes(g, sizes, modelJsonPath, `weightsManifest[${gi}]`);
   }
   const data = new Uint8Array(m.weightBytes);
   let at = 0;
-  for (const { file, size } of shards) {
-    data.set(await readExactly(files, file, size, 'weights file'), at);
+  for (const { path: p, file, size } of shards) {
+    const bytes = await readExactly(files, file, size, 'weights file');
+    checkWeightFileName(p, bytes, file);
+    data.set(bytes, at);
     at += size;
   }
   checkWeightValues(m.weightSpecs, data, modelJsonPath);

@@ -16,6 +16,10 @@ export interface HostFiles {
   readFile(path: string): Promise<Uint8Array>;
   writeFileAtomic(path: string, bytes: Uint8Array): Promise<void>;
   makeDirectory(path: string): Promise<void>;
+  /** The names in a folder. */
+  listFolder(path: string): Promise<string[]>;
+  /** Removes a file. */
+  removeFile(path: string): Promise<void>;
   path: {
     resolve(...parts: string[]): string; join(...parts: string[]): string; dirname(p: string): string;
     basename(p: string): string; relative(from: string, to: string): string; isAbsolute(p: string): boolean; sep: string;
@@ -83,6 +87,12 @@ export function hostFilesOver(fs: HostFs, path: HostFiles['path']): HostFiles {
       for (const d of missing) {
         try { await fs.mkdir(d); } catch (err) { if ((err as { code?: string }).code !== 'EEXIST') throw err; }
       }
+    },
+    async listFolder(p) {
+      return fs.readdir(p);
+    },
+    async removeFile(p) {
+      await fs.unlink(p);
     },
     async writeFileAtomic(target, bytes) {
       await writeFileAtomicAsync(target, bytes, fs, path);

@@ -17,7 +17,7 @@ export async function loadModelFiles(modelJsonPath: string, limits: ModelLimits 
   }
 }
 
-/** Writes dir/model.json and dir/weights.bin. */
+/** Writes dir/model.json and dir/weights.<checksum>.bin, replacing the model there as a pair (src/io/file_system.ts). */
 export async function saveModelFiles(dir: string, model: LayersModel): Promise<void> {
   await model.save(fileSystem(dir));
 }

@@ -1,6 +1,7 @@
 // model.save('file://…') and loadLayersModel('file://…') in Node after ready(): a round
 // trip with the app's own model, the files the CLI reads, and a manifest that points
-// outside the model's folder, at a device, or at too many bytes, refused by name.
+// outside the model's folder, at a device, or at too many bytes, and a damaged weights
+// file, refused by name.
 import { mkdtempSync, readFileSync, writeFileSync, readdirSync, symlinkSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,10 +22,12 @@ const same = (m) => Array.from(m.predict(x).dataSync()).every((v, i) => v === mo
 
 const refusals = {};
 const json = JSON.parse(readFileSync(`${dir}/model/model.json`, 'utf8'));
+const [shardName] = json.weightsManifest[0].paths; // weights.<checksum>.bin
+const shard = readFileSync(`${dir}/model/${shardName}`);
 const attempt = async (name, mutate) => {
   const d = join(dir, name);
   mkdirSync(d);
-  writeFileSync(join(d, 'weights.bin'), readFileSync(`${dir}/model/weights.bin`));
+  writeFileSync(join(d, shardName), shard);
   const j = structuredClone(json);
   mutate(j, d);
   writeFileSync(join(d, 'model.json'), JSON.stringify(j));
@@ -35,14 +38,15 @@ const attempt = async (name, mutate) => {
     refusals[name] = `${err.name}: ${err.message.replace(dir, '<dir>')}`;
   }
 };
-writeFileSync(join(dir, 'secret.bin'), readFileSync(`${dir}/model/weights.bin`));
+writeFileSync(join(dir, 'secret.bin'), shard);
 await attempt('outside', (j) => { j.weightsManifest[0].paths = ['../secret.bin']; });
 await attempt('device', (j) => { j.weightsManifest[0].paths = ['/dev/zero']; });
 await attempt('symlink', (j, d) => { symlinkSync(join(dir, 'secret.bin'), join(d, 'link.bin')); j.weightsManifest[0].paths = ['link.bin']; });
-await attempt('extra', (j, d) => { writeFileSync(join(d, 'weights.bin'), Buffer.concat([readFileSync(join(d, 'weights.bin')), Buffer.alloc(4)])); });
+await attempt('extra', (j, d) => { writeFileSync(join(d, shardName), Buffer.concat([shard, Buffer.alloc(4)])); });
+await attempt('flipped', (j, d) => { const b = Buffer.from(shard); b[9] ^= 1; writeFileSync(join(d, shardName), b); });
 await attempt('nulls', (j) => { j.weightsManifest = [null]; });
 const procSave = await model.save('file:///proc/fsam-edge-no-such-folder/model').then(() => 'saved', (err) => `${err.name}: ${err.message}`);
 console.log(JSON.stringify({ procSave,
-  files: readdirSync(`${dir}/model`).sort(), bytes: saved.modelArtifactsInfo.weightDataBytes,
+  files: readdirSync(`${dir}/model`).sort(), shardName, bytes: saved.modelArtifactsInfo.weightDataBytes,
   roundTrip: same(loaded) && same(again), refusals,
 }));

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { rng, mutateText, mutateBinary, mutateJson } from './mutators.mjs';
 import { blobs, csvOf, saveTinyModel } from '../support/cli_fixture.mjs';
+import { shardOf } from '../support/model_folder.mjs';
 
 const [format, seedText, firstText, countText, work] = process.argv.slice(2);
 const seed = Number(seedText), first = Number(firstText), count = Number(countText);
@@ -36,7 +37,7 @@ if (!existsSync(join(work, 'ready'))) {
   mkdirSync(work, { recursive: true });
   await saveTinyModel(cli, join(work, 'tiny'));
   writeFileSync(csv, csvOf(blobs(60, 11)));
-  writeFileSync(join(work, 'secret.bin'), readFileSync(join(work, 'tiny', 'weights.bin')));
+  writeFileSync(join(work, 'secret.bin'), readFileSync(shardOf(join(work, 'tiny'))));
   for (const args of [['personalize', '--model', tiny, '--data', csv, '--epochs', '1', '--batch-size', '16', '--out', pristine],
     ['personalize', '--model', tiny, '--data', csv, '--epochs', '2', '--stop-after', '1', '--batch-size', '16', '--out', join(work, 'stopped')]]) {
     const r = await main(args);
@@ -44,7 +45,12 @@ if (!existsSync(join(work, 'ready'))) {
   }
   writeFileSync(join(work, 'ready'), '');
 }
-const csvBytes = readFileSync(csv), modelJson = JSON.parse(readFileSync(tiny, 'utf8')), shard = readFileSync(join(work, 'tiny', 'weights.bin'));
+const csvBytes = readFileSync(csv), modelJson = JSON.parse(readFileSync(tiny, 'utf8')), shard = readFileSync(shardOf(join(work, 'tiny')));
+// The shard under its checksummed name (weights.<checksum>.bin: a changed byte is refused by
+// the checksum), or as weights.bin, as tfjs-node names it (no checksum: changed bytes reach
+// the size and value checks).
+const shardName = modelJson.weightsManifest[0].paths[0];
+const legacyJson = { ...modelJson, weightsManifest: [{ ...modelJson.weightsManifest[0], paths: ['weights.bin'] }] };
 const ckBytes = readFileSync(checkpoint);
 
 function digest(dir) {
@@ -68,9 +74,10 @@ function makeCase(i, dir) {
     return ['personalize', '--model', tiny, '--data', join(dir, 'data.csv'), '--epochs', '1', '--batch-size', '16', '--out', out];
   }
   if (format === 'model') {
-    const doc = r() < 0.8 ? mutateJson(structuredClone(modelJson), r) : modelJson;
+    const legacy = r() < 0.5, base = legacy ? legacyJson : modelJson;
+    const doc = r() < 0.8 ? mutateJson(structuredClone(base), r) : base;
     writeFileSync(join(dir, 'model.json'), typeof doc === 'object' && doc !== null && r() < 0.97 ? JSON.stringify(doc) : mutateText(new TextEncoder().encode(JSON.stringify(doc)), r));
-    writeFileSync(join(dir, 'weights.bin'), r() < 0.4 || doc === modelJson ? mutateBinary(shard, r) : shard);
+    writeFileSync(join(dir, legacy ? 'weights.bin' : shardName), r() < 0.4 || doc === base ? mutateBinary(shard, r) : shard);
     return ['personalize', '--model', join(dir, 'model.json'), '--data', csv, '--epochs', '1', '--batch-size', '16', '--out', out];
   }
   // checkpoint: mostly a header edited and re-checksummed (and maybe its blobs), else raw bytes.

@@ -1,8 +1,9 @@
 // A tfjs layers model from files in memory: the app's built-in model (fetched beside the
 // page) or the model.json and weight files a person picked. The same checks as the CLI's
 // file:// loader (src/io/model_json.ts) before tfjs reads a byte: a sound model.json,
-// shards that are the files picked with it, their sizes what the weights need, no NaN.
-import { tf, layers, ModelFileError, MODEL_LIMITS, checkModelJson, checkShardSizes, checkWeightValues } from '../../index';
+// shards that are the files picked with it, their sizes what the weights need, a weights
+// file named by its checksum matching it (src/io/weight_file_name.ts), no NaN.
+import { tf, layers, ModelFileError, MODEL_LIMITS, checkModelJson, checkShardSizes, checkWeightValues, checkWeightFileName, weightFileName } from '../../index';
 import { withWarningsHeld, modelArtifacts, weightBytes } from '../../checkpoint/checkpoint';
 import type { LayersModel } from '../../personalize/train';
 import type { NamedBytes } from '../common/protocol';
@@ -36,10 +37,14 @@ export async function modelFromFiles(files: NamedBytes[]): Promise<LayersModel> 
     const shards = g.paths.map((p) => {
       const file = p.includes('/') || p.includes('\\') ? undefined : files.find((f) => f.name === p);
       if (!file) throw new ModelFileError(`${name}: its weights file ${JSON.stringify(p)} was not chosen with it; choose model.json and its weight files together`);
-      return file.bytes;
+      return file;
     });
-    checkShardSizes(g, shards.map((b) => b.byteLength), name, `weightsManifest[${gi}]`);
-    for (const b of shards) { data.set(b, at); at += b.byteLength; }
+    checkShardSizes(g, shards.map((f) => f.bytes.byteLength), name, `weightsManifest[${gi}]`);
+    for (const f of shards) {
+      checkWeightFileName(f.name, f.bytes);
+      data.set(f.bytes, at);
+      at += f.bytes.byteLength;
+    }
   }
   checkWeightValues(m.weightSpecs, data, name);
   try {
@@ -51,18 +56,30 @@ export async function modelFromFiles(files: NamedBytes[]): Promise<LayersModel> 
   }
 }
 
-/** model.json and weights.bin of a model, byte for byte as the CLI's file:// handler writes them (src/io/file_system.ts). */
+/** The weights files a model.json names, in order (what to fetch beside it); [] when it names none the loader could find. */
+export function weightFilesNamed(modelJson: Uint8Array): string[] {
+  let doc: unknown;
+  try { doc = JSON.parse(new TextDecoder().decode(modelJson)); } catch { return []; }
+  const groups = (doc as { weightsManifest?: unknown })?.weightsManifest;
+  if (!Array.isArray(groups)) return [];
+  return groups.flatMap((g) => (Array.isArray(g?.paths) ? g.paths : []))
+    .filter((p): p is string => typeof p === 'string' && p !== '' && !p.includes('/') && !p.includes('\\'));
+}
+
+/** model.json and weights.<checksum>.bin of a model, byte for byte as the CLI's file:// handler writes them (src/io/file_system.ts). */
 export async function modelFiles(model: LayersModel): Promise<NamedBytes[]> {
   const a = await modelArtifacts(model);
+  const weights = weightBytes(a.weightData);
+  const shard = weightFileName(weights);
   const json: Record<string, unknown> = {
     modelTopology: a.modelTopology, format: a.format, generatedBy: a.generatedBy, convertedBy: a.convertedBy,
     signature: a.signature, userDefinedMetadata: a.userDefinedMetadata, modelInitializer: a.modelInitializer,
     initializerSignature: a.initializerSignature, trainingConfig: a.trainingConfig,
-    weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs ?? [] }],
+    weightsManifest: [{ paths: [shard], weights: a.weightSpecs ?? [] }],
   };
   for (const key of Object.keys(json)) if (json[key] === undefined) delete json[key];
   return [
     { name: 'model.json', bytes: new TextEncoder().encode(JSON.stringify(json)) },
-    { name: 'weights.bin', bytes: weightBytes(a.weightData) },
+    { name: shard, bytes: weights },
   ];
 }

@@ -23,7 +23,7 @@ import { summaryOf, summaryJson, configurationRows } from '../../personalize/sum
 import { CSV_NAME, examplesCsv } from '../common/examples';
 import type { MemoryInfo, ModelInfo, NamedBytes, RunChoice, RunData, RunInfo } from '../common/protocol';
 import type { Storage, StoredModel, StoredRun } from '../common/storage';
-import { modelFromFiles, modelFiles } from './model_files';
+import { modelFromFiles, modelFiles, weightFilesNamed } from './model_files';
 import { packagedDigits } from './digits';
 
 /** Thrown between two steps when the person cancels: the last checkpoint stays. */
@@ -52,9 +52,8 @@ export interface Events {
 }
 
 export interface Place {
-  /** The shipped model's files and digits, beside the page. */
+  /** The shipped model's files and digits, beside the page: its model.json (the weights files it names are fetched beside it). */
   modelUrl: string;
-  weightsUrl: string;
   baseInfoUrl: string;
   digitsUrl: string;
   appVersion: string;
@@ -130,9 +129,10 @@ export class Session {
       if (!r.ok) throw new Error(`${url} did not load (HTTP ${r.status})`);
       return new Uint8Array(await r.arrayBuffer());
     };
-    const [json, weights, info] = await Promise.all([fetchBytes(this.place.modelUrl), fetchBytes(this.place.weightsUrl), fetchBytes(this.place.baseInfoUrl)]);
+    const [json, info] = await Promise.all([fetchBytes(this.place.modelUrl), fetchBytes(this.place.baseInfoUrl)]);
+    const shards = await Promise.all(weightFilesNamed(json).map(async (name) => ({ name, bytes: await fetchBytes(new URL(name, this.place.modelUrl).href) })));
     const { key } = JSON.parse(new TextDecoder().decode(info)) as { key: string };
-    this.base = await modelFromFiles([{ name: 'model.json', bytes: json }, { name: 'weights.bin', bytes: weights }]);
+    this.base = await modelFromFiles([{ name: 'model.json', bytes: json }, ...shards]);
     this.baseInfo = this.describe(this.base, `built-in digit CNN (${key})`, true);
   }
 

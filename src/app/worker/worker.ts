@@ -38,7 +38,7 @@ async function open(): Promise<{ session: Session; storageProblem: string | null
     storageProblem = (err as Error).message;
   }
   const session = new Session(storage, {
-    modelUrl: here('model/model.json'), weightsUrl: here('model/weights.bin'), baseInfoUrl: here('model/base.json'),
+    modelUrl: here('model/model.json'), baseInfoUrl: here('model/base.json'),
     digitsUrl: here('data/mnist-digits.bin.gz'), appVersion: FSAM_EDGE_VERSION, userAgent: navigator.userAgent,
   }, events);
   return { session, storageProblem, threads };

@@ -217,8 +217,17 @@ export async function startThreaded(wasm: typeof TfjsWasm, request: ThreadsReque
   }
 }
 
-/** How many times a kernel worker polls for the next call before it sleeps (about a microsecond; longer polls, 0.05 to 0.5 ms, measured no faster at 2 threads here). */
-const KERNEL_SPINS = 2_000;
+/**
+ * How many times a kernel worker polls for the next call before it sleeps: about 1.7 ms
+ * here (17 ns a poll). With a step's passes replayed (optimizer.compile()) the gaps
+ * between split calls are short, and a worker that is still polling takes the next call
+ * without a futex wake: the study CNN's compiled F-SAM step at 2 threads against 1 in
+ * Node (`node bench/threads.mjs --runtimes node --rounds 5`, p10; load 0.9, 2026-11-30)
+ * was 1.31–1.37× at 2,000 and 20,000 polls, 1.48–1.53× at 100,000 (three runs), 1.29×
+ * at 1,000,000 (the spinning took the core from other work). Under minimize() (tfjs's
+ * dispatch between calls) longer polls had measured no faster.
+ */
+const KERNEL_SPINS = 100_000;
 
 /**
  * Threads of tfjs-wasm's own pool (pthreadpool, which runs XNNPACK's operators) when

@@ -67,6 +67,26 @@ function wrapOptimizerKernels(optimizer) {
   return () => { for (const [name, f] of originals) kernels[name] = f; };
 }
 
+/**
+ * `steps` steps timed with the kernels wrapped: per step, the time outside every kernel
+ * (tfjs's and the optimizer's), and outside tfjs's kernels only; the kernel calls of the last step.
+ */
+function timeOutside(step, steps) {
+  const outside = [], outsideTfjs = [], optimizerMs = [];
+  let calls = 0, optimizerCalls = 0;
+  for (let i = 0; i < steps; i++) {
+    timer.insideMs = 0; timer.calls = 0; timer.optimizerMs = 0; timer.optimizerCalls = 0;
+    const t0 = performance.now();
+    step();
+    const wall = performance.now() - t0;
+    outside.push(wall - timer.insideMs - timer.optimizerMs);
+    outsideTfjs.push(wall - timer.insideMs);
+    optimizerMs.push(timer.optimizerMs);
+    calls = timer.calls; optimizerCalls = timer.optimizerCalls;
+  }
+  return { outside, outsideTfjs, optimizerMs, calls, optimizerCalls };
+}
+
 async function profile(modelName, optName) {
   const { batch, build } = MODELS[modelName];
   const optimizer = OPTIMIZERS[optName]();
@@ -76,20 +96,11 @@ async function profile(modelName, optName) {
   for (let i = 0; i < STEPS; i++) { const t0 = performance.now(); step(); walls.push(performance.now() - t0); }
   // Outside kernels, step by step.
   const unwrap = wrapKernels(), unwrapOptimizer = wrapOptimizerKernels(optimizer);
-  const outside = [], outsideTfjs = [], optimizerMs = [];
-  let calls = 0, optimizerCalls = 0;
+  let timed;
   try {
-    for (let i = 0; i < STEPS; i++) {
-      timer.insideMs = 0; timer.calls = 0; timer.optimizerMs = 0; timer.optimizerCalls = 0;
-      const t0 = performance.now();
-      step();
-      const wall = performance.now() - t0;
-      outside.push(wall - timer.insideMs - timer.optimizerMs);
-      outsideTfjs.push(wall - timer.insideMs);
-      optimizerMs.push(timer.optimizerMs);
-      calls = timer.calls; optimizerCalls = timer.optimizerCalls;
-    }
+    timed = timeOutside(step, STEPS);
   } finally { unwrap(); unwrapOptimizer(); }
+  const { outside, outsideTfjs, optimizerMs, calls, optimizerCalls } = timed;
   // Kernel times: the minimum over a few profiled steps, per kernel name (being
   // descheduled only ever adds time).
   let best = null;
@@ -124,8 +135,8 @@ async function profile(modelName, optName) {
  */
 async function profileCompiled(modelName, optName) {
   const { batch, build } = MODELS[modelName];
-  const walls = [], outside = [], outsideTfjs = [];
-  let calls = 0, replay;
+  const walls = [];
+  let outside, outsideTfjs, calls, replay;
   {
     const { step, dispose } = trainingStep(tf, build(), OPTIMIZERS[optName](), batch, { compiled: true });
     for (let i = 0; i < 5; i++) step();
@@ -140,15 +151,7 @@ async function profileCompiled(modelName, optName) {
     replay = status();
     const unwrapOptimizer = wrapOptimizerKernels(optimizer);
     try {
-      for (let i = 0; i < STEPS; i++) {
-        timer.insideMs = 0; timer.calls = 0; timer.optimizerMs = 0; timer.optimizerCalls = 0;
-        const t0 = performance.now();
-        step();
-        const wall = performance.now() - t0;
-        outside.push(wall - timer.insideMs - timer.optimizerMs);
-        outsideTfjs.push(wall - timer.insideMs);
-        calls = timer.calls;
-      }
+      ({ outside, outsideTfjs, calls } = timeOutside(step, STEPS));
     } finally { unwrapOptimizer(); dispose(); }
   } finally { unwrap(); }
   if (replay?.state !== 'replaying') throw new Error(`the compiled step did not replay: ${JSON.stringify(replay)}`);

@@ -4,21 +4,15 @@
 // geometry is a depthwise conv's with a filterSize window, as tfjs computes it.
 import { tf } from '../tf';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { checkDy, checkTensor, convGeometry, pair } from './conv_util';
+import { poolGradientArgs } from './conv_util';
 import { offsetOf } from './training_module';
 import { partsFor, ranges, runParts } from './split';
 
 const NAME = 'MaxPoolGrad';
 
 function maxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap }): tf.TensorInfo {
-  const { inputs, backend, attrs } = args;
-  const { dy, input } = inputs;
-  checkTensor(NAME, 'dy', dy, 4, ['float32']);
-  checkTensor(NAME, 'input', input, 4, ['float32']);
-  const [fh, fw] = pair(NAME, 'filterSize', attrs.filterSize);
-  const g = convGeometry(NAME, input.shape, [fh, fw, input.shape[3], 1],
-    { strides: attrs.strides, pad: attrs.pad, dimRoundingMode: attrs.dimRoundingMode }, true);
-  checkDy(NAME, dy, g);
+  const { backend } = args;
+  const { dy, input, g, fh, fw } = poolGradientArgs(NAME, args);
   const dx = backend.makeOutput(input.shape, 'float32');
   // Over the threads by images: a window never leaves its image.
   const X = offsetOf(backend, input), DY = offsetOf(backend, dy), DX = offsetOf(backend, dx);

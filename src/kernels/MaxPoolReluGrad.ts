@@ -11,20 +11,15 @@
 // leaves them to one pass afterwards (f32_column_sums, as the Sum kernel): same bits.
 import { tf } from '../tf';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { checkDy, checkTensor, convGeometry, pair } from './conv_util';
+import { poolGradientArgs } from './conv_util';
 import { offsetOf, trainingKernels } from './training_module';
 import { partsFor, ranges, runParts } from './split';
 
 export const MAX_POOL_RELU_GRAD = 'FsamMaxPoolReluGrad';
 
 function maxPoolReluGrad(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap }): tf.TensorInfo[] {
-  const { inputs: { dy, input }, backend, attrs } = args;
-  checkTensor(MAX_POOL_RELU_GRAD, 'dy', dy, 4, ['float32']);
-  checkTensor(MAX_POOL_RELU_GRAD, 'input', input, 4, ['float32']);
-  const [fh, fw] = pair(MAX_POOL_RELU_GRAD, 'filterSize', attrs.filterSize);
-  const g = convGeometry(MAX_POOL_RELU_GRAD, input.shape, [fh, fw, input.shape[3], 1],
-    { strides: attrs.strides, pad: attrs.pad, dimRoundingMode: attrs.dimRoundingMode }, true);
-  checkDy(MAX_POOL_RELU_GRAD, dy, g);
+  const { backend, attrs } = args;
+  const { dy, input, g, fh, fw } = poolGradientArgs(MAX_POOL_RELU_GRAD, args);
   const withSums = attrs.biasGrad === true;
   const dx = backend.makeOutput(input.shape, 'float32');
   const db = withSums ? backend.makeOutput([g.CI], 'float32') : null;

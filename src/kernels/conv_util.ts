@@ -103,6 +103,18 @@ export function checkDy(kernel: string, dy: Info, g: ConvGeometry): void {
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap };
 
+/** A max-pool gradient's dy and pool input, checked, and its window (MaxPoolGrad, FsamMaxPoolReluGrad). */
+export function poolGradientArgs(kernel: string, args: KernelArgs): { dy: Info; input: Info; g: ConvGeometry; fh: number; fw: number } {
+  const { inputs: { dy, input }, attrs } = args;
+  checkTensor(kernel, 'dy', dy, 4, ['float32']);
+  checkTensor(kernel, 'input', input, 4, ['float32']);
+  const [fh, fw] = pair(kernel, 'filterSize', attrs.filterSize);
+  const g = convGeometry(kernel, input.shape, [fh, fw, input.shape[3], 1],
+    { strides: attrs.strides, pad: attrs.pad, dimRoundingMode: attrs.dimRoundingMode }, true);
+  checkDy(kernel, dy, g);
+  return { dy, input, g, fh, fw };
+}
+
 /** A filter gradient's inputs x and dy and its filterShape, checked, and the conv's geometry. */
 export function filterGradientArgs(kernel: string, args: KernelArgs, depthwise: boolean) {
   const attrs = args.attrs as unknown as ConvAttrs & { filterShape: number[] };

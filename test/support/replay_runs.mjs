@@ -3,27 +3,15 @@
 // same model and batches, and a hash of every bit that matters after them: the weights,
 // the optimizer's state (getWeights) and the losses.
 import { createHash } from 'node:crypto';
+import { benchModels } from '../../bench/models.mjs';
 
+/** The benchmarks' two CNNs (bench/models.mjs), at smaller batches, and an MLP. */
 export function models(tf, layers) {
-  const L = layers.layers, init = (k) => layers.initializers.heUniform({ seed: k });
+  const L = layers.layers, init = (k) => layers.initializers.heUniform({ seed: k }), bench = benchModels(layers);
   const image = { x: (n, seed) => tf.randomNormal([n, 28, 28, 1], 0, 1, 'float32', seed) };
   return {
-    'study CNN': { batch: 16, ...image, build: () => layers.sequential({ layers: [
-      L.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 3, activation: 'relu', kernelInitializer: init(1) }),
-      L.maxPooling2d({ poolSize: 2 }),
-      L.conv2d({ filters: 16, kernelSize: 3, activation: 'relu', kernelInitializer: init(2) }),
-      L.maxPooling2d({ poolSize: 2 }),
-      L.flatten(),
-      L.dense({ units: 64, activation: 'relu', kernelInitializer: init(3) }),
-      L.dense({ units: 10, kernelInitializer: init(4) }),
-    ] }) },
-    'default CNN': { batch: 32, ...image, build: () => layers.sequential({ layers: [
-      L.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 5, strides: 2, activation: 'relu', kernelInitializer: init(1) }),
-      L.conv2d({ filters: 16, kernelSize: 3, strides: 2, activation: 'relu', kernelInitializer: init(2) }),
-      L.flatten(),
-      L.dense({ units: 32, activation: 'relu', kernelInitializer: init(3) }),
-      L.dense({ units: 10, kernelInitializer: init(4) }),
-    ] }) },
+    'study CNN': { batch: 16, ...image, build: bench.study.build },
+    'default CNN': { batch: 32, ...image, build: bench.default.build },
     MLP: { batch: 24, x: (n, seed) => tf.randomNormal([n, 20], 0, 1, 'float32', seed), build: () => layers.sequential({ layers: [
       L.dense({ inputShape: [20], units: 16, activation: 'tanh', kernelInitializer: init(5) }),
       L.dense({ units: 10, kernelInitializer: init(6) }),

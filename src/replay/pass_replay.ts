@@ -21,11 +21,11 @@ import { fuseMemoryPasses } from './fuse_memory_passes';
 export interface ReplayStatus {
   /** What the last step's passes were: recorded (run normally), replayed, or run normally for `reason`. */
   readonly state: 'recording' | 'replaying' | 'off';
-  /** Why the passes are not replayed (state 'off'), or were recorded again. */
+  /** Why the passes are not replayed (state 'off'), were recorded again, or replay without the fused memory passes. */
   readonly reason?: string;
 }
 
-interface Entry { recordings: Recording[]; replayer?: Replayer; refusal?: string }
+interface Entry { recordings: Recording[]; replayer?: Replayer; refusal?: string; unfused?: string }
 
 /** Signatures kept at once; the oldest is dropped beyond it. */
 const KEPT_SIGNATURES = 4;
@@ -50,7 +50,7 @@ export class PassReplay {
     if (entry.replayer) {
       const replayer = entry.replayer;
       const replay: Pass = (_, vs) => replayer.run(inputs, vs);
-      this.status = { state: 'replaying' };
+      this.status = entry.unfused ? { state: 'replaying', reason: entry.unfused } : { state: 'replaying' };
       return { first: replay, second: replay };
     }
     if (!stale) this.status = { state: 'recording' };
@@ -104,20 +104,22 @@ export class PassReplay {
       this.status = { state: 'off', reason: entry.refusal };
       return;
     }
-    entry.replayer = new Replayer({ ...b, pass: fused(b.pass) });
+    const { pass, unfused } = fused(b.pass);
+    entry.unfused = unfused;
+    entry.replayer = new Replayer({ ...b, pass });
   }
 }
 
 /**
  * The pass with its memory-bound chains fused (./fuse_memory_passes.ts: the same bits).
  * The rewrite only speeds the replay up: should it ever refuse its own result, the pass
- * replays as recorded.
+ * replays as recorded, and the replay's status says why.
  */
-function fused(pass: Recording['pass']): Recording['pass'] {
+function fused(pass: Recording['pass']): { pass: Recording['pass']; unfused?: string } {
   try {
-    return fuseMemoryPasses(pass);
-  } catch {
-    return pass;
+    return { pass: fuseMemoryPasses(pass) };
+  } catch (err) {
+    return { pass, unfused: `replaying without the fused memory passes: ${(err as Error)?.message ?? String(err)}` };
   }
 }
 

@@ -75,7 +75,7 @@ export class KernelPool {
         failure ??= err;
         throw err;
       }
-    }, this.args);
+    }, this.args, false);
     this.wait(kernel, chunks.length);
     this.counts.split++;
     this.counts.chunksHere += hereCount;

@@ -139,6 +139,6 @@ function runKernels(channel: Channel, init: KernelWorkerInit): void {
       continue;
     }
     last = claim >>> CHUNK_BITS;
-    runChunks(words, last, run, args);
+    runChunks(words, last, run, args, true);
   }
 }

@@ -150,14 +150,20 @@ twins('matrix products, every transpose pair, 150 configurations', () => {
     const M = int(1, 19), K = int(1, 23), N = int(1, 27), ta = int(0, 1), tb = int(0, 1);
     const a = alloc(M * K), b = alloc(K * N), scratch = alloc(k.f32_matmul_scratch_floats(K), () => 0);
     const c = alloc(M * N, () => 77), d = alloc(M * N, () => -77);
-    k.f32_matmul_simd(a, b, c, M, K, N, ta, tb, scratch, 0, M);
-    k.f32_matmul_scalar(a, b, d, M, K, N, ta, tb, scratch, 0, M);
+    k.f32_matmul_simd(a, b, c, M, K, N, ta, tb, scratch, 0, M, 0, N);
+    k.f32_matmul_scalar(a, b, d, M, K, N, ta, tb, scratch, 0, M, 0, N);
     sameBits(c, d, M * N, `matmul ${JSON.stringify({ M, K, N, ta, tb })}`);
-    // In row ranges, as the kernel splits over threads: the same bits.
+    // In row ranges and in column ranges (cut anywhere, also inside an 8-column panel or
+    // in the last 1–3 columns), as the kernel splits over threads: the same bits.
     const e = alloc(M * N, () => 55), cut = int(0, M);
-    k.f32_matmul_simd(a, b, e, M, K, N, ta, tb, scratch, cut, M);
-    k.f32_matmul_simd(a, b, e, M, K, N, ta, tb, scratch, 0, cut);
+    k.f32_matmul_simd(a, b, e, M, K, N, ta, tb, scratch, cut, M, 0, N);
+    k.f32_matmul_simd(a, b, e, M, K, N, ta, tb, scratch, 0, cut, 0, N);
     sameBits(e, d, M * N, `matmul, rows split at ${cut}, ${JSON.stringify({ M, K, N, ta, tb })}`);
+    const f = alloc(M * N, () => 55), col = int(0, N), col2 = int(col, N);
+    k.f32_matmul_simd(a, b, f, M, K, N, ta, tb, scratch, 0, M, col2, N);
+    k.f32_matmul_simd(a, b, f, M, K, N, ta, tb, scratch, 0, M, 0, col);
+    k.f32_matmul_simd(a, b, f, M, K, N, ta, tb, scratch, 0, M, col, col2);
+    sameBits(f, d, M * N, `matmul, columns split at ${col} and ${col2}, ${JSON.stringify({ M, K, N, ta, tb })}`);
   }
 });
 twins('relu and its gradient, 100 configurations with NaN, ±Inf and ±0', () => {

@@ -9,8 +9,11 @@
 // contiguous in B, so each 8- or 4-column panel is first gathered into `scratch`
 // (K·8 floats; the caller provides it) and reused by every row tile. The last 1–3
 // columns go through a zero-padded 4-column panel.
-// The exports compute rows [i0, i1) of out (0 and M for all of it): a split over threads
-// gives each its own rows, and an element's sum does not depend on the rows around it.
+// The exports compute rows [i0, i1) and columns [j0, j1) of out (0, M, 0, N for all of
+// it): a split over threads gives each its own block, and an element's sum does not
+// depend on the rows and columns around it (every tile, the padded one too, sums each
+// element alone in k order). Split by columns, each part gathers only its own panels of
+// a transposed B (split by rows, every part gathered all of B).
 
 @inline function tile4x8(p: usize, pr: usize, pk: usize, q: usize, qk: usize, K: i32, out: usize, os: usize): void {
   let a0 = f32x4.splat(0), a1 = f32x4.splat(0), b0 = f32x4.splat(0), b1 = f32x4.splat(0);
@@ -88,14 +91,14 @@
 }
 
 export function f32_matmul_simd(a: usize, b: usize, out: usize, M: i32, K: i32, N: i32, ta: i32, tb: i32, scratch: usize,
-                                i0: i32, i1: i32): void {
+                                i0: i32, i1: i32, j0: i32, j1: i32): void {
   // A[i, k] at a + i·ar + k·ak; B[k, j] at b + k·bk + j·bj.
   const ar: usize = ta ? 4 : <usize>K << 2, ak: usize = ta ? <usize>M << 2 : 4;
   const bk: usize = tb ? 4 : <usize>N << 2, bj: usize = tb ? <usize>K << 2 : 4;
   const os = <usize>N << 2;
-  let j = 0;
-  for (; j + 4 <= N; ) {
-    const w = j + 8 <= N ? 8 : 4;
+  let j = j0;
+  for (; j + 4 <= j1; ) {
+    const w = j + 8 <= j1 ? 8 : 4;
     let q = b + <usize>j * bj, qk = bk;
     if (tb) { pack_panel(b, bk, bj, j, w, w, K, scratch); q = scratch; qk = <usize>w << 2; }
     let i = i0;
@@ -108,10 +111,10 @@ export function f32_matmul_simd(a: usize, b: usize, out: usize, M: i32, K: i32, 
     }
     j += w;
   }
-  if (j == N) return;
+  if (j >= j1) return;
   // The last 1–3 columns: a 4-column panel padded with zeros (each lane sums alone, so
   // the padding changes no bit), 4 × 4 tiles into a scratch tile, then the valid lanes.
-  const c = N - j, tile = scratch + ((<usize>K * 4) << 2);
+  const c = j1 - j, tile = scratch + ((<usize>K * 4) << 2);
   pack_panel(b, bk, bj, j, c, 4, K, scratch);
   for (let i = i0; i < i1; i += 4) {
     const rows = i1 - i < 4 ? i1 - i : 4;
@@ -124,12 +127,12 @@ export function f32_matmul_simd(a: usize, b: usize, out: usize, M: i32, K: i32, 
 }
 
 export function f32_matmul_scalar(a: usize, b: usize, out: usize, M: i32, K: i32, N: i32, ta: i32, tb: i32, scratch: usize,
-                                  i0: i32, i1: i32): void {
+                                  i0: i32, i1: i32, j0: i32, j1: i32): void {
   const ar: usize = ta ? 4 : <usize>K << 2, ak: usize = ta ? <usize>M << 2 : 4;
   const bk: usize = tb ? 4 : <usize>N << 2, bj: usize = tb ? <usize>K << 2 : 4;
   const os = <usize>N << 2;
   for (let i = i0; i < i1; i++) {
-    for (let j = 0; j < N; j++) store<f32>(out + <usize>i * os + (<usize>j << 2), dot(a + <usize>i * ar, ak, b + <usize>j * bj, bk, K));
+    for (let j = j0; j < j1; j++) store<f32>(out + <usize>i * os + (<usize>j << 2), dot(a + <usize>i * ar, ak, b + <usize>j * bj, bk, K));
   }
 }
 

@@ -30,14 +30,20 @@ export function makeBatchMatMulConfig(original: tf.KernelConfig): tf.KernelConfi
     if (K !== Kb) return plain(args);
     const out = backend.makeOutput([...Array(Math.max(ra, rb) - 2).fill(1), M, N], 'float32');
     if (M * N === 0) return out;
-    // Over the threads by row panels (4 rows per tile), each with its own scratch.
+    // Over the threads by row panels (4 rows per tile) or, when B is transposed, by column
+    // panels (8 columns per tile): the kernel gathers each panel of a transposed B before
+    // its tiles use it, and split by rows every part gathered all of B again (the dense
+    // layer's dx = dy·Wᵀ gained nothing from a second thread; by columns it gains like the
+    // other two products).
     const k = trainingKernels(backend);
-    const parts = ranges(M, partsFor(backend, M * K * N, Math.ceil(M / 4)), 4);
+    const byColumns = tb;
+    const n = partsFor(backend, M * K * N, byColumns ? Math.ceil(N / 8) : Math.ceil(M / 4));
+    const blocks = byColumns ? ranges(N, n, 8) : ranges(M, n, 4);
     const scratchBytes = ((k.f32_matmul_scratch_floats(K) * 4 + 15) & ~15);
-    const scratch = malloc(backend, scratchBytes * parts.length);
+    const scratch = malloc(backend, scratchBytes * blocks.length);
     const A = offsetOf(backend, a), B = offsetOf(backend, b), C = offsetOf(backend, out);
-    runParts(backend, 'f32_matmul', parts.map(([i0, i1], p) => [A, B, C, M, K, N, ta ? 1 : 0, tb ? 1 : 0,
-      scratch + p * scratchBytes, i0, i1]));
+    runParts(backend, 'f32_matmul', blocks.map(([s0, s1], p) => [A, B, C, M, K, N, ta ? 1 : 0, tb ? 1 : 0,
+      scratch + p * scratchBytes, ...(byColumns ? [0, M, s0, s1] : [s0, s1, 0, N])]));
     free(backend, scratch);
     return out;
   };

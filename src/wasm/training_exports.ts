@@ -27,8 +27,8 @@ export const TRAINING_EXPORTS = {
   f32_column_sums_scalar: ['x', 'out', 'rows', 'C'],
   f32_clip_simd: ['x', 'out', 'n', 'lo', 'hi'],
   f32_clip_scalar: ['x', 'out', 'n', 'lo', 'hi'],
-  f32_matmul_simd: ['a', 'b', 'out', 'M', 'K', 'N', 'ta', 'tb', 'scratch', 'i0', 'i1'],
-  f32_matmul_scalar: ['a', 'b', 'out', 'M', 'K', 'N', 'ta', 'tb', 'scratch', 'i0', 'i1'],
+  f32_matmul_simd: ['a', 'b', 'out', 'M', 'K', 'N', 'ta', 'tb', 'scratch', 'i0', 'i1', 'j0', 'j1'],
+  f32_matmul_scalar: ['a', 'b', 'out', 'M', 'K', 'N', 'ta', 'tb', 'scratch', 'i0', 'i1', 'j0', 'j1'],
   f32_matmul_scratch_floats: ['K'],
   f32_relu_grad_simd: ['dy', 'x', 'out', 'n'],
   f32_relu_grad_scalar: ['dy', 'x', 'out', 'n'],
@@ -93,10 +93,10 @@ export interface TrainingExports {
   f32_clip_simd(x: number, out: number, n: number, lo: number, hi: number): void;
   /** assembly/training/clip/f32_clip_scalar(x: usize, out: usize, n: usize, lo: f32, hi: f32): void */
   f32_clip_scalar(x: number, out: number, n: number, lo: number, hi: number): void;
-  /** assembly/training/matmul/f32_matmul_simd(a: usize, b: usize, out: usize, M: i32, K: i32, N: i32, ta: i32, tb: i32, scratch: usize, i0: i32, i1: i32): void */
-  f32_matmul_simd(a: number, b: number, out: number, M: number, K: number, N: number, ta: number, tb: number, scratch: number, i0: number, i1: number): void;
-  /** assembly/training/matmul/f32_matmul_scalar(a: usize, b: usize, out: usize, M: i32, K: i32, N: i32, ta: i32, tb: i32, scratch: usize, i0: i32, i1: i32): void */
-  f32_matmul_scalar(a: number, b: number, out: number, M: number, K: number, N: number, ta: number, tb: number, scratch: number, i0: number, i1: number): void;
+  /** assembly/training/matmul/f32_matmul_simd(a: usize, b: usize, out: usize, M: i32, K: i32, N: i32, ta: i32, tb: i32, scratch: usize, i0: i32, i1: i32, j0: i32, j1: i32): void */
+  f32_matmul_simd(a: number, b: number, out: number, M: number, K: number, N: number, ta: number, tb: number, scratch: number, i0: number, i1: number, j0: number, j1: number): void;
+  /** assembly/training/matmul/f32_matmul_scalar(a: usize, b: usize, out: usize, M: i32, K: i32, N: i32, ta: i32, tb: i32, scratch: usize, i0: i32, i1: i32, j0: i32, j1: i32): void */
+  f32_matmul_scalar(a: number, b: number, out: number, M: number, K: number, N: number, ta: number, tb: number, scratch: number, i0: number, i1: number, j0: number, j1: number): void;
   /** assembly/training/matmul/f32_matmul_scratch_floats(K: i32): i32 */
   f32_matmul_scratch_floats(K: number): number;
   /** assembly/training/relu_grad/f32_relu_grad_simd(dy: usize, x: usize, out: usize, n: usize): void */

@@ -49,20 +49,23 @@ twins('conv2d forward, conv2d and depthwise backprops, 150 configurations', () =
     k.f32_conv2d_simd(x, f, y1, ...geo);
     k.f32_conv2d_scalar(x, f, y2, ...geo);
     sameBits(y1, y2, ny, `Conv2D ${what}`);
-    k.f32_conv2d_backprop_filter_simd(x, dy, a, ...geo, 0, KH * KW, 0);
-    k.f32_conv2d_backprop_filter_scalar(x, dy, b, ...geo, 0, KH * KW, 0);
+    k.f32_conv2d_backprop_filter_simd(x, dy, a, ...geo, 0, KH * KW * CI, 0);
+    k.f32_conv2d_backprop_filter_scalar(x, dy, b, ...geo, 0, KH * KW * CI, 0);
     sameBits(a, b, nf, `Conv2DBackpropFilter ${what}`);
-    // In tap ranges, as the kernel splits over threads (a cut anywhere, also inside a
-    // filter row): the same bits, summed in dF itself or in a part's own scratch rows
-    // (filled with garbage first: the kernel zeroes them).
-    const split = alloc(nf, () => 55), cut = int(0, KH * KW);
-    k.f32_conv2d_backprop_filter_simd(x, dy, split, ...geo, cut, KH * KW, 0);
+    // In ranges of dF's rows (tap × input channel), as the kernel splits over threads: a
+    // cut anywhere, also inside a tap or a filter row, gives the same bits, summed in dF
+    // itself or in a part's own scratch rows (filled with garbage first: the kernel zeroes
+    // them), in 2 and 3 parts.
+    const rows = KH * KW * CI, cut = int(0, rows), cut2 = int(cut, rows);
+    const split = alloc(nf, () => 55);
+    k.f32_conv2d_backprop_filter_simd(x, dy, split, ...geo, cut, rows, 0);
     k.f32_conv2d_backprop_filter_simd(x, dy, split, ...geo, 0, cut, 0);
-    sameBits(split, b, nf, `Conv2DBackpropFilter, taps split at ${cut}, ${what}`);
-    const viaScratch = alloc(nf, () => 55), s1 = alloc(nf, () => 66), s2 = alloc(nf, () => 66);
-    k.f32_conv2d_backprop_filter_simd(x, dy, viaScratch, ...geo, cut, KH * KW, s1);
+    sameBits(split, b, nf, `Conv2DBackpropFilter, rows split at ${cut}, ${what}`);
+    const viaScratch = alloc(nf, () => 55), s1 = alloc(nf, () => 66), s2 = alloc(nf, () => 66), s3 = alloc(nf, () => 66);
+    k.f32_conv2d_backprop_filter_simd(x, dy, viaScratch, ...geo, cut2, rows, s1);
     k.f32_conv2d_backprop_filter_scalar(x, dy, viaScratch, ...geo, 0, cut, s2);
-    sameBits(viaScratch, b, nf, `Conv2DBackpropFilter, taps split at ${cut} through scratch, ${what}`);
+    k.f32_conv2d_backprop_filter_simd(x, dy, viaScratch, ...geo, cut, cut2, s3);
+    sameBits(viaScratch, b, nf, `Conv2DBackpropFilter, rows split at ${cut} and ${cut2} through scratch, ${what}`);
     k.f32_conv2d_backprop_input_pack(f, ft, KH, KW, CI, CO);
     const c = alloc(nx, () => 0), d = alloc(nx, () => 0);
     k.f32_conv2d_backprop_input_simd(dy, f, ft, c, ...geo);
@@ -79,6 +82,28 @@ twins('conv2d forward, conv2d and depthwise backprops, 150 configurations', () =
     k.f32_depthwise_backprop_input_simd(h, dy, fd, ...dg);
     k.f32_depthwise_backprop_input_scalar(i, dy, fd, ...dg);
     sameBits(h, i, nxe, `DepthwiseBackpropInput ${what}`);
+  }
+});
+twins('conv2d filter gradient, one input channel (taps summed together), in 1 to 3 parts, 100 configurations', () => {
+  for (let t = 0; t < 100; t++) {
+    top = 1024;
+    const B = int(1, 3), H = int(1, 12), W = int(1, 12), CI = 1, CO = 8 * int(1, 3) + (t % 5 === 0 ? int(1, 7) : 0);
+    const KH = int(1, 5), KW = int(1, 5), sh = int(1, 2), sw = int(1, 2), dh = int(1, 2), dw = t % 7 === 0 ? 2 : 1;
+    const pt = int(0, 2), pl = t % 3 === 0 ? int(0, 2) : 0;
+    const OH = Math.floor((H + 2 * pt - (KH - 1) * dh - 1) / sh) + 1, OW = Math.floor((W + 2 * pl - (KW - 1) * dw - 1) / sw) + 1;
+    if (OH < 1 || OW < 1) continue;
+    const what = `config ${t} ${JSON.stringify({ B, H, W, CO, KH, KW, sh, sw, dh, dw, pt, pl })}`;
+    const geo = [B, H, W, CI, OH, OW, CO, KH, KW, sh, sw, dh, dw, pt, pl];
+    const nf = KH * KW * CO, rows = KH * KW;
+    const x = alloc(B * H * W), dy = alloc(B * OH * OW * CO), a = alloc(nf, () => 55), b = alloc(nf, () => -55);
+    k.f32_conv2d_backprop_filter_simd(x, dy, a, ...geo, 0, rows, 0);
+    k.f32_conv2d_backprop_filter_scalar(x, dy, b, ...geo, 0, rows, 0);
+    sameBits(a, b, nf, `Conv2DBackpropFilter ${what}`);
+    const cut = int(0, rows), cut2 = int(cut, rows), c = alloc(nf, () => 55), s1 = alloc(nf, () => 66), s2 = alloc(nf, () => 66);
+    k.f32_conv2d_backprop_filter_simd(x, dy, c, ...geo, cut2, rows, s1);
+    k.f32_conv2d_backprop_filter_simd(x, dy, c, ...geo, 0, cut, 0);
+    k.f32_conv2d_backprop_filter_simd(x, dy, c, ...geo, cut, cut2, s2);
+    sameBits(c, b, nf, `Conv2DBackpropFilter, taps split at ${cut} and ${cut2}, ${what}`);
   }
 });
 twins('max pool and its gradient, 300 configurations with ties, NaN and −Inf, overlapping or not', () => {

@@ -5,14 +5,16 @@
 // accumulates in registers over the row's valid ow range, then adds into dF (zeroed
 // first). The SIMD tile is 4 ci × 8 co (8 accumulators); 1×8, 4×4, 1×4 and scalar
 // tiles cover the edges. Summation order per element: rows in order, ow in order.
-// The exports take a range of taps [t0, t1) (0 and KH·KW for all of dF), which is how the
-// kernel splits over threads: each dF element is summed by one of them, with the SIMD
-// tiles as wide as on one thread (a split by output channels narrowed them: at CO = 8 two
-// threads took 1.8× one thread's time on the study CNN's first layer). The tiles load and
-// store dF once per output row and tap, so two threads writing neighbouring taps in place
-// would pass a shared cache line back and forth; a split call accumulates in `scratch`
-// (its own rows, 0 for none: in dF) and copies the sums into dF at the end: the same
-// operations on each element.
+// The exports take a range [r0, r1) of dF's rows (a row r = (kh·KW + kw)·CI + ci holds CO
+// floats; 0 and KH·KW·CI for all of dF), which is how the kernel splits over threads:
+// each dF element is summed by one of them, with the SIMD tiles as wide as on one thread
+// (a split by output channels narrowed them: at CO = 8 two threads took 1.8× one thread's
+// time on the study CNN's first layer). A range may start and end inside a tap (its ci
+// range is then partial), so two parts balance whatever the number of taps. The tiles
+// load and store dF once per output row and tap, so two threads writing neighbouring rows
+// in place would pass a shared cache line back and forth; a split call accumulates in
+// `scratch` (its own rows, 0 for none: in dF) and copies the sums into dF at the end:
+// the same operations on each element.
 import { first_out, end_out } from './geometry';
 
 @inline function tile4x8(xp: usize, yp: usize, n: i32, xs: usize, ys: usize, out: usize, rs: usize): void {
@@ -149,27 +151,27 @@ import { first_out, end_out } from './geometry';
   }
 }
 
-// Taps [t0, t1) of dF (a tap t = kh·KW + kw: CI rows of CO floats; 0 and KH·KW for all of
-// dF): each thread of a split takes its own range, and an element's sum depends neither
-// on the range it falls in nor on where it accumulates (dF, or the part's scratch).
+// Rows [r0, r1) of dF: each thread of a split takes its own range, and an element's sum
+// depends neither on the range it falls in nor on where it accumulates (dF, or the part's
+// scratch).
 @inline function backprop_filter(x: usize, dy: usize, df: usize, B: i32, H: i32, W: i32, CI: i32,
                                  OH: i32, OW: i32, CO: i32, KH: i32, KW: i32, sh: i32, sw: i32,
-                                 dh: i32, dw: i32, pt: i32, pl: i32, t0: i32, t1: i32, scratch: usize, simd: bool): void {
+                                 dh: i32, dw: i32, pt: i32, pl: i32, r0: i32, r1: i32, scratch: usize, simd: bool): void {
+  if (r0 >= r1) return;
   const rs = <usize>CO << 2, tapBytes = <usize>CI * rs;
-  const partBytes = <usize>(t1 > t0 ? t1 - t0 : 0) * tapBytes;
-  // Where tap t's rows accumulate: acc + t · tapBytes.
-  const acc = scratch != 0 ? scratch - <usize>t0 * tapBytes : df;
-  memory.fill(acc + <usize>t0 * tapBytes, 0, partBytes);
-  if (t0 >= t1) return;
+  // Where row r accumulates: acc + r · rs.
+  const acc = scratch != 0 ? scratch - <usize>r0 * rs : df;
+  memory.fill(acc + <usize>r0 * rs, 0, <usize>(r1 - r0) * rs);
   const xs = (<usize>sw * CI) << 2, ys = <usize>CO << 2;
   // One input channel, undilated, every tap of a row over the same outputs (valid
-  // padding): the KW taps of a filter row read consecutive x and write consecutive dF
-  // rows, just as CI channels would, so one row_simd call takes them all as channels
-  // (4 taps per tile instead of 1) when the range holds the whole filter row. Each dF
-  // element sums in the same order.
+  // padding): consecutive taps [kw0, kw1) of a filter row read consecutive x and write
+  // consecutive dF rows, just as that many channels would, so one row_simd call takes them
+  // all as channels (up to 4 taps per tile instead of 1). Each dF element sums in the same
+  // order.
   const tapsAsChannels = simd && CI == 1 && dw == 1 && KW > 1 &&
     first_out(pl, 0, dw, sw) == first_out(pl, KW - 1, dw, sw) &&
     end_out(W, pl, 0, dw, sw, OW) == end_out(W, pl, KW - 1, dw, sw, OW);
+  const t0 = r0 / CI, t1 = (r1 + CI - 1) / CI;
   const kh0 = t0 / KW, kh1 = (t1 + KW - 1) / KW;
   for (let b = 0; b < B; b++) {
     for (let oh = 0; oh < OH; oh++) {
@@ -178,37 +180,39 @@ import { first_out, end_out } from './geometry';
         const ih = oh * sh - pt + kh * dh;
         if (ih < 0 || ih >= H) continue;
         const xrowh = x + ((<usize>(b * H + ih) * W * CI) << 2);
-        if (tapsAsChannels && kh * KW >= t0 && kh * KW + KW <= t1) {
+        const kw0 = kh * KW < t0 ? t0 - kh * KW : 0, kw1 = kh * KW + KW > t1 ? t1 - kh * KW : KW;
+        if (tapsAsChannels) {
           const ow0 = first_out(pl, 0, dw, sw), ow1 = end_out(W, pl, 0, dw, sw, OW);
           if (ow0 >= ow1) continue;
-          const xrow = xrowh + ((<usize>(ow0 * sw - pl)) << 2), yr = yrow + ((<usize>ow0 * CO) << 2);
-          row_simd(xrow, yr, acc + <usize>(kh * KW) * tapBytes, ow1 - ow0, xs, ys, KW, CO);
+          const xrow = xrowh + ((<usize>(ow0 * sw - pl + kw0)) << 2), yr = yrow + ((<usize>ow0 * CO) << 2);
+          row_simd(xrow, yr, acc + <usize>(kh * KW + kw0) * tapBytes, ow1 - ow0, xs, ys, kw1 - kw0, CO);
           continue;
         }
-        const kw0 = kh * KW < t0 ? t0 - kh * KW : 0, kw1 = kh * KW + KW > t1 ? t1 - kh * KW : KW;
         for (let kw = kw0; kw < kw1; kw++) {
           const ow0 = first_out(pl, kw, dw, sw), ow1 = end_out(W, pl, kw, dw, sw, OW);
           if (ow0 >= ow1) continue;
+          // This tap's channels within [r0, r1).
+          const t = kh * KW + kw, ci0 = t * CI < r0 ? r0 - t * CI : 0, ci1 = t * CI + CI > r1 ? r1 - t * CI : CI;
           const iw0 = ow0 * sw - pl + kw * dw;
-          const xrow = xrowh + ((<usize>iw0 * CI) << 2), yr = yrow + ((<usize>ow0 * CO) << 2);
-          const out = acc + <usize>(kh * KW + kw) * tapBytes;
-          if (simd) row_simd(xrow, yr, out, ow1 - ow0, xs, ys, CI, CO);
-          else row_scalar(xrow, yr, out, ow1 - ow0, xs, ys, CI, CO);
+          const xrow = xrowh + ((<usize>(iw0 * CI + ci0)) << 2), yr = yrow + ((<usize>ow0 * CO) << 2);
+          const out = acc + <usize>(t * CI + ci0) * rs;
+          if (simd) row_simd(xrow, yr, out, ow1 - ow0, xs, ys, ci1 - ci0, CO);
+          else row_scalar(xrow, yr, out, ow1 - ow0, xs, ys, ci1 - ci0, CO);
         }
       }
     }
   }
-  if (scratch != 0) memory.copy(df + <usize>t0 * tapBytes, scratch, partBytes);
+  if (scratch != 0) memory.copy(df + <usize>r0 * rs, scratch, <usize>(r1 - r0) * rs);
 }
 
 export function f32_conv2d_backprop_filter_simd(x: usize, dy: usize, df: usize, B: i32, H: i32, W: i32, CI: i32,
                                                 OH: i32, OW: i32, CO: i32, KH: i32, KW: i32, sh: i32, sw: i32,
-                                                dh: i32, dw: i32, pt: i32, pl: i32, t0: i32, t1: i32, scratch: usize): void {
-  backprop_filter(x, dy, df, B, H, W, CI, OH, OW, CO, KH, KW, sh, sw, dh, dw, pt, pl, t0, t1, scratch, true);
+                                                dh: i32, dw: i32, pt: i32, pl: i32, r0: i32, r1: i32, scratch: usize): void {
+  backprop_filter(x, dy, df, B, H, W, CI, OH, OW, CO, KH, KW, sh, sw, dh, dw, pt, pl, r0, r1, scratch, true);
 }
 
 export function f32_conv2d_backprop_filter_scalar(x: usize, dy: usize, df: usize, B: i32, H: i32, W: i32, CI: i32,
                                                   OH: i32, OW: i32, CO: i32, KH: i32, KW: i32, sh: i32, sw: i32,
-                                                  dh: i32, dw: i32, pt: i32, pl: i32, t0: i32, t1: i32, scratch: usize): void {
-  backprop_filter(x, dy, df, B, H, W, CI, OH, OW, CO, KH, KW, sh, sw, dh, dw, pt, pl, t0, t1, scratch, false);
+                                                  dh: i32, dw: i32, pt: i32, pl: i32, r0: i32, r1: i32, scratch: usize): void {
+  backprop_filter(x, dy, df, B, H, W, CI, OH, OW, CO, KH, KW, sh, sw, dh, dw, pt, pl, r0, r1, scratch, false);
 }

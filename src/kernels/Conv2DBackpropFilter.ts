@@ -18,19 +18,26 @@ function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: Ba
   const out = backend.makeOutput(filterShape, 'float32');
   const xt = g.channelsFirst ? toNHWC(backend, x) : x;
   const dyt = g.channelsFirst ? toNHWC(backend, dy) : dy;
-  // Over the threads by taps (kh, kw), whole filter rows for one input channel (the
-  // kernel takes a row's taps as channels then): each dF element is summed by one thread,
-  // over every image and position in order. Split, each part accumulates in scratch rows
-  // of its own, a cache line apart from the others', and copies them into dF at its end.
+  // Over the threads by rows of dF (a row: one tap and one input channel, CO floats): each
+  // dF element is summed by one thread, over every image and position in order. Every
+  // part streams all of x and dy, so there is one part per thread, cut at multiples of 4
+  // rows (the SIMD tile's 4 input channels): the study CNN's second layer (9 taps × 8
+  // channels) splits 36 + 36 rows, where a split by taps gave 5 + 4 taps and 8 parts
+  // streamed x and dy 8 times. One input channel: whole filter rows (the kernel takes a
+  // row's taps as channels then), as many parts as rows (3 for 3 × 3) — two parts cut
+  // inside a filter row measured no faster. Split, each part sums in scratch rows of its
+  // own, a cache line apart from the others', then copies them into dF.
   const X = offsetOf(backend, xt), DY = offsetOf(backend, dyt), DF = offsetOf(backend, out);
-  const taps = g.KH * g.KW, tapFloats = g.CI * g.CO, align = g.CI === 1 ? g.KW : 1;
-  const parts = ranges(taps, partsFor(backend, g.B * g.OH * g.OW * taps * tapFloats, Math.ceil(taps / align)), align);
-  const scratch = parts.length > 1 ? backend.makeOutput([taps * tapFloats + LINE_FLOATS * (parts.length + 1)], 'float32') : undefined;
+  const rows = g.KH * g.KW * g.CI;
+  const align = g.CI === 1 ? g.KW : g.CI >= 4 ? 4 : 1;
+  const perThread = g.CI === 1 ? undefined : 1;
+  const parts = ranges(rows, partsFor(backend, g.B * g.OH * g.OW * rows * g.CO, Math.ceil(rows / align), perThread), align);
+  const scratch = parts.length > 1 ? backend.makeOutput([rows * g.CO + LINE_FLOATS * (parts.length + 1)], 'float32') : undefined;
   let at = scratch ? alignUp(offsetOf(backend, scratch), LINE_FLOATS * 4) : 0;
-  runParts(backend, 'f32_conv2d_backprop_filter', parts.map(([t0, t1]) => {
+  runParts(backend, 'f32_conv2d_backprop_filter', parts.map(([r0, r1]) => {
     const own = at;
-    at += alignUp((t1 - t0) * tapFloats * 4, LINE_FLOATS * 4);
-    return [X, DY, DF, g.B, g.H, g.W, g.CI, g.OH, g.OW, g.CO, g.KH, g.KW, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, t0, t1, own];
+    at += alignUp((r1 - r0) * g.CO * 4, LINE_FLOATS * 4);
+    return [X, DY, DF, g.B, g.H, g.W, g.CI, g.OH, g.OW, g.CO, g.KH, g.KW, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, r0, r1, own];
   }));
   if (scratch) backend.disposeData(scratch.dataId);
   if (g.channelsFirst) { backend.disposeData(xt.dataId); backend.disposeData(dyt.dataId); }

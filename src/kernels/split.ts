@@ -27,12 +27,16 @@ export function setKernelSplitThreshold(units: number): number {
   return previous;
 }
 
-/** How many chunks a call of `work` units, divisible into at most `most` chunks, is split into here. */
-export function partsFor(backend: BackendWasm, work: number, most: number): number {
+/**
+ * How many chunks a call of `work` units, divisible into at most `most` chunks, is split
+ * into here: at most `perThread` per thread (1 where every chunk streams all of a large
+ * operand again).
+ */
+export function partsFor(backend: BackendWasm, work: number, most: number, perThread = CHUNKS_PER_THREAD): number {
   const pool = kernelPoolOf(wasmMemory(backend));
   if (!pool) return 1;
   const byWork = threshold === 0 ? Infinity : Math.floor(work / threshold);
-  return Math.max(1, Math.min(pool.size * CHUNKS_PER_THREAD, MAX_CHUNKS, most, byWork));
+  return Math.max(1, Math.min(pool.size * perThread, MAX_CHUNKS, most, byWork));
 }
 
 /** [0, n) in `parts` contiguous ranges as equal as `align` allows (every bound a multiple of it, but n); empty ones dropped. */

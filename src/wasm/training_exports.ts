@@ -3,8 +3,8 @@
 
 /** Each export of build/training.wasm: a function's parameter names in order, or a global's type. */
 export const TRAINING_EXPORTS = {
-  f32_conv2d_backprop_filter_simd: ['x', 'dy', 'df', 'B', 'H', 'W', 'CI', 'OH', 'OW', 'CO', 'KH', 'KW', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl', 't0', 't1', 'scratch'],
-  f32_conv2d_backprop_filter_scalar: ['x', 'dy', 'df', 'B', 'H', 'W', 'CI', 'OH', 'OW', 'CO', 'KH', 'KW', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl', 't0', 't1', 'scratch'],
+  f32_conv2d_backprop_filter_simd: ['x', 'dy', 'df', 'B', 'H', 'W', 'CI', 'OH', 'OW', 'CO', 'KH', 'KW', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl', 'r0', 'r1', 'scratch'],
+  f32_conv2d_backprop_filter_scalar: ['x', 'dy', 'df', 'B', 'H', 'W', 'CI', 'OH', 'OW', 'CO', 'KH', 'KW', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl', 'r0', 'r1', 'scratch'],
   f32_conv2d_backprop_input_simd: ['dy', 'f', 'ft', 'dx', 'B', 'H', 'W', 'CI', 'OH', 'OW', 'CO', 'KH', 'KW', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl'],
   f32_conv2d_backprop_input_scalar: ['dy', 'f', 'ft', 'dx', 'B', 'H', 'W', 'CI', 'OH', 'OW', 'CO', 'KH', 'KW', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl'],
   f32_conv2d_backprop_input_scratch_floats: ['B', 'H', 'W', 'CI', 'OH', 'OW', 'CO', 'KH', 'KW', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl'],
@@ -45,10 +45,10 @@ export const TRAINING_EXPORTS = {
 } as const;
 
 export interface TrainingExports {
-  /** assembly/training/conv2d_backprop_filter/f32_conv2d_backprop_filter_simd(x: usize, dy: usize, df: usize, B: i32, H: i32, W: i32, CI: i32, OH: i32, OW: i32, CO: i32, KH: i32, KW: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, t0: i32, t1: i32, scratch: usize): void */
-  f32_conv2d_backprop_filter_simd(x: number, dy: number, df: number, B: number, H: number, W: number, CI: number, OH: number, OW: number, CO: number, KH: number, KW: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number, t0: number, t1: number, scratch: number): void;
-  /** assembly/training/conv2d_backprop_filter/f32_conv2d_backprop_filter_scalar(x: usize, dy: usize, df: usize, B: i32, H: i32, W: i32, CI: i32, OH: i32, OW: i32, CO: i32, KH: i32, KW: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, t0: i32, t1: i32, scratch: usize): void */
-  f32_conv2d_backprop_filter_scalar(x: number, dy: number, df: number, B: number, H: number, W: number, CI: number, OH: number, OW: number, CO: number, KH: number, KW: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number, t0: number, t1: number, scratch: number): void;
+  /** assembly/training/conv2d_backprop_filter/f32_conv2d_backprop_filter_simd(x: usize, dy: usize, df: usize, B: i32, H: i32, W: i32, CI: i32, OH: i32, OW: i32, CO: i32, KH: i32, KW: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, r0: i32, r1: i32, scratch: usize): void */
+  f32_conv2d_backprop_filter_simd(x: number, dy: number, df: number, B: number, H: number, W: number, CI: number, OH: number, OW: number, CO: number, KH: number, KW: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number, r0: number, r1: number, scratch: number): void;
+  /** assembly/training/conv2d_backprop_filter/f32_conv2d_backprop_filter_scalar(x: usize, dy: usize, df: usize, B: i32, H: i32, W: i32, CI: i32, OH: i32, OW: i32, CO: i32, KH: i32, KW: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, r0: i32, r1: i32, scratch: usize): void */
+  f32_conv2d_backprop_filter_scalar(x: number, dy: number, df: number, B: number, H: number, W: number, CI: number, OH: number, OW: number, CO: number, KH: number, KW: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number, r0: number, r1: number, scratch: number): void;
   /** assembly/training/conv2d_backprop_input/f32_conv2d_backprop_input_simd(dy: usize, f: usize, ft: usize, dx: usize, B: i32, H: i32, W: i32, CI: i32, OH: i32, OW: i32, CO: i32, KH: i32, KW: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32): void */
   f32_conv2d_backprop_input_simd(dy: number, f: number, ft: number, dx: number, B: number, H: number, W: number, CI: number, OH: number, OW: number, CO: number, KH: number, KW: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number): void;
   /** assembly/training/conv2d_backprop_input/f32_conv2d_backprop_input_scalar(dy: usize, f: usize, ft: usize, dx: usize, B: i32, H: i32, W: i32, CI: i32, OH: i32, OW: i32, CO: i32, KH: i32, KW: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32): void */

@@ -1,6 +1,7 @@
 // Two threads against one: the study CNN's F-SAM step (bench/models.mjs, batch 128,
 // bench/threads_step.mjs) with ready({ threads: 1 }) and ready({ threads: 2 }), in
-// Node, Deno and Chromium (a cross-origin isolated page), each side in its own process or
+// Node, Deno and Chromium (a cross-origin isolated page: the step on its main thread, and in a
+// dedicated worker as the browser app trains), each side in its own process or
 // page, in interleaved rounds (1 then 2, then 2 then 1, …). A runtime that cannot thread
 // is skipped, and the reason ready() gave is printed.
 // The machine is shared: before each round the bench waits (within a budget) for the
@@ -19,7 +20,7 @@
 // Writes bench/results/threads.{json,md} (--out NAME: NAME.{json,md}).
 // The step is the library's training path, optimizer.compile() (its passes replayed as
 // kernel calls, with the fused memory passes); --step minimize times minimize() instead.
-// Usage: node bench/threads.mjs [--quick] [--rounds N] [--steps N] [--quiet-wait S] [--runtimes node,deno,chromium] [--step compiled|minimize] [--out NAME]
+// Usage: node bench/threads.mjs [--quick] [--rounds N] [--steps N] [--quiet-wait S] [--runtimes node,deno,chromium,chromium-worker] [--step compiled|minimize] [--out NAME]
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -32,7 +33,7 @@ const arg = (name, fallback) => { const i = process.argv.indexOf(name); return i
 const quick = process.argv.includes('--quick');
 const ROUNDS = Number(arg('--rounds', quick ? 1 : 5)), STEPS = Number(arg('--steps', quick ? 5 : 30));
 const QUIET_WAIT_S = Number(arg('--quiet-wait', quick ? 0 : 600));
-const RUNTIMES = arg('--runtimes', 'node,deno,chromium').split(',');
+const RUNTIMES = arg('--runtimes', 'node,deno,chromium,chromium-worker').split(',');
 const OUT = arg('--out', 'threads');
 const STEP = arg('--step', 'compiled');
 /** This session's scheduling group and its nice value (Linux autogroups), or undefined. */
@@ -75,14 +76,17 @@ function child(command, args) {
 const sides = {
   node: (threads, steps, profile) => child(process.execPath, ['bench/threads_step.mjs', String(threads), String(steps), profile ? 'profile' : '-', STEP]),
   deno: (threads, steps, profile) => child(DENO, ['run', '--allow-read', 'bench/threads_step.mjs', String(threads), String(steps), profile ? 'profile' : '-', STEP]),
-  chromium: async (threads, steps, profile) => {
-    const lower = raiseChromiumGroup();
-    const { text, problems } = await runPage(`bench/threads_page.html?threads=${threads}&steps=${steps}&step=${STEP}${profile ? '&profile' : ''}`).finally(lower);
-    if (!text.startsWith('{')) throw new Error(`chromium: ${text} ${problems.join(' ')}`);
-    return JSON.parse(text);
-  },
+  chromium: (threads, steps, profile) => chromiumSide(threads, steps, profile, 'page'),
+  'chromium-worker': (threads, steps, profile) => chromiumSide(threads, steps, profile, 'worker'),
 };
-const availableHere = { node: true, deno: available.deno.available, chromium: available.chromium.available };
+/** The step in a cross-origin isolated page: on its main thread ('page') or in a dedicated worker ('worker'). */
+async function chromiumSide(threads, steps, profile, where) {
+  const lower = raiseChromiumGroup();
+  const { text, problems } = await runPage(`bench/threads_page.html?threads=${threads}&steps=${steps}&step=${STEP}${profile ? '&profile' : ''}${where === 'worker' ? '&in=worker' : ''}`).finally(lower);
+  if (!text.startsWith('{')) throw new Error(`chromium (${where}): ${text} ${problems.join(' ')}`);
+  return JSON.parse(text);
+}
+const availableHere = { node: true, deno: available.deno.available, chromium: available.chromium.available, 'chromium-worker': available.chromium.available };
 
 const quantile = (xs, q) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) * q)]; };
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;

@@ -6,8 +6,10 @@
 //   db[c] = Σ_rows dx[row, c]        (./broadcast.ts's column sums: rows ascending from 0)
 // image by image, so g is read back from cache instead of memory, and db accumulates in
 // the rows' order (images ascending, then rows within an image): the same float32 ops in
-// the same order as the three kernels, so the same bits. `db` = 0: no column sums (a
-// call split over threads by images leaves them to f32_column_sums afterwards).
+// the same order as the three kernels, so the same bits. `db` = 0: no column sums. The
+// sums go on from what `db` holds (zeros, for a whole call): a call split over threads by
+// images hands `db` to the calling thread's parts only, the first images, in order, and
+// continues the sums over the other parts' rows afterwards (f32_column_sums_onto).
 import { f32_max_pool_grad_simd, f32_max_pool_grad_scalar } from './max_pool_grad';
 import { step4, step_of } from './step';
 
@@ -32,7 +34,6 @@ import { step4, step_of } from './step';
 @inline function max_pool_relu_grad(y: usize, dy: usize, dx: usize, db: usize, B: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32,
                                     fh: i32, fw: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, simd: bool): void {
   const image = (<usize>H * W * C) << 2, dyImage = (<usize>OH * OW * C) << 2;
-  if (db != 0) memory.fill(db, 0, <usize>C << 2);
   for (let b = 0; b < B; b++) {
     const yb = y + <usize>b * image, dxb = dx + <usize>b * image, dyb = dy + <usize>b * dyImage;
     if (simd) f32_max_pool_grad_simd(yb, dyb, dxb, 1, H, W, C, OH, OW, fh, fw, sh, sw, dh, dw, pt, pl);

@@ -19,6 +19,12 @@ export interface ThreadWorker {
   terminate(): unknown;
 }
 
+/**
+ * How many times the caller polls for the chunks other threads took before it sleeps on
+ * them: about a chunk's time (tens to hundreds of µs), since waking from a sleep costs a
+ * futex round trip on every split call.
+ */
+const CALLER_SPINS = 100_000;
 /** How long a call may wait for chunks other threads took before it is declared stuck. */
 const STUCK_MS = 60_000;
 
@@ -45,9 +51,10 @@ export class KernelPool {
 
   /**
    * Runs `kernel` once per chunk (each an argument list), on this thread (through `here`,
-   * the same export bound on this thread) and on the workers, and returns when all are done.
+   * the same export bound on this thread) and on the workers, and returns when all are done:
+   * how many chunks ran here. They are the first ones, 0 to that count − 1, run in order.
    */
-  run(kernel: string, chunks: number[][], here: (...args: number[]) => void): void {
+  run(kernel: string, chunks: number[][], here: (...args: number[]) => void): number {
     if (this.terminated) throw new Error('fsam-edge: the kernel threads were stopped (the wasm backend was disposed)');
     const id = this.index.get(kernel);
     if (id === undefined) throw new Error(`fsam-edge: no kernel ${kernel} on the kernel threads`);
@@ -82,6 +89,7 @@ export class KernelPool {
     this.counts.chunksElsewhere += chunks.length - hereCount;
     if (failure) throw failure;
     if (Atomics.load(w, FAILED) !== 0) throw new Error(`fsam-edge: ${kernel} failed on a kernel thread`);
+    return hereCount;
   }
 
   /** Waits until every chunk is done (the ones other threads claimed are still running). */
@@ -91,7 +99,7 @@ export class KernelPool {
     for (let polls = 0; ; polls++) {
       const done = Atomics.load(w, DONE);
       if (done === count) return;
-      if (polls < 1000) continue; // the last chunk is usually about to end
+      if (polls < CALLER_SPINS) continue; // the last chunk is usually about to end
       if (this.canBlock) Atomics.wait(w, DONE, done, 1000);
       if (this.canBlock || (polls & 0xffff) === 0) {
         started ||= performance.now();

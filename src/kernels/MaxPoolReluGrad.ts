@@ -7,12 +7,15 @@
 // Not an op: the rewrite of a recorded pass (src/replay/fuse_memory_passes.ts) calls it.
 // Inputs { dy, input } (input: the pool's input y; `output` is not read); attrs as
 // MaxPoolGrad's, plus `biasGrad: true` for a second output, the column sums [C].
-// Over the threads by images; the column sums must add rows in order, so a split call
-// leaves them to one pass afterwards (f32_column_sums, as the Sum kernel): same bits.
+// Over the threads by images. The column sums must add rows in order: the calling
+// thread's parts are the first images, in order (./split.ts's runParts), so they sum as
+// they go, and one pass afterwards continues the sums over the other threads' images
+// (f32_column_sums_onto, as the Sum kernel adds): the same bits.
 import { tf } from '../tf';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { poolGradientArgs } from './conv_util';
 import { offsetOf, trainingKernels } from './training_module';
+import { wasmMemory } from '../backend/wasm_backend';
 import { partsFor, ranges, runParts } from './split';
 
 export const MAX_POOL_RELU_GRAD = 'FsamMaxPoolReluGrad';
@@ -20,18 +23,20 @@ export const MAX_POOL_RELU_GRAD = 'FsamMaxPoolReluGrad';
 function maxPoolReluGrad(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap }): tf.TensorInfo[] {
   const { backend, attrs } = args;
   const { dy, input, g, fh, fw } = poolGradientArgs(MAX_POOL_RELU_GRAD, args);
-  const withSums = attrs.biasGrad === true;
   const dx = backend.makeOutput(input.shape, 'float32');
-  const db = withSums ? backend.makeOutput([g.CI], 'float32') : null;
+  const db = attrs.biasGrad === true ? backend.makeOutput([g.CI], 'float32') : null;
   const X = offsetOf(backend, input), DY = offsetOf(backend, dy), DX = offsetOf(backend, dx);
   const xImage = g.H * g.W * g.CI * 4, yImage = g.OH * g.OW * g.CI * 4;
   const parts = ranges(g.B, partsFor(backend, g.B * (2 * g.H * g.W + g.OH * g.OW * fh * fw) * g.CI, g.B));
-  const DB = db && parts.length === 1 ? offsetOf(backend, db) : 0;
-  if (parts.length > 0) runParts(backend, 'f32_max_pool_relu_grad', parts.map(([b0, b1]) => [X + b0 * xImage, DY + b0 * yImage,
-    DX + b0 * xImage, DB, b1 - b0, g.H, g.W, g.CI, g.OH, g.OW, fh, fw, g.sh, g.sw, 1, 1, g.pt, g.pl]));
+  const DB = db ? offsetOf(backend, db) : 0;
+  if (db) new Float32Array(wasmMemory(backend).buffer, DB, g.CI).fill(0);
+  if (parts.length === 0) return db ? [dx, db] : [dx]; // an empty input: the sums are zeros
+  const withSums = (args: number[]) => { const a = args.slice(); a[3] = DB; return a; };
+  const here = runParts(backend, 'f32_max_pool_relu_grad', parts.map(([b0, b1]) => [X + b0 * xImage, DY + b0 * yImage,
+    DX + b0 * xImage, 0, b1 - b0, g.H, g.W, g.CI, g.OH, g.OW, fh, fw, g.sh, g.sw, 1, 1, g.pt, g.pl]), db ? withSums : undefined);
   if (!db) return [dx];
-  // (An empty input: no parts, and the sums are zeros.)
-  if (DB === 0) trainingKernels(backend).f32_column_sums(DX, offsetOf(backend, db), g.B * g.H * g.W, g.CI);
+  const summed = here > 0 ? parts[here - 1][1] : 0;
+  if (summed < g.B) trainingKernels(backend).f32_column_sums_onto(DX + summed * xImage, DB, (g.B - summed) * g.H * g.W, g.CI);
   return [dx, db];
 }
 

@@ -54,10 +54,17 @@ export function ranges(n: number, parts: number, align = 1): [number, number][] 
 
 type Family = { [K in keyof VariantKernels]: VariantKernels[K] extends (...args: number[]) => void ? K : never }[keyof VariantKernels];
 
-/** Runs `family` once per argument list: one on this thread, the others on the kernel workers. */
-export function runParts(backend: BackendWasm, family: Family, parts: number[][]): void {
-  const here = trainingKernels(backend)[family] as (...args: number[]) => void;
-  if (parts.length === 1) { here(...parts[0]); return; }
+/**
+ * Runs `family` once per argument list, on this thread and on the kernel workers; returns
+ * how many of the parts ran on this thread: always the first ones, in order (all of them
+ * when the call did not split). `onThisThread` may change the arguments of those parts
+ * (e.g. hand them an accumulator that must see the parts in order).
+ */
+export function runParts(backend: BackendWasm, family: Family, parts: number[][],
+                         onThisThread: (args: number[]) => number[] = (args) => args): number {
+  const kernel = trainingKernels(backend)[family] as (...args: number[]) => void;
+  const here = (...args: number[]) => kernel(...onThisThread(args));
+  if (parts.length === 1) { here(...parts[0]); return 1; }
   const name = `${family}_${trainingKernelVariant()}`;
-  kernelPoolOf(wasmMemory(backend))!.run(name in TRAINING_EXPORTS ? name : family, parts, here);
+  return kernelPoolOf(wasmMemory(backend))!.run(name in TRAINING_EXPORTS ? name : family, parts, here);
 }

@@ -25,6 +25,8 @@ export const TRAINING_EXPORTS = {
   f32_add_bias_scalar: ['a', 'bias', 'out', 'rows', 'C'],
   f32_column_sums_simd: ['x', 'out', 'rows', 'C'],
   f32_column_sums_scalar: ['x', 'out', 'rows', 'C'],
+  f32_column_sums_onto_simd: ['x', 'out', 'rows', 'C'],
+  f32_column_sums_onto_scalar: ['x', 'out', 'rows', 'C'],
   f32_clip_simd: ['x', 'out', 'n', 'lo', 'hi'],
   f32_clip_scalar: ['x', 'out', 'n', 'lo', 'hi'],
   f32_matmul_simd: ['a', 'b', 'out', 'M', 'K', 'N', 'ta', 'tb', 'scratch', 'i0', 'i1', 'j0', 'j1'],
@@ -89,6 +91,10 @@ export interface TrainingExports {
   f32_column_sums_simd(x: number, out: number, rows: number, C: number): void;
   /** assembly/training/broadcast/f32_column_sums_scalar(x: usize, out: usize, rows: i32, C: i32): void */
   f32_column_sums_scalar(x: number, out: number, rows: number, C: number): void;
+  /** assembly/training/broadcast/f32_column_sums_onto_simd(x: usize, out: usize, rows: i32, C: i32): void */
+  f32_column_sums_onto_simd(x: number, out: number, rows: number, C: number): void;
+  /** assembly/training/broadcast/f32_column_sums_onto_scalar(x: usize, out: usize, rows: i32, C: i32): void */
+  f32_column_sums_onto_scalar(x: number, out: number, rows: number, C: number): void;
   /** assembly/training/clip/f32_clip_simd(x: usize, out: usize, n: usize, lo: f32, hi: f32): void */
   f32_clip_simd(x: number, out: number, n: number, lo: number, hi: number): void;
   /** assembly/training/clip/f32_clip_scalar(x: usize, out: usize, n: usize, lo: f32, hi: f32): void */

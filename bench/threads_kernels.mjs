@@ -41,7 +41,7 @@ async function side(threads, steps) {
   // A replay calls the kernels it looked up when it was made: the step is made after the wrapping.
   const model = benchModels(lib.layers).study;
   const made = trainingStep(tf, model.build(), new FSAM({ learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4, rho: 0.2 }), model.batch, { compiled: true });
-  for (let i = 0; i < 5; i++) made.step();
+  for (let i = 0; i < 30; i++) made.step(); // recording, then V8's tiered compilation (bench/threads_step.mjs)
   const timed = [];
   for (let i = 0; i < steps; i++) {
     current = new Map();

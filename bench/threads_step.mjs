@@ -11,6 +11,14 @@
 const SPLIT_KERNELS = ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPool', 'MaxPoolGrad', 'BatchMatMul', 'Relu', 'FsamReluGrad', 'Add',
   'FsamConv2DBiasRelu', 'FsamMaxPoolReluGrad'];
 
+/**
+ * Untimed steps first: a compiled step records its first two, then replays; and V8 compiles
+ * the WebAssembly in tiers, the optimized code in background threads while the first steps
+ * run on baseline code — in Chromium the first 15 to 25 steps took 1.5–3× the steady time
+ * (at 1 and 2 threads alike, the compiler threads taking the cores), in Node fewer.
+ */
+const WARMUP_STEPS = 30;
+
 const cpuMs = () => {
   const p = globalThis.process;
   if (typeof p?.cpuUsage !== 'function') return undefined;
@@ -27,7 +35,7 @@ export async function runSteps(lib, { threads, steps, profile = false, mode = 'c
   const model = benchModels(lib.layers).study;
   const makeStep = () => {
     const made = trainingStep(tf, model.build(), new FSAM({ learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4, rho: 0.2 }), model.batch, { compiled: mode === 'compiled' });
-    for (let i = 0; i < 5; i++) made.step(); // a compiled step records its first two, then replays
+    for (let i = 0; i < WARMUP_STEPS; i++) made.step();
     return made;
   };
   const { step, dispose } = makeStep();

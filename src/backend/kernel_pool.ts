@@ -21,8 +21,9 @@ export interface ThreadWorker {
 
 /**
  * How many times the caller polls for the chunks other threads took before it sleeps on
- * them: about a chunk's time (tens to hundreds of µs), since waking from a sleep costs a
- * futex round trip on every split call.
+ * them: up to about 1.7 ms here, like the workers' polls for the next call (the last
+ * chunk usually ends within a chunk's time, tens to hundreds of µs; sleeping instead cost
+ * a futex wake on most split calls, where 1,000 polls were too few).
  */
 const CALLER_SPINS = 100_000;
 /** How long a call may wait for chunks other threads took before it is declared stuck. */

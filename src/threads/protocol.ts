@@ -34,8 +34,13 @@ export const MAX_CHUNKS = 32;
 export const CONTROL_BYTES = (CHUNKS + MAX_CHUNKS * MAX_ARGS) * 4;
 /** The epoch in CLAIM's high bits; below it, the chunks taken from the front, then from the back. */
 export const CHUNK_BITS = 12;
+// Each side's count fits 6 bits: MAX_CHUNKS (32) chunks at most, and CLOSED (63) above any.
+// The epoch has 20 bits: it wraps after about a million split calls, and a thread's stale
+// compare-exchange could only succeed against a word equal to the one it read, epoch and
+// both counts alike, a whole wrap later.
 const SIDE_BITS = 6;
 const SIDE_MASK = (1 << SIDE_BITS) - 1;
+if (MAX_CHUNKS >= SIDE_MASK) throw new Error('fsam-edge: MAX_CHUNKS must stay below the closed count');
 /** A closed call's front count (beyond any chunk), shifted into place. */
 export const CLOSED = SIDE_MASK << SIDE_BITS;
 export const EPOCH_MASK = 0xfffff;

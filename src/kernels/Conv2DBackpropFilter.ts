@@ -21,17 +21,18 @@ function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: Ba
   // Over the threads by rows of dF (a row: one tap and one input channel, CO floats): each
   // dF element is summed by one thread, over every image and position in order. Every
   // part streams all of x and dy, so there is one part per thread, cut at multiples of 4
-  // rows (the SIMD tile's 4 input channels): the study CNN's second layer (9 taps × 8
-  // channels) splits 36 + 36 rows, where a split by taps gave 5 + 4 taps and 8 parts
-  // streamed x and dy 8 times. One input channel: whole filter rows (the kernel takes a
-  // row's taps as channels then), as many parts as rows (3 for 3 × 3) — two parts cut
-  // inside a filter row measured no faster. Split, each part sums in scratch rows of its
-  // own, a cache line apart from the others', then copies them into dF.
+  // rows (the SIMD tile's 4 input channels) where there are 4 channels or more: the study
+  // CNN's second layer (9 taps × 8 channels) splits 36 + 36 rows, where a split by taps
+  // gave 5 + 4 taps and 8 parts streamed x and dy 8 times. One input channel (the kernel
+  // takes a filter row's taps as channels then): cut anywhere, inside a filter row too —
+  // the first layer's 9 taps split 5 + 4, 1.51× at 2 threads against 1.32× for 3 parts of
+  // whole filter rows, which streamed dy 3 times and left one thread 2 of the 3 (issue 17,
+  // `node bench/threads_kernels.mjs`). Split, each part sums in scratch rows of its own, a
+  // cache line apart from the others', then copies them into dF.
   const X = offsetOf(backend, xt), DY = offsetOf(backend, dyt), DF = offsetOf(backend, out);
   const rows = g.KH * g.KW * g.CI;
-  const align = g.CI === 1 ? g.KW : g.CI >= 4 ? 4 : 1;
-  const perThread = g.CI === 1 ? undefined : 1;
-  const parts = ranges(rows, partsFor(backend, g.B * g.OH * g.OW * rows * g.CO, Math.ceil(rows / align), perThread), align);
+  const align = g.CI >= 4 ? 4 : 1;
+  const parts = ranges(rows, partsFor(backend, g.B * g.OH * g.OW * rows * g.CO, Math.ceil(rows / align), 1), align);
   const scratch = parts.length > 1 ? backend.makeOutput([rows * g.CO + LINE_FLOATS * (parts.length + 1)], 'float32') : undefined;
   let at = scratch ? alignUp(offsetOf(backend, scratch), LINE_FLOATS * 4) : 0;
   runParts(backend, 'f32_conv2d_backprop_filter', parts.map(([r0, r1]) => {

@@ -44,7 +44,9 @@ export function f32_column_sums_onto_scalar(x: usize, out: usize, rows: i32, C: 
 @inline function column_sums(x: usize, out: usize, rows: i32, C: i32, onto: bool): void {
   const c4 = (<usize>C & ~3) << 2, cb = <usize>C << 2;
   const zero = f32x4.splat(0);
-  // 16 columns at a time keep 4 independent accumulators in flight; then 4, then 1.
+  // Each column's sum is one chain of dependent adds, so the time is rows × an add's
+  // latency per pass: 16 columns at a time keep 4 independent accumulators in flight,
+  // then 8 keep 2 (C = 8: one pass instead of two); then 4, then 1.
   let i: usize = 0;
   for (; i + 64 <= c4; i += 64) {
     let s0 = onto ? v128.load(out + i) : zero, s1 = onto ? v128.load(out + i, 16) : zero;
@@ -55,6 +57,12 @@ export function f32_column_sums_onto_scalar(x: usize, out: usize, rows: i32, C: 
       s2 = f32x4.add(s2, v128.load(p, 32)); s3 = f32x4.add(s3, v128.load(p, 48));
     }
     v128.store(out + i, s0); v128.store(out + i, s1, 16); v128.store(out + i, s2, 32); v128.store(out + i, s3, 48);
+  }
+  for (; i + 32 <= c4; i += 32) {
+    let s0 = onto ? v128.load(out + i) : zero, s1 = onto ? v128.load(out + i, 16) : zero;
+    let p = x + i;
+    for (let r = 0; r < rows; r++, p += cb) { s0 = f32x4.add(s0, v128.load(p)); s1 = f32x4.add(s1, v128.load(p, 16)); }
+    v128.store(out + i, s0); v128.store(out + i, s1, 16);
   }
   for (; i < c4; i += 16) {
     let s = onto ? v128.load(out + i) : zero;

@@ -13,21 +13,64 @@
 import { f32_max_pool_grad_simd, f32_max_pool_grad_scalar } from './max_pool_grad';
 import { step4, step_of } from './step';
 
-@inline function mask_and_sum(dx: usize, y: usize, db: usize, rows: i32, C: i32, simd: bool, sums: bool): void {
+// dx ·= step(y) over `rows` rows of C channels, row by row.
+@inline function mask(dx: usize, y: usize, rows: i32, C: i32, simd: bool): void {
   const one = f32x4.splat(1), zero = f32x4.splat(0);
   const cb = <usize>C << 2, c4 = simd ? (<usize>C & ~3) << 2 : 0;
   for (let r = 0; r < rows; r++) {
     const row = <usize>r * cb;
-    for (let i: usize = 0; i < c4; i += 16) {
-      const v = f32x4.mul(v128.load(dx + row + i), step4(v128.load(y + row + i), one, zero));
-      v128.store(dx + row + i, v);
-      if (sums) v128.store(db + i, f32x4.add(v128.load(db + i), v));
+    for (let i: usize = 0; i < c4; i += 16) v128.store(dx + row + i, f32x4.mul(v128.load(dx + row + i), step4(v128.load(y + row + i), one, zero)));
+    for (let i = c4; i < cb; i += 4) store<f32>(dx + row + i, load<f32>(dx + row + i) * step_of(load<f32>(y + row + i)));
+  }
+}
+
+// The same, and db[c] += each masked value, rows in order. A column's sum is a chain of
+// dependent adds: it is kept in a register over the rows (a sum kept in db would add a
+// store and a load to every link), a block of columns at a time (16, 8, 4, then 1), so
+// the blocks' chains overlap. The adds and their order are the same either way.
+@inline function mask_and_sum(dx: usize, y: usize, db: usize, rows: i32, C: i32, simd: bool): void {
+  const one = f32x4.splat(1), zero = f32x4.splat(0);
+  const cb = <usize>C << 2, c4 = simd ? (<usize>C & ~3) << 2 : 0;
+  let i: usize = 0;
+  for (; i + 64 <= c4; i += 64) {
+    let s0 = v128.load(db + i), s1 = v128.load(db + i, 16), s2 = v128.load(db + i, 32), s3 = v128.load(db + i, 48);
+    for (let p = i, end = <usize>rows * cb; p < end; p += cb) {
+      const v0 = f32x4.mul(v128.load(dx + p), step4(v128.load(y + p), one, zero));
+      const v1 = f32x4.mul(v128.load(dx + p, 16), step4(v128.load(y + p, 16), one, zero));
+      const v2 = f32x4.mul(v128.load(dx + p, 32), step4(v128.load(y + p, 32), one, zero));
+      const v3 = f32x4.mul(v128.load(dx + p, 48), step4(v128.load(y + p, 48), one, zero));
+      v128.store(dx + p, v0); v128.store(dx + p, v1, 16); v128.store(dx + p, v2, 32); v128.store(dx + p, v3, 48);
+      s0 = f32x4.add(s0, v0); s1 = f32x4.add(s1, v1); s2 = f32x4.add(s2, v2); s3 = f32x4.add(s3, v3);
     }
-    for (let i = c4; i < cb; i += 4) {
-      const v = load<f32>(dx + row + i) * step_of(load<f32>(y + row + i));
-      store<f32>(dx + row + i, v);
-      if (sums) store<f32>(db + i, load<f32>(db + i) + v);
+    v128.store(db + i, s0); v128.store(db + i, s1, 16); v128.store(db + i, s2, 32); v128.store(db + i, s3, 48);
+  }
+  for (; i + 32 <= c4; i += 32) {
+    let s0 = v128.load(db + i), s1 = v128.load(db + i, 16);
+    for (let p = i, end = <usize>rows * cb; p < end; p += cb) {
+      const v0 = f32x4.mul(v128.load(dx + p), step4(v128.load(y + p), one, zero));
+      const v1 = f32x4.mul(v128.load(dx + p, 16), step4(v128.load(y + p, 16), one, zero));
+      v128.store(dx + p, v0); v128.store(dx + p, v1, 16);
+      s0 = f32x4.add(s0, v0); s1 = f32x4.add(s1, v1);
     }
+    v128.store(db + i, s0); v128.store(db + i, s1, 16);
+  }
+  for (; i < c4; i += 16) {
+    let s = v128.load(db + i);
+    for (let p = i, end = <usize>rows * cb; p < end; p += cb) {
+      const v = f32x4.mul(v128.load(dx + p), step4(v128.load(y + p), one, zero));
+      v128.store(dx + p, v);
+      s = f32x4.add(s, v);
+    }
+    v128.store(db + i, s);
+  }
+  for (; i < cb; i += 4) {
+    let s = load<f32>(db + i);
+    for (let p = i, end = <usize>rows * cb; p < end; p += cb) {
+      const v = load<f32>(dx + p) * step_of(load<f32>(y + p));
+      store<f32>(dx + p, v);
+      s += v;
+    }
+    store<f32>(db + i, s);
   }
 }
 
@@ -38,8 +81,8 @@ import { step4, step_of } from './step';
     const yb = y + <usize>b * image, dxb = dx + <usize>b * image, dyb = dy + <usize>b * dyImage;
     if (simd) f32_max_pool_grad_simd(yb, dyb, dxb, 1, H, W, C, OH, OW, fh, fw, sh, sw, dh, dw, pt, pl);
     else f32_max_pool_grad_scalar(yb, dyb, dxb, 1, H, W, C, OH, OW, fh, fw, sh, sw, dh, dw, pt, pl);
-    if (db != 0) mask_and_sum(dxb, yb, db, H * W, C, simd, true);
-    else mask_and_sum(dxb, yb, 0, H * W, C, simd, false);
+    if (db != 0) mask_and_sum(dxb, yb, db, H * W, C, simd);
+    else mask(dxb, yb, H * W, C, simd);
   }
 }
 

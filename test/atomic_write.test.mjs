@@ -145,7 +145,8 @@ s("model.save('file://…'): the weights under their checksum's name, then model
     ['stat', 'm'], ['stat', '.'], ['mkdir', 'm'], // mkdir -p
     ...atomicCalls('m', shard, 12), // 11,200 bytes, at most 1000 per write
     ...atomicCalls('m', 'model.json', 1), // the commit
-    ['readdir', 'm'], // stale weight files: none
+    ['readdir', 'm'], ['readFile', 'm/model.json'], // stale weight files (what model.json names now is kept): none
+    ['stat', `m/${shard}`], // still there (a concurrent save's clean-up did not take it)
   ]);
   assert.equal(readdirSync(join(root, 'm')).sort(), ['model.json', shard]);
   assert.equal(weightFilesOf(join(root, 'm')), [shard]);
@@ -163,7 +164,8 @@ s('model.save over a saved model: the new weights beside the old, model.json, th
     ['stat', 'over'], ['stat', 'over'],
     ...atomicCalls('over', shard, 12),
     ...atomicCalls('over', 'model.json', 1),
-    ['readdir', 'over'], ['unlink', `over/${oldShard}`],
+    ['readdir', 'over'], ['readFile', 'over/model.json'], ['unlink', `over/${oldShard}`],
+    ['stat', `over/${shard}`],
   ]);
   assert.equal(readdirSync(dir).sort(), ['model.json', shard]);
   const again = recordingFsPromises();
@@ -259,6 +261,65 @@ for (const [layout, saveOld] of Object.entries(LAYOUTS)) {
     assert.ok(seenOld > 0 && seenNew > 0, `both outcomes seen: old ${seenOld}, new ${seenNew}`);
   });
 }
+
+s('saves into one folder at once, in this process: each runs whole, one after another; the folder loads the last, whole, and holds only its pair', async () => {
+  for (let round = 0; round < 10; round++) {
+    const dir = join(root, `together-${round}`);
+    await saveSeed(dir, 1);
+    const seeds = [5, 6, 7];
+    const outcomes = await Promise.allSettled(seeds.map((seed) => saveSeed(dir, seed)));
+    assert.ok(outcomes.every((o) => o.status === 'fulfilled'), `round ${round}: every save resolved`);
+    // One after another, in the order they were asked for: the last one's model is the folder's.
+    assert.equal(await loadedWeights(dir), weightsOfSeed(7), `round ${round}`);
+    assert.equal(readdirSync(dir).sort(), ['model.json', basename(shardOf(dir))].sort(), `round ${round}: the last pair only`);
+  }
+});
+
+/** node:fs/promises that runs `hook(call, path)` after each call has been made (for another process's moves in between). */
+function hookedFs(hook) {
+  const after = (call, p, result) => hook(call, p).then(() => result);
+  return {
+    realpath: (p) => fsp.realpath(p), stat: (p) => fsp.stat(p), readFile: (p) => fsp.readFile(p), mkdir: (p) => fsp.mkdir(p),
+    readdir: (p) => fsp.readdir(p), unlink: (p) => fsp.unlink(p), open: (p, f, m) => fsp.open(p, f, m),
+    rename: async (a, b) => after('rename', b, await fsp.rename(a, b)),
+  };
+}
+
+s("another process's save that commits between this save's commit and its clean-up keeps its weights: the folder loads its model", async () => {
+  const dir = join(root, 'interleaved-commit');
+  await saveSeed(dir, 1);
+  // What the other process commits: seed 6's pair, made in a folder of its own.
+  const other = join(root, 'interleaved-commit-other');
+  await saveSeed(other, 6);
+  const otherShard = basename(shardOf(other)), otherJson = readFileSync(join(other, 'model.json'));
+  let done = false;
+  const fs6 = hookedFs(async (call, p) => {
+    if (done || basename(p) !== 'model.json') return;
+    done = true; // right after this save's commit: the other save's weights, then its commit
+    fs.copyFileSync(join(other, otherShard), join(dir, otherShard));
+    writeFileSync(join(dir, 'model.json'), otherJson);
+  });
+  await saveSeed(dir, 5, { fs: fs6 });
+  assert.ok(done);
+  assert.equal(await loadedWeights(dir), weightsOfSeed(6), 'the last commit is the folder\'s model, whole');
+  assert.ok(readdirSync(dir).includes(otherShard), 'its weights were kept');
+});
+
+s("another process's clean-up that removes this save's weights before its commit: the save puts them back, and the folder loads it", async () => {
+  const dir = join(root, 'weights-taken');
+  await saveSeed(dir, 1);
+  const shard = checksumName(bytesOf(model(5)));
+  let taken = false;
+  const fs5 = hookedFs(async (call, p) => {
+    if (taken || basename(p) !== shard) return;
+    taken = true; // right after this save's weights land: another save's clean-up (which read the old model.json) removes them
+    fs.unlinkSync(join(dir, shard));
+  });
+  await saveSeed(dir, 5, { fs: fs5 });
+  assert.ok(taken);
+  assert.equal(await loadedWeights(dir), NEW);
+  assert.equal(readdirSync(dir).sort(), ['model.json', shard]);
+});
 
 s('model.save removes only weight files of its own naming: an orphan and weights.bin go; other tools\' shards and the user\'s files stay', async () => {
   const dir = join(root, 'mixed');

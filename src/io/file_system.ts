@@ -8,6 +8,12 @@
 // (its rename is the one moment the saved model changes), then the weight files of
 // fsam-edge's naming that model.json no longer names are removed. A crash anywhere leaves
 // the old pair or the new one, at most with an orphan weights file the next save removes.
+// Saves into one folder at once: this process's run one after another; another process's
+// may interleave, so a save removes only what model.json names as it is when it removes
+// (never another save's committed weights), and after its commit puts its weights back if
+// a concurrent save's clean-up removed them before that commit. (A save's clean-up of
+// temporaries can still make the other process's save fail, with an error and the folder
+// whole: the old model or the new.)
 // Reads trust nothing in model.json (./model_json.ts): model.json and every shard must be
 // regular files, the shards inside the model's folder (after symbolic links), their byte
 // lengths exactly what the manifest's weights need, checked before a byte of them is read,
@@ -41,7 +47,10 @@ export function fileSystem(path: string, { limits = MODEL_LIMITS, fs }: FileSyst
     return fs ? hostFilesOver(fs, f.path) : f;
   };
   return {
-    save: async (artifacts) => save(await files(), path, artifacts).catch((err) => { throw named(err, `cannot save a model into ${path}`); }),
+    save: async (artifacts) => {
+      const f = await files();
+      return oneAtATime(f.path.resolve(path), () => save(f, path, artifacts)).catch((err) => { throw named(err, `cannot save a model into ${path}`); });
+    },
     load: async () => load(await files(), path, limits),
   };
 }
@@ -49,6 +58,19 @@ export function fileSystem(path: string, { limits = MODEL_LIMITS, fs }: FileSyst
 /** A file system error (EACCES, ENOSPC, …) as a ModelFileError naming the model. */
 function named(err: unknown, what: string): Error {
   return err instanceof ModelFileError ? err : new ModelFileError(`${what}: ${(err as Error)?.message ?? String(err)}`);
+}
+
+/** The save into each folder that this process runs now (its promise settles when it ends). */
+const saving = new Map<string, Promise<unknown>>();
+
+/** Runs `job` after the save into `folder` that is running, if any: saves into one folder never interleave here. */
+function oneAtATime<T>(folder: string, job: () => Promise<T>): Promise<T> {
+  const before = saving.get(folder) ?? Promise.resolve();
+  const run = before.then(job, job);
+  const settled = run.then(() => undefined, () => undefined);
+  saving.set(folder, settled);
+  void settled.then(() => { if (saving.get(folder) === settled) saving.delete(folder); });
+  return run;
 }
 
 let registered = false;
@@ -78,22 +100,44 @@ async function save(files: HostFiles, dir: string, a: tf.io.ModelArtifacts): Pro
     weightsManifest: [{ paths: [shard], weights: a.weightSpecs ?? [] }],
   };
   for (const key of Object.keys(json)) if (json[key] === undefined) delete json[key];
-  await files.writeFileAtomic(files.path.join(dir, shard), weights);
+  const shardPath = files.path.join(dir, shard);
+  await files.writeFileAtomic(shardPath, weights);
   await files.writeFileAtomic(files.path.join(dir, MODEL_JSON), new TextEncoder().encode(JSON.stringify(json))); // the commit
-  await removeStaleWeightFiles(files, dir, [shard]);
+  await tidyAfterCommit(files, dir, shard, weights);
   return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
 }
 
 /**
- * Removes the weight files of fsam-edge's naming in `dir` that the new model.json does not
- * name (the previous save's, an orphan of a save that died). The model is saved already:
- * a file that cannot be removed stays, and the next save tries again.
+ * After the commit: removes the weight files of fsam-edge's naming in `dir` that neither
+ * this save (`shard`) nor model.json, read now, names (the previous save's, an orphan of a
+ * save that died) — so a concurrent save that committed since keeps its weights; and while
+ * model.json names `shard`, puts it back if another process's clean-up removed it between
+ * its write and the commit (that clean-up saw a model.json that did not name it yet). The
+ * model is saved already, so nothing here fails the save: a file that cannot be removed
+ * stays, and the next save tries again.
  */
-async function removeStaleWeightFiles(files: HostFiles, dir: string, kept: string[]): Promise<void> {
-  let names: string[];
-  try { names = await files.listFolder(dir); } catch { return; }
-  for (const n of staleWeightFiles(names, kept)) {
-    try { await files.removeFile(files.path.join(dir, n)); } catch { /* stays until the next save */ }
+async function tidyAfterCommit(files: HostFiles, dir: string, shard: string, weights: Uint8Array): Promise<void> {
+  try {
+    const names = await files.listFolder(dir);
+    const named = await weightFilesNamed(files, dir);
+    for (const n of staleWeightFiles(names, [shard, ...named])) {
+      try { await files.removeFile(files.path.join(dir, n)); } catch { /* stays until the next save */ }
+    }
+    const shardPath = files.path.join(dir, shard);
+    if (named.includes(shard) && !(await files.stat(shardPath))) await files.writeFileAtomic(shardPath, weights);
+  } catch { /* as above */ }
+}
+
+/** The file names model.json in `dir` names as its weights now (none if it cannot be read or parsed). */
+async function weightFilesNamed(files: HostFiles, dir: string): Promise<string[]> {
+  try {
+    const doc = JSON.parse(new TextDecoder().decode(await files.readFile(files.path.join(dir, MODEL_JSON)))) as { weightsManifest?: { paths?: unknown[] }[] };
+    return (Array.isArray(doc.weightsManifest) ? doc.weightsManifest : [])
+      .flatMap((group) => (Array.isArray(group?.paths) ? group.paths : []))
+      .filter((p): p is string => typeof p === 'string')
+      .map((p) => files.path.basename(p));
+  } catch {
+    return [];
   }
 }
 

@@ -25,9 +25,9 @@ function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: Ba
   // CNN's second layer (9 taps × 8 channels) splits 36 + 36 rows, where a split by taps
   // gave 5 + 4 taps and 8 parts streamed x and dy 8 times. One input channel (the kernel
   // takes a filter row's taps as channels then): cut anywhere, inside a filter row too —
-  // the first layer's 9 taps split 5 + 4, 1.51× at 2 threads against 1.32× for 3 parts of
+  // the first layer's 9 taps split 5 + 4, 1.48× at 2 threads against 1.25× for 3 parts of
   // whole filter rows, which streamed dy 3 times and left one thread 2 of the 3 (issue 17,
-  // `node bench/threads_kernels.mjs`). Split, each part sums in scratch rows of its own, a
+  // `node bench/threads_kernels.mjs --against` a checkout of the build before). Split, each part sums in scratch rows of its own, a
   // cache line apart from the others', then copies them into dF.
   const X = offsetOf(backend, xt), DY = offsetOf(backend, dyt), DF = offsetOf(backend, out);
   const rows = g.KH * g.KW * g.CI;
